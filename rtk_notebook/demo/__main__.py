@@ -1,0 +1,85 @@
+"""``python -m rtk_notebook.demo``: serve the demo RealtimeKit API on loopback."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from rtk_notebook.demo.backend import API_ROOT, DemoBackend, Faults
+from rtk_notebook.demo.server import make_server
+from rtk_notebook.demo.world import DEFAULT_ACCOUNT_ID, DEFAULT_SEED, DemoWorld
+
+
+def _rate(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"a rate must be between 0 and 1 (got {text})")
+    return value
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="python -m rtk_notebook.demo",
+        description="Serve an emulated Cloudflare RealtimeKit API with a deterministic world.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
+    p.add_argument("--port", type=int, default=8787, help="port (0 picks a free one)")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    p.add_argument("--now", default=None, help="the world's clock, ISO 8601 (default: this hour)")
+    p.add_argument(
+        "--scale", type=float, default=1.0, help="multiply the sessions (1: ~420, 240: ~100k)"
+    )
+    p.add_argument("--token", default=None, help="accept only this bearer token (default: any)")
+    p.add_argument("--account-id", default=DEFAULT_ACCOUNT_ID)
+    p.add_argument("--latency-ms", type=float, default=0.0)
+    p.add_argument("--jitter-ms", type=float, default=0.0)
+    p.add_argument("--rate-429", type=_rate, default=0.0)
+    p.add_argument("--rate-5xx", type=_rate, default=0.0)
+    p.add_argument("--rate-drop", type=_rate, default=0.0)
+    p.add_argument("--rate-malformed", type=_rate, default=0.0)
+    p.add_argument(
+        "--rate-limit",
+        action="store_true",
+        help="enforce Cloudflare's limit: 1,200 requests per 5 minutes per token",
+    )
+    p.add_argument("--verbose", action="store_true", help="log every request")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    world = DemoWorld(seed=args.seed, now=args.now, scale=args.scale, account_id=args.account_id)
+    faults = Faults(
+        latency_ms=args.latency_ms,
+        jitter_ms=args.jitter_ms,
+        rate_429=args.rate_429,
+        rate_5xx=args.rate_5xx,
+        rate_drop=args.rate_drop,
+        rate_malformed=args.rate_malformed,
+        rate_limit=args.rate_limit,
+    )
+    backend = DemoBackend(world, token=args.token, faults=faults)
+    try:
+        server = make_server(backend, args.host, args.port, verbose=args.verbose)
+    except OSError as exc:
+        print(f"cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        return 1
+    host, port = server.server_address[:2]
+    print(f"RealtimeKit demo API at http://{host}:{port}{API_ROOT}")
+    print(f"  account id: {world.account_id}")
+    for app in world.apps:
+        print(f"  app id:     {app.id}  ({app.name}, {app.session_count} sessions)")
+    print(f"  clock:      {world.now.isoformat()}   seed: {world.seed}")
+    print("  token:      " + ("the one given with --token" if args.token else "any non-empty"))
+    print("Press Ctrl-C to stop.", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("\nstopping", flush=True)
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

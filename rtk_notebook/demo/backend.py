@@ -1,0 +1,289 @@
+"""The emulated API as one function: a request in, a reply out.
+
+``DemoBackend.handle`` does what Cloudflare's edge and RealtimeKit do around a handler:
+routing, bearer-token auth, the account check, query and body validation, the rate limit,
+faults on demand, and Cloudflare's v4 error envelope. Both ways in (the httpx transport and
+the loopback HTTP server) call it, so they behave identically.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import threading
+import time
+import traceback
+from collections import Counter, deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from rtk_notebook.demo import routes
+from rtk_notebook.demo.routes import (
+    CODE_ACCOUNT,
+    CODE_AUTH,
+    CODE_BAD_REQUEST,
+    CODE_METHOD,
+    CODE_NO_ROUTE,
+    CODE_NOT_FOUND,
+    CODE_RATE_LIMIT,
+    CODE_SERVER,
+    ApiError,
+    Call,
+)
+from rtk_notebook.demo.world import DemoWorld
+from rtk_notebook.spec.bodies import BodyError, validate_body
+from rtk_notebook.spec.endpoints import (
+    REFERENCE_PATH_ALIASES,
+    QueryError,
+    decode_query,
+    find_endpoint,
+    path_exists,
+)
+
+API_ROOT = "/client/v4"
+
+
+@dataclass
+class Faults:
+    """Faults injected on demand, each at a rate in [0, 1]; all off by default."""
+
+    latency_ms: float = 0.0  # added to every request
+    jitter_ms: float = 0.0  # plus a uniform 0..jitter_ms
+    rate_429: float = 0.0  # "Too Many Requests" with Retry-After
+    rate_5xx: float = 0.0  # 500/502/503/504 (the 502/504 ones as the edge's HTML page)
+    rate_drop: float = 0.0  # the connection closes with no response (after the work is done)
+    rate_malformed: float = 0.0  # a 200 whose JSON body is cut short
+    retry_after_s: int = 1  # what injected 429s ask the client to wait
+    rate_limit: bool = False  # the real limit: requests per window per token
+    rate_limit_requests: int = 1200
+    rate_limit_window_s: float = 300.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("rate_429", "rate_5xx", "rate_drop", "rate_malformed"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1 (got {value})")
+        if self.latency_ms < 0 or self.jitter_ms < 0:
+            raise ValueError("latency_ms and jitter_ms must not be negative")
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0  # latency to add before answering
+    drop: bool = False  # close the connection instead of answering
+
+
+def envelope(code: int, message: str) -> dict[str, Any]:
+    return {
+        "success": False,
+        "errors": [{"code": code, "message": message}],
+        "messages": [],
+        "result": None,
+    }
+
+
+EDGE_HTML = (
+    "<html><head><title>{status} {reason}</title></head><body><center><h1>{status} {reason}"
+    "</h1></center><hr><center>cloudflare</center></body></html>"
+)
+
+
+class DemoBackend:
+    """The demo API over a ``DemoWorld``.
+
+    ``token=None`` accepts any non-empty bearer token (the default, as on Binder); a string
+    accepts only that token.
+    """
+
+    def __init__(
+        self,
+        world: DemoWorld | None = None,
+        *,
+        token: str | None = None,
+        faults: Faults | None = None,
+    ) -> None:
+        self.world = world or DemoWorld()
+        self.token = token
+        self.faults = faults or Faults()
+        self._rng = random.Random(self.faults.seed)
+        self._rng_lock = threading.Lock()
+        self._windows: dict[str, deque[float]] = {}
+        # What happened, for tests and benchmarks: per operation key, per status.
+        self.calls: Counter[str] = Counter()
+        self.statuses: Counter[int] = Counter()
+        self.log: deque[tuple[str, str, int]] = deque(maxlen=20_000)
+        self.internal_errors: list[str] = []
+
+    @property
+    def request_count(self) -> int:
+        return sum(self.statuses.values())
+
+    def reset_counters(self) -> None:
+        with self.world.lock:
+            self.calls.clear()
+            self.statuses.clear()
+            self.log.clear()
+
+    def _draw(self) -> float:
+        with self._rng_lock:
+            return self._rng.random()
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query: Iterable[tuple[str, str]],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> Reply:
+        faults = self.faults
+        delay = faults.latency_ms / 1000
+        if faults.jitter_ms:
+            delay += self._draw() * faults.jitter_ms / 1000
+        reply = self._handle(method.upper(), path, list(query), headers, body)
+        reply.delay_s = delay
+        self.statuses[-1 if reply.drop else reply.status] += 1
+        self.log.append((method.upper(), path, -1 if reply.drop else reply.status))
+        return reply
+
+    def _handle(
+        self,
+        method: str,
+        path: str,
+        query: list[tuple[str, str]],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> Reply:
+        faults = self.faults
+        token = _bearer(headers)
+        if not token:
+            return _error(401, CODE_AUTH, "Authentication error: missing bearer token")
+        if self.token is not None and token != self.token:
+            return _error(403, CODE_AUTH, "Authentication error")
+        if faults.rate_limit:
+            wait = self._rate_limited(token)
+            if wait is not None:
+                reply = _error(
+                    429, CODE_RATE_LIMIT, "Please wait and consider throttling your request speed"
+                )
+                reply.headers["Retry-After"] = str(wait)
+                return reply
+        if faults.rate_429 and self._draw() < faults.rate_429:
+            reply = _error(
+                429, CODE_RATE_LIMIT, "Please wait and consider throttling your request speed"
+            )
+            reply.headers["Retry-After"] = str(faults.retry_after_s)
+            return reply
+        if faults.rate_5xx and self._draw() < faults.rate_5xx:
+            return _server_error(self._draw())
+        reply = self._dispatch(method, path, query, body)
+        if faults.rate_drop and self._draw() < faults.rate_drop:
+            reply.drop = True
+        elif faults.rate_malformed and reply.status < 300 and self._draw() < faults.rate_malformed:
+            reply.body = reply.body[: max(1, len(reply.body) // 2)]
+        return reply
+
+    def _rate_limited(self, token: str) -> int | None:
+        """Seconds to wait if this token is over its limit, else None (and count it)."""
+        faults = self.faults
+        now = time.monotonic()
+        with self._rng_lock:
+            window = self._windows.setdefault(token, deque())
+            while window and window[0] <= now - faults.rate_limit_window_s:
+                window.popleft()
+            if len(window) >= faults.rate_limit_requests:
+                return max(1, math.ceil(window[0] + faults.rate_limit_window_s - now))
+            window.append(now)
+        return None
+
+    def _dispatch(self, method: str, path: str, query: list[tuple[str, str]], body: bytes) -> Reply:
+        if not path.startswith(API_ROOT + "/"):
+            return _error(404, CODE_NO_ROUTE, f"Could not route to {path}")
+        api_path = path[len(API_ROOT) :].rstrip("/")
+        found = find_endpoint(method, api_path)
+        if found is None:
+            if path_exists(api_path):
+                return _error(405, CODE_METHOD, f"No route for that URI: {method} {api_path}")
+            return _error(
+                404,
+                CODE_NO_ROUTE,
+                f"Could not route to {api_path}, perhaps your object identifier is invalid?",
+            )
+        endpoint, params = found
+        world = self.world
+        if params["account_id"] != world.account_id:
+            return _error(403, CODE_ACCOUNT, "Unauthorized to access requested resource")
+        try:
+            values = decode_query(endpoint, query)
+            payload = self._body(endpoint.method, endpoint.path, body, endpoint.has_body)
+        except QueryError as exc:
+            prefix = "" if exc.param == "body" else "query "
+            return _error(400, CODE_BAD_REQUEST, f"{prefix}{exc.message}")
+        except BodyError as exc:
+            return _error(400, CODE_BAD_REQUEST, str(exc))
+        with world.lock:
+            self.calls[endpoint.key] += 1
+            app = None
+            if "app_id" in params:
+                app = world.app(params["app_id"])
+                if app is None:
+                    return _error(404, CODE_NOT_FOUND, f"App {params['app_id']} not found")
+            call = Call(world, app, endpoint, params, values, payload)
+            try:
+                status, data = routes.HANDLERS[endpoint.key](call)
+            except ApiError as exc:
+                return _error(exc.status, exc.code, exc.message)
+            except Exception:  # a bug in the demo: answer 500, and keep it for the tests
+                self.internal_errors.append(traceback.format_exc())
+                return _error(500, CODE_SERVER, "internal error in the demo backend")
+            return Reply(status, _json(data), {"Content-Type": "application/json"})
+
+    @staticmethod
+    def _body(method: str, template: str, raw: bytes, has_body: bool) -> dict[str, Any] | None:
+        if not has_body:
+            return None
+        parsed: object = None
+        if raw.strip():
+            try:
+                parsed = json.loads(raw)
+            except (ValueError, UnicodeDecodeError):
+                raise QueryError("body", "request body is not valid JSON") from None
+        for ours, theirs in REFERENCE_PATH_ALIASES.items():
+            template = template.replace(ours, theirs)
+        return validate_body(method, template, parsed) or None
+
+
+def _bearer(headers: Mapping[str, str]) -> str:
+    value = headers.get("authorization") or headers.get("Authorization") or ""
+    scheme, _, credential = value.partition(" ")
+    return credential.strip() if scheme.lower() == "bearer" else ""
+
+
+def _json(data: Any) -> bytes:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _error(status: int, code: int, message: str) -> Reply:
+    return Reply(status, _json(envelope(code, message)), {"Content-Type": "application/json"})
+
+
+def _server_error(draw: float) -> Reply:
+    status, reason = [
+        (500, "Internal Server Error"),
+        (502, "Bad Gateway"),
+        (503, "Service Unavailable"),
+        (504, "Gateway Timeout"),
+    ][int(draw * 4) % 4]
+    if status in (502, 504):  # the edge answers these itself, as HTML
+        page = EDGE_HTML.format(status=status, reason=reason).encode()
+        return Reply(status, page, {"Content-Type": "text/html"})
+    return _error(status, CODE_SERVER, reason)
+
+
+__all__ = ["API_ROOT", "DemoBackend", "Faults", "Reply", "CODE_NOT_FOUND"]
