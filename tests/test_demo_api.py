@@ -461,3 +461,14 @@ def test_json_is_compact_and_utf8(http: httpx.Client, ids: Ids) -> None:
     response = http.get(kit_path(ids, "/meetings"))
     assert response.headers["content-type"] == "application/json"
     assert json.loads(response.content) == response.json()
+
+
+def test_cli_show_tours_the_api_over_http() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "rtk_notebook.demo", "--port", "0", "--now",
+         "2026-11-18T15:00:00Z", "--show", "--once"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "sessions; newest:" in done.stdout and "lowest audio MOS" in done.stdout
+    assert "LIVE" in done.stdout

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import threading
+from urllib.parse import urlencode
+from urllib.request import Request, urlopen
 
 from rtk_notebook.demo.backend import API_ROOT, DemoBackend, Faults
 from rtk_notebook.demo.server import make_server
@@ -43,6 +47,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="enforce Cloudflare's limit: 1,200 requests per 5 minutes per token",
     )
     p.add_argument("--verbose", action="store_true", help="log every request")
+    p.add_argument(
+        "--show",
+        action="store_true",
+        help="once serving, call a few endpoints over HTTP and print what they answer",
+    )
+    p.add_argument("--once", action="store_true", help="with --show: stop after showing")
     return p.parse_args(argv)
 
 
@@ -71,6 +81,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  app id:     {app.id}  ({app.name}, {app.session_count} sessions)")
     print(f"  clock:      {world.now.isoformat()}   seed: {world.seed}")
     print("  token:      " + ("the one given with --token" if args.token else "any non-empty"))
+    if args.show:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            show(f"http://{host}:{port}{API_ROOT}", world, args.token or "demo-token")
+        finally:
+            if args.once:
+                server.shutdown()
+                server.server_close()
+        if args.once:
+            return 0
+        print("Press Ctrl-C to stop.", flush=True)
+        try:
+            thread.join()
+        except KeyboardInterrupt:
+            print("\nstopping", flush=True)
+        server.shutdown()
+        server.server_close()
+        return 0
     print("Press Ctrl-C to stop.", flush=True)
     try:
         server.serve_forever()
@@ -79,6 +108,45 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.server_close()
     return 0
+
+
+def show(base_url: str, world: DemoWorld, token: str) -> None:
+    """Call the server as any HTTP client would, and print a short tour of its answers."""
+
+    def get(path: str, **query: object) -> dict:
+        url = f"{base_url}/accounts/{world.account_id}/realtime/kit{path}"
+        if query:
+            url += "?" + urlencode(query)
+        request = Request(url, headers={"Authorization": f"Bearer {token}"})
+        with urlopen(request, timeout=30) as response:
+            return json.load(response)
+
+    app_id = get("/apps")["data"][0]["id"]
+    listed = get(f"/{app_id}/sessions", per_page=3)
+    print(f"GET /{app_id[:8]}…/sessions -> {listed['paging']['total_count']} sessions; newest:")
+    for s in listed["data"]["sessions"]:
+        print(
+            f"  {s['started_at']}  {s['status']:<5}  {s['meeting_display_name']:<34}"
+            f"  {s['minutes_consumed']:>8.1f} participant-min"
+        )
+    session = listed["data"]["sessions"][-1]
+    people = get(f"/{app_id}/sessions/{session['id']}/participants", per_page=100)
+    participants = people["data"]["participants"]
+    print(f"GET …/sessions/{session['id'][:8]}…/participants -> {len(participants)} joins")
+    worst = None
+    for person in participants:
+        peer = get(f"/{app_id}/sessions/peer-report/{person['id']}")["data"]["participant"]
+        audio = peer["peer_report"]["quality"]["audio_producer_cumulative"]
+        mos = audio.get("quality_mos", {}).get("avg")
+        if mos is not None and (worst is None or mos < worst[0]):
+            worst = (mos, person["display_name"], audio)
+    if worst:
+        mos, name, audio = worst
+        print(
+            f"GET …/sessions/peer-report/… -> lowest audio MOS: {name}, MOS {mos:.2f}, "
+            f"loss {audio['packet_loss']['avg']:.1f}%, RTT {audio['rtt']['avg']:.0f} ms"
+        )
+    print("The demo API answers over HTTP, as the real one would.", flush=True)
 
 
 if __name__ == "__main__":

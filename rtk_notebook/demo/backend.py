@@ -119,6 +119,17 @@ class DemoBackend:
         self.statuses: Counter[int] = Counter()
         self.log: deque[tuple[str, str, int]] = deque(maxlen=20_000)
         self.internal_errors: list[str] = []
+        self.in_flight = 0  # requests between arrival and answer, latency included
+        self.peak_in_flight = 0
+
+    def enter(self) -> None:
+        with self._rng_lock:
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+
+    def leave(self) -> None:
+        with self._rng_lock:
+            self.in_flight -= 1
 
     @property
     def request_count(self) -> int:

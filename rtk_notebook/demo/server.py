@@ -28,9 +28,13 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         url = urlsplit(self.path)
         query = parse_qsl(url.query, keep_blank_values=True)
-        reply = self.backend.handle(self.command, url.path, query, self.headers, body)
-        if reply.delay_s:
-            time.sleep(reply.delay_s)
+        self.backend.enter()
+        try:
+            reply = self.backend.handle(self.command, url.path, query, self.headers, body)
+            if reply.delay_s:
+                time.sleep(reply.delay_s)
+        finally:
+            self.backend.leave()
         if reply.drop:
             self.close_connection = True  # say nothing: the client sees the connection drop
             return

@@ -36,14 +36,22 @@ class DemoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        reply = self._reply(request, request.read())
-        if reply.delay_s:
-            time.sleep(reply.delay_s)
+        self.backend.enter()
+        try:
+            reply = self._reply(request, request.read())
+            if reply.delay_s:
+                time.sleep(reply.delay_s)
+        finally:
+            self.backend.leave()
         return self._response(request, reply)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        body = await request.aread()
-        reply = self._reply(request, body)
-        if reply.delay_s:
-            await asyncio.sleep(reply.delay_s)
+        self.backend.enter()
+        try:
+            body = await request.aread()
+            reply = self._reply(request, body)
+            if reply.delay_s:
+                await asyncio.sleep(reply.delay_s)
+        finally:
+            self.backend.leave()
         return self._response(request, reply)

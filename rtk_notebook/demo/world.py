@@ -342,7 +342,7 @@ class AppWorld:
         live_slots = min(3, n)
         for k in range(live_slots):
             i = n - 1 - k
-            start[i] = min(start[i], now_ts - 60 * (6 + 9 * k))
+            start[i] = now_ts - 60 * (6 + 9 * k) - 17.3 * (k + 1)
             minutes[i] = (now_ts - start[i]) / 60 + 15 + 20 * k
             if k < 2:
                 recorded[i] = True
