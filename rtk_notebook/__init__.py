@@ -1,6 +1,41 @@
 """rtk_notebook: explore Cloudflare RealtimeKit from JupyterLab.
 
-Importing the package is cheap: plotting and widget libraries load when first used.
+    import rtk_notebook as rtk
+    kit = rtk.connect()          # no credentials: the built-in demo backend
+    kit.sessions(status="ENDED", start_time="2026-11-01")
+
+Importing the package is cheap: pandas loads with the first frame, plotting and widget
+libraries when first used.
 """
 
+from rtk_notebook.api.errors import (
+    AppRequiredError,
+    AuthError,
+    ConflictError,
+    NotFoundError,
+    RateLimitedError,
+    ResponseError,
+    RTKError,
+    ServerError,
+    TransportError,
+    ValidationError,
+)
+from rtk_notebook.kit import AsyncKit, Kit, connect
+
 __version__ = "0.1.0"
+
+__all__ = [
+    "AppRequiredError",
+    "AsyncKit",
+    "AuthError",
+    "ConflictError",
+    "Kit",
+    "NotFoundError",
+    "RTKError",
+    "RateLimitedError",
+    "ResponseError",
+    "ServerError",
+    "TransportError",
+    "ValidationError",
+    "connect",
+]

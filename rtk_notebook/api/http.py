@@ -1,0 +1,241 @@
+"""The one async HTTP core: a bounded httpx.AsyncClient, retries, errors.
+
+Retry policy, after httpx's and the Stainless SDKs' own: exponential backoff with jitter,
+honouring ``Retry-After``, on 408/409/429/5xx and on dropped or failed connections; never on
+a 4xx that will not change (400/401/403/404...). Writes are retried only where the request
+cannot have been applied: a 429 (refused before any work) or a connection that was never
+made. Anything else that fails on a POST/PATCH is raised, since the server may have done it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import random
+import re
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from rtk_notebook.api.errors import (
+    RateLimitedError,
+    ResponseError,
+    RTKError,
+    TransportError,
+    error_for_status,
+)
+from rtk_notebook.secrets import redact
+
+RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# Failures that happen before a request reaches the server: safe to retry any method.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_retries: int = 4
+    backoff_s: float = 0.5  # first wait; doubles each attempt
+    max_backoff_s: float = 20.0
+    max_retry_after_s: float = 300.0  # Cloudflare's rate-limit window is 5 minutes
+    retry_writes: bool = False  # retry POST/PATCH even when they may have been applied
+
+    def wait(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.max_retry_after_s)
+        base = min(self.max_backoff_s, self.backoff_s * 2**attempt)
+        return base * (0.5 + random.random() / 2)  # jitter spreads out synchronized retries
+
+
+@dataclass
+class Stats:
+    """What the core has done; `requests` counts every attempt sent."""
+
+    requests: int = 0
+    retries: int = 0
+    errors: int = 0
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        moment = email.utils.parsedate_to_datetime(value)  # an HTTP date
+        if moment is None:
+            return None
+        return max(0.0, moment.timestamp() - time.time())
+
+
+class HttpCore:
+    """Sends requests for one connection; knows nothing of pandas or of the endpoints."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 30.0,
+        max_concurrency: int = 16,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        if max_concurrency < 1:
+            raise ValueError(f"max_concurrency must be at least 1 (got {max_concurrency})")
+        self.base_url = base_url.rstrip("/")
+        self._token = token
+        self._transport = transport
+        self.timeout = timeout
+        self.max_concurrency = max_concurrency
+        self.retry = retry or RetryPolicy()
+        self.stats = Stats()
+        self._client: httpx.AsyncClient | None = None
+        self._semaphore: asyncio.Semaphore | None = None
+
+    def __repr__(self) -> str:
+        return f"HttpCore(base_url={self.base_url!r}, max_concurrency={self.max_concurrency})"
+
+    def _ensure_client(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
+        # Created on first use, inside the loop that will run every request (the runner's).
+        if self._client is None or self._semaphore is None:
+            headers = {"Accept": "application/json", "User-Agent": "rtk-notebook"}
+            if self._token:
+                headers["Authorization"] = f"Bearer {self._token}"
+            limits = httpx.Limits(
+                max_connections=self.max_concurrency,
+                max_keepalive_connections=self.max_concurrency,
+            )
+            self._client = httpx.AsyncClient(
+                base_url=self.base_url,
+                headers=headers,
+                timeout=self.timeout,
+                limits=limits,
+                transport=self._transport,
+            )
+            self._semaphore = asyncio.Semaphore(self.max_concurrency)
+        return self._client, self._semaphore
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Sequence[tuple[str, str]] | None = None,
+        json_body: Any = None,
+    ) -> Any:
+        """Send with retries; return the parsed JSON body, or raise an RTKError."""
+        client, semaphore = self._ensure_client()
+        attempt = 0
+        while True:
+            retry_after: float | None = None
+            async with semaphore:
+                self.stats.requests += 1
+                try:
+                    response = await client.request(
+                        method,
+                        path,
+                        params=params,
+                        json=json_body if json_body is not None else None,
+                    )
+                    failure: RTKError | None = None
+                except httpx.TransportError as exc:
+                    response = None
+                    failure = TransportError(
+                        self._clean(
+                            f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                        ),
+                        method=method,
+                        path=path,
+                    )
+                    retryable = isinstance(exc, NOT_SENT) or self._may_repeat(method)
+            if response is not None:
+                try:
+                    return self._parse(method, path, response)
+                except RTKError as exc:
+                    failure = exc
+                    status = response.status_code
+                    if status in RETRY_STATUSES:
+                        retryable = status == 429 or self._may_repeat(method)
+                        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                    elif isinstance(exc, ResponseError):
+                        retryable = self._may_repeat(method)  # a body cut short in transit
+                    else:
+                        retryable = False
+            assert failure is not None
+            if not retryable or attempt >= self.retry.max_retries:
+                self.stats.errors += 1
+                if isinstance(failure, RateLimitedError):
+                    failure.retry_after = retry_after
+                raise failure
+            if retry_after is not None and retry_after > self.retry.max_retry_after_s:
+                self.stats.errors += 1
+                raise failure
+            self.stats.retries += 1
+            await asyncio.sleep(self.retry.wait(attempt, retry_after))
+            attempt += 1
+
+    def _may_repeat(self, method: str) -> bool:
+        return method in IDEMPOTENT or self.retry.retry_writes
+
+    def _clean(self, text: str) -> str:
+        return redact(text, self._token)
+
+    def _parse(self, method: str, path: str, response: httpx.Response) -> Any:
+        status = response.status_code
+        body: Any = None
+        parsed = False
+        if response.content:
+            try:
+                body = response.json()
+                parsed = True
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                parsed = False
+        if 200 <= status < 300:
+            if response.content and not parsed:
+                raise ResponseError(
+                    f"the API answered {status} with a body that is not valid JSON "
+                    f"({len(response.content)} bytes: {self._clean(_snippet(response.text))!r})",
+                    status=status,
+                    method=method,
+                    path=self._clean(path),
+                )
+            return body
+        code, message = _error_details(body if parsed else None, response)
+        raise error_for_status(status)(
+            self._clean(message), status=status, code=code, method=method, path=self._clean(path)
+        )
+
+
+def _snippet(text: str, length: int = 60) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text[:length] + ("…" if len(text) > length else "")
+
+
+def _error_details(body: Any, response: httpx.Response) -> tuple[int | None, str]:
+    """Cloudflare's envelope when there is one; else what the body or status says."""
+    if isinstance(body, Mapping):
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], Mapping):
+            first = errors[0]
+            code = first.get("code")
+            message = str(first.get("message") or response.reason_phrase)
+            if len(errors) > 1:
+                message += f" (and {len(errors) - 1} more)"
+            return (code if isinstance(code, int) else None), message
+        for key in ("message", "error"):
+            if isinstance(body.get(key), str):
+                return None, body[key]
+    title = re.search(r"<title>(.*?)</title>", response.text or "", re.I | re.S)
+    if title:  # the edge's own HTML error page
+        return None, f"{title.group(1).strip()} (an HTML error page from the edge)"
+    return None, response.reason_phrase or f"HTTP {response.status_code}"

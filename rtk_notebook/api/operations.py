@@ -1,0 +1,229 @@
+"""The raw layer: every operation of the endpoint table as a method, SDK-style.
+
+``kit.api.<group>.<name>(...)`` mirrors the official SDK's
+``client.realtime_kit.<group>.<name>(...)``: the same group and method names, the same
+parameter names (path ids, query parameters, body fields), with ``account_id`` and
+``app_id`` filled in by the connection. Each returns the parsed JSON. The methods are
+generated from ``spec.ENDPOINTS`` and ``spec.bodies.BODY_MODELS``, with real signatures, so
+that ``help()``, tab completion and ``inspect.signature`` show the parameters.
+
+Arguments are checked before any request: an unknown keyword, a bad query value or a bad
+body field raises ``ValidationError`` naming it.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rtk_notebook.api.errors import AppRequiredError, ValidationError
+from rtk_notebook.api.http import HttpCore
+from rtk_notebook.spec.bodies import BODY_MODELS, BodyError, validate_body
+from rtk_notebook.spec.endpoints import (
+    ENDPOINTS,
+    REFERENCE_PATH_ALIASES,
+    Endpoint,
+    QueryError,
+    encode_query,
+)
+
+P = inspect.Parameter
+OWNER_PARAMS = ("account_id", "app_id")  # supplied by the connection
+
+
+def body_model(endpoint: Endpoint) -> Any:
+    template = endpoint.path
+    for ours, theirs in REFERENCE_PATH_ALIASES.items():
+        template = template.replace(ours, theirs)
+    return BODY_MODELS.get((endpoint.method, template))
+
+
+def body_fields(endpoint: Endpoint) -> list[str]:
+    model = body_model(endpoint)
+    if model is None:
+        return []
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def primary_param(endpoint: Endpoint) -> str:
+    """The SDK passes the last path parameter positionally (`app_id` for app-level lists)."""
+    return endpoint.path_params[-1]
+
+
+def signature(endpoint: Endpoint) -> inspect.Signature:
+    first = primary_param(endpoint)
+    params = []
+    if first != "account_id":
+        default = None if first in OWNER_PARAMS else P.empty
+        params.append(P(first, P.POSITIONAL_OR_KEYWORD, default=default))
+    for name in endpoint.path_params:
+        if name == first and first != "account_id":
+            continue
+        default = None if name in OWNER_PARAMS else P.empty
+        params.append(P(name, P.KEYWORD_ONLY, default=default))
+    seen = {p.name for p in params}
+    for name in [q.name for q in endpoint.query] + body_fields(endpoint):
+        if name not in seen and name.isidentifier():
+            params.append(P(name, P.KEYWORD_ONLY, default=None))
+            seen.add(name)
+    return inspect.Signature(params)
+
+
+@dataclass
+class Owner:
+    """Where account and app ids come from, and how to list apps for a helpful error."""
+
+    account_id: str | None
+    app_id: str | None
+    list_apps: Callable[[], Awaitable[list[dict[str, Any]]]] | None = None
+
+
+class Operation:
+    """One endpoint bound to a connection; awaiting a call sends the request."""
+
+    def __init__(self, endpoint: Endpoint, core: HttpCore, owner: Owner) -> None:
+        self.endpoint = endpoint
+        self.core = core
+        self.owner = owner
+        self.__signature__ = signature(endpoint)
+        self.__name__ = endpoint.name
+        self.__qualname__ = f"{endpoint.group}.{endpoint.name}"
+        self.__doc__ = f"{endpoint.title}.\n\n{endpoint.method} {endpoint.path}"
+
+    def __repr__(self) -> str:
+        return f"<operation {self.__qualname__}{self.__signature__}>"
+
+    def prepare(self, *args: Any, **kwargs: Any) -> tuple[str, list[tuple[str, str]], Any]:
+        """Check the arguments and build (path, query, body); raises before any request."""
+        endpoint = self.endpoint
+        try:
+            bound = self.__signature__.bind(*args, **kwargs)
+        except TypeError as exc:
+            takes = ", ".join(self.__signature__.parameters)
+            raise ValidationError(f"{self.__qualname__}: {exc} (it takes: {takes})") from None
+        values = dict(bound.arguments)
+        for name in OWNER_PARAMS:
+            if name in endpoint.path_params and not values.get(name):
+                values[name] = getattr(self.owner, name)
+        path_values = {}
+        for name in endpoint.path_params:
+            value = values.pop(name, None)
+            if value is None or value == "":
+                if name == "app_id":
+                    raise AppRequiredError(f"{self.__qualname__} needs an app id")
+                raise ValidationError(f"{self.__qualname__}: '{name}' is required")
+            if not isinstance(value, str):
+                raise ValidationError(
+                    f"{self.__qualname__}: '{name}' must be a string id (got {type(value).__name__})"
+                )
+            path_values[name] = value
+        path = endpoint.path.format(**path_values)
+        query_names = {q.name for q in endpoint.query}
+        query = {k: v for k, v in values.items() if k in query_names}
+        body = {k: v for k, v in values.items() if k not in query_names and v is not None}
+        try:
+            encoded = encode_query(endpoint, query)
+        except QueryError as exc:
+            raise ValidationError(f"{self.__qualname__}: {exc.message}") from None
+        payload = None
+        if endpoint.has_body:
+            template = endpoint.path
+            for ours, theirs in REFERENCE_PATH_ALIASES.items():
+                template = template.replace(ours, theirs)
+            try:
+                payload = validate_body(endpoint.method, template, body)
+            except BodyError as exc:
+                raise ValidationError(f"{self.__qualname__}: {exc}") from None
+        return path, encoded, payload
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            path, query, body = self.prepare(*args, **kwargs)
+        except AppRequiredError as exc:
+            raise await self._app_error(exc) from None
+        return await self.core.request(self.endpoint.method, path, params=query, json_body=body)
+
+    async def _app_error(self, exc: AppRequiredError) -> AppRequiredError:
+        hint = "pass app_id=..., or set RTK_APP_ID, or connect(app_id=...)"
+        if self.owner.list_apps is not None and self.owner.account_id:
+            try:
+                apps = await self.owner.list_apps()
+                listed = ", ".join(f"{a.get('id')} ({a.get('name')})" for a in apps) or "none"
+                hint += f"; the apps in this account: {listed}"
+            except Exception:  # the hint is a courtesy: never mask the real error with another
+                pass
+        return AppRequiredError(f"{exc.message}: {hint}")
+
+
+class Group:
+    """The operations of one SDK group, e.g. ``sessions``."""
+
+    def __init__(self, name: str, operations: dict[str, Any]) -> None:
+        self._name = name
+        self.__dict__.update(operations)
+
+    def __repr__(self) -> str:
+        names = ", ".join(k for k in self.__dict__ if not k.startswith("_"))
+        return f"<{self._name}: {names}>"
+
+    def __dir__(self) -> list[str]:
+        return [k for k in self.__dict__ if not k.startswith("_")]
+
+
+class Api:
+    """Every operation, grouped as the SDK groups them; each returns parsed JSON."""
+
+    def __init__(self, groups: dict[str, Group]) -> None:
+        self.__dict__.update(groups)
+
+    def __repr__(self) -> str:
+        return "<api: " + ", ".join(k for k in self.__dict__ if not k.startswith("_")) + ">"
+
+    def __dir__(self) -> list[str]:
+        return [k for k in self.__dict__ if not k.startswith("_")]
+
+
+def build_operations(core: HttpCore, owner: Owner) -> dict[str, dict[str, Operation]]:
+    groups: dict[str, dict[str, Operation]] = {}
+    for endpoint in ENDPOINTS:
+        groups.setdefault(endpoint.group, {})[endpoint.name] = Operation(endpoint, core, owner)
+    return groups
+
+
+def _dress(call: Callable[..., Any], op: Operation) -> Callable[..., Any]:
+    call.__signature__ = op.__signature__  # type: ignore[attr-defined]
+    call.__name__ = op.__name__
+    call.__qualname__ = op.__qualname__
+    call.__doc__ = op.__doc__
+    return call
+
+
+def wrapped_api(
+    operations: dict[str, dict[str, Operation]],
+    runner: Callable[[Awaitable[Any]], Any],
+    *,
+    is_async: bool,
+) -> Api:
+    """The operations as sync functions (``runner`` waits) or coroutines (``runner`` awaits).
+
+    Either way the request runs on the connection's own loop (see ``api.runner``).
+    """
+
+    def wrap(op: Operation) -> Callable[..., Any]:
+        if is_async:
+
+            async def acall(*args: Any, **kwargs: Any) -> Any:
+                return await runner(op(*args, **kwargs))
+
+            return _dress(acall, op)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return runner(op(*args, **kwargs))
+
+        return _dress(call, op)
+
+    return Api(
+        {g: Group(g, {n: wrap(op) for n, op in ops.items()}) for g, ops in operations.items()}
+    )

@@ -1,0 +1,81 @@
+"""Where a connection's settings come from: arguments, then the environment, then the demo.
+
+Credentials come from the arguments, else ``CLOUDFLARE_API_TOKEN``, ``CLOUDFLARE_ACCOUNT_ID``
+and ``RTK_APP_ID`` (``CLOUDFLARE_BASE_URL`` moves the API, as it does for the official SDK).
+With no token anywhere, the connection uses the built-in demo backend and says so once.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+REAL_BASE_URL = "https://api.cloudflare.com/client/v4"
+DEMO_BASE_URL = "https://demo.realtimekit.invalid/client/v4"  # never resolves: nothing leaves
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str | None = field(repr=False)
+    account_id: str | None
+    app_id: str | None
+    base_url: str
+    demo: Any = None  # None for the real API; else the DemoWorld served in-process
+
+    @property
+    def is_demo(self) -> bool:
+        return self.demo is not None
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+def resolve(
+    token: str | None = None,
+    account_id: str | None = None,
+    app_id: str | None = None,
+    base_url: str | None = None,
+    demo: Any = None,
+) -> Settings:
+    """Settings from the arguments and the environment; ``demo`` forces (or supplies) a demo."""
+    for name, value in (("token", token), ("account_id", account_id), ("app_id", app_id),
+                        ("base_url", base_url)):  # fmt: skip
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{name} must be a string (got {type(value).__name__})")
+    use_demo = demo is not None and demo is not False
+    if demo is None:
+        use_demo = token is None and _env("CLOUDFLARE_API_TOKEN") is None and base_url is None
+    if use_demo:
+        from rtk_notebook.demo import DemoWorld  # the demo loads only when used
+
+        if demo not in (None, True) and not isinstance(demo, DemoWorld):
+            raise TypeError(f"demo must be True, False, None or a DemoWorld (got {demo!r})")
+        world = demo if isinstance(demo, DemoWorld) else DemoWorld()
+        return Settings(
+            token=token or "demo-token",
+            account_id=account_id or world.account_id,
+            app_id=app_id or world.apps[0].id,
+            base_url=base_url or DEMO_BASE_URL,
+            demo=world,
+        )
+    token = token or _env("CLOUDFLARE_API_TOKEN")
+    if not token:
+        raise ValueError(
+            "no API token: pass connect(token=...) or set CLOUDFLARE_API_TOKEN "
+            "(or leave both unset to use the built-in demo backend)"
+        )
+    account_id = account_id or _env("CLOUDFLARE_ACCOUNT_ID")
+    if not account_id:
+        raise ValueError(
+            "no account id: pass connect(account_id=...) or set CLOUDFLARE_ACCOUNT_ID "
+            "(it is in the Cloudflare dashboard's URL and overview page)"
+        )
+    return Settings(
+        token=token,
+        account_id=account_id,
+        app_id=app_id or _env("RTK_APP_ID"),
+        base_url=(base_url or _env("CLOUDFLARE_BASE_URL") or REAL_BASE_URL).rstrip("/"),
+    )

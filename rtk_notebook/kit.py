@@ -1,0 +1,432 @@
+"""The connection a notebook holds: ``kit = rtk.connect()``.
+
+- ``kit.api.<group>.<name>(...)``: every operation, raw JSON (see ``api.operations``);
+- ``kit.<list>(...)``: every list as a typed DataFrame, paged to the end (``limit=`` stops
+  early), filters as keyword arguments (dates as datetime, date, Timestamp or ISO strings;
+  naive means UTC);
+- ``kit.session(id)`` and friends: single objects as pydantic models with an HTML card;
+- ``kit.aio``: the same, as coroutines.
+
+The list methods are generated from one table (``LISTS``), each with the signature of its
+endpoint's filters, so there is one place to change a list and ``help()`` stays truthful.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from rtk_notebook import config
+from rtk_notebook.api.http import HttpCore, RetryPolicy
+from rtk_notebook.api.operations import Api, Operation, Owner, build_operations, wrapped_api
+from rtk_notebook.api.paging import fetch_all
+from rtk_notebook.api.runner import Runner
+from rtk_notebook.spec.endpoints import BY_KEY
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from rtk_notebook.models import (
+        Meeting,
+        PeerReport,
+        Recording,
+        Session,
+        SessionParticipant,
+    )
+
+P = inspect.Parameter
+PER_PAGE = 100  # the API's largest page
+
+
+# -- where each list keeps its items --------------------------------------------------------
+
+
+def items_in_data(body: Any) -> list[Any]:
+    data = body.get("data") if isinstance(body, dict) else None
+    return data if isinstance(data, list) else []
+
+
+def items_under(key: str) -> Callable[[Any], list[Any]]:
+    def extract(body: Any) -> list[Any]:
+        data = body.get("data") if isinstance(body, dict) else None
+        if isinstance(data, list):
+            return data
+        if isinstance(data, dict) and isinstance(data.get(key), list):
+            return data[key]
+        return []
+
+    return extract
+
+
+def items_or_single(key: str, single: str | None = None) -> Callable[[Any], list[Any]]:
+    """A page under ``data.<key>``; or, as the reference types it, one object in ``data``."""
+
+    def extract(body: Any) -> list[Any]:
+        data = body.get("data") if isinstance(body, dict) else None
+        if isinstance(data, list):
+            return data
+        if not isinstance(data, dict):
+            return []
+        if isinstance(data.get(key), list):
+            return data[key]
+        one = data.get(single) if single else data
+        return [one] if isinstance(one, dict) and one.get("id") else []
+
+    return extract
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    endpoint: str  # the operation's key in the endpoint table
+    resource: str  # the frame schema (rtk_notebook.frames.SCHEMAS)
+    items: Callable[[Any], list[Any]]
+    doc: str
+    key: str | None = None  # the id the list belongs to, passed positionally
+
+
+LISTS: dict[str, ListSpec] = {
+    "apps": ListSpec("apps.get", "apps", items_in_data, "The account's apps."),
+    "meetings": ListSpec("meetings.get", "meetings", items_in_data, "The app's meetings."),
+    "meeting_participants": ListSpec(
+        "meetings.get_meeting_participants", "meeting_participants", items_in_data,
+        "The participants added to a meeting (its roster).", key="meeting_id",
+    ),
+    "presets": ListSpec("presets.get", "presets", items_in_data, "The app's presets."),
+    "sessions": ListSpec(
+        "sessions.get_sessions", "sessions", items_under("sessions"),
+        "The app's sessions, newest first. `start_time`/`end_time` bound `started_at`.",
+    ),
+    "session_participants": ListSpec(
+        "sessions.get_session_participants", "session_participants", items_under("participants"),
+        "Every join of a session: one row per peer (a rejoin is a new row).", key="session_id",
+    ),
+    "recordings": ListSpec(
+        "recordings.get_recordings", "recordings", items_in_data,
+        "The app's recordings; `status` takes one status or a list.",
+    ),
+    "webhooks": ListSpec("webhooks.get_webhooks", "webhooks", items_in_data, "The app's webhooks."),
+    "livestreams": ListSpec(
+        "livestreams.get_all_livestreams", "livestreams", items_or_single("livestreams"),
+        "The app's livestreams (stream keys masked unless reveal_secrets=True).",
+    ),
+    "livestream_sessions": ListSpec(
+        "livestreams.get_livestream_session_for_livestream_id", "livestream_sessions",
+        items_or_single("sessions", "session"), "The sessions of one livestream.",
+        key="livestream_id",
+    ),
+}  # fmt: skip
+
+
+def list_signature(spec: ListSpec) -> inspect.Signature:
+    endpoint = BY_KEY[spec.endpoint]
+    params = [P("self", P.POSITIONAL_OR_KEYWORD)]
+    if spec.key:
+        params.append(P(spec.key, P.POSITIONAL_OR_KEYWORD))
+    for q in endpoint.query:
+        if q.name not in ("page_no", "per_page"):
+            params.append(P(q.name, P.KEYWORD_ONLY, default=None))
+    params += [
+        P("limit", P.KEYWORD_ONLY, default=None, annotation="int | None"),
+        P("reveal_secrets", P.KEYWORD_ONLY, default=False, annotation="bool"),
+    ]
+    return inspect.Signature(params, return_annotation="pd.DataFrame")
+
+
+def _filters_doc(spec: ListSpec) -> str:
+    endpoint = BY_KEY[spec.endpoint]
+    names = [q.name for q in endpoint.query if q.name not in ("page_no", "per_page")]
+    lines = [spec.doc, "", f"Pages through `{endpoint.method} {endpoint.path}` to the end."]
+    if names:
+        lines.append("Filters: " + ", ".join(names) + ".")
+    lines.append("`limit=N` stops after N rows; secrets are masked unless reveal_secrets=True.")
+    return "\n".join(lines)
+
+
+class _Core:
+    """What the async and sync faces share: the HTTP core, the operations, the runner."""
+
+    def __init__(self, settings: config.Settings, *, transport: Any, max_concurrency: int,
+                 timeout: float, retry: RetryPolicy) -> None:  # fmt: skip
+        self.settings = settings
+        self.runner = Runner()
+        self.http = HttpCore(settings.base_url, settings.token, transport=transport,
+                             timeout=timeout, max_concurrency=max_concurrency, retry=retry)  # fmt: skip
+        owner = Owner(settings.account_id, settings.app_id, self._list_apps)
+        self.operations = build_operations(self.http, owner)
+
+    def op(self, key: str) -> Operation:
+        group, name = key.split(".")
+        return self.operations[group][name]
+
+    async def _list_apps(self) -> list[dict[str, Any]]:
+        return items_in_data(await self.op("apps.get")())
+
+    # -- the implementations, run on the runner's loop ---------------------------------------
+
+    async def list_frame(self, name: str, args: dict[str, Any]) -> pd.DataFrame:
+        from rtk_notebook import frames
+
+        spec = LISTS[name]
+        limit = args.pop("limit", None)
+        reveal = bool(args.pop("reveal_secrets", False))
+        key_value = args.pop(spec.key) if spec.key else None
+        filters = {k: v for k, v in args.items() if v is not None}
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
+            from rtk_notebook.api.errors import ValidationError
+
+            raise ValidationError(f"limit must be a whole number of rows (got {limit!r})")
+        op = self.op(spec.endpoint)
+        positional = (key_value,) if spec.key else ()
+        op.prepare(*positional, **filters)  # bad arguments fail here, before any request
+        paged = "page_no" in {q.name for q in op.endpoint.query}
+
+        async def fetch(page_no: int, per_page: int) -> Any:
+            paging = {"page_no": page_no, "per_page": per_page} if paged else {}
+            return await op(*positional, **filters, **paging)
+
+        if paged:
+            records = await fetch_all(fetch, spec.items, per_page=PER_PAGE, limit=limit)
+        else:
+            records = spec.items(await fetch(1, PER_PAGE))
+            records = records[:limit] if limit is not None else records
+        extra = {spec.key: key_value} if spec.key else None
+        return frames.to_frame(spec.resource, records, reveal_secrets=reveal, extra=extra)
+
+    async def daywise(self, start_date: Any, end_date: Any) -> pd.DataFrame:
+        from rtk_notebook import frames
+
+        body = await self.op("analytics.get_org_analytics")(
+            start_date=start_date, end_date=end_date
+        )
+        data = body.get("data") if isinstance(body, dict) else None
+        return frames.to_frame("daywise", frames.daywise_records(data or {}))
+
+    async def one(self, kind: str, key: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+                  reveal: bool) -> Any:  # fmt: skip
+        from rtk_notebook import models
+
+        body = await self.op(key)(*args, **kwargs)
+        return getattr(models, kind).from_response(body, reveal_secrets=reveal)
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+
+def _make_list(name: str, spec: ListSpec, face: str) -> Callable[..., Any]:
+    sig = list_signature(spec)
+
+    def gather(self: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+        try:
+            bound = sig.bind(self, *args, **kwargs)
+        except TypeError as exc:
+            from rtk_notebook.api.errors import ValidationError
+
+            allowed = ", ".join(p for p in sig.parameters if p != "self")
+            raise ValidationError(f"{name}(): {exc} (it takes: {allowed})") from None
+        values = dict(bound.arguments)
+        values.pop("self")
+        return values
+
+    if face == "async":
+
+        async def method(self: AsyncKit, *args: Any, **kwargs: Any) -> pd.DataFrame:
+            values = gather(self, args, kwargs)
+            return await self._core.runner.run_async(self._core.list_frame(name, values))
+
+    else:
+
+        def method(self: Kit, *args: Any, **kwargs: Any) -> pd.DataFrame:  # type: ignore[misc]
+            values = gather(self, args, kwargs)
+            return self._core.runner.run(self._core.list_frame(name, values))
+
+    method.__name__ = method.__qualname__ = name
+    method.__signature__ = sig  # type: ignore[attr-defined]
+    method.__doc__ = _filters_doc(spec)
+    return method
+
+
+class _Face:
+    """Methods common to the sync and async faces (both read `self._core`)."""
+
+    _core: _Core
+
+    @property
+    def account_id(self) -> str | None:
+        return self._core.settings.account_id
+
+    @property
+    def app_id(self) -> str | None:
+        return self._core.settings.app_id
+
+    @property
+    def is_demo(self) -> bool:
+        return self._core.settings.is_demo
+
+    @property
+    def demo(self) -> Any:
+        """The DemoWorld served in-process, or None on the real API."""
+        return self._core.settings.demo
+
+    @property
+    def stats(self) -> Any:
+        """Requests sent, retries, errors (every attempt counts)."""
+        return self._core.http.stats
+
+    def __repr__(self) -> str:
+        s = self._core.settings
+        where = f"demo {s.demo!r}" if s.is_demo else s.base_url
+        app = s.app_id[:8] + "…" if s.app_id else None
+        account = s.account_id[:8] + "…" if s.account_id else None
+        return f"<rtk_notebook {type(self).__name__} account={account} app={app} on {where}>"
+
+
+class AsyncKit(_Face):
+    """The connection's coroutines: ``await kit.aio.sessions()`` in a notebook cell."""
+
+    def __init__(self, core: _Core) -> None:
+        self._core = core
+        self.api: Api = wrapped_api(core.operations, core.runner.run_async, is_async=True)
+
+    async def daywise(self, start_date: Any = None, end_date: Any = None) -> pd.DataFrame:
+        """Sessions, participant-minutes and recordings per day (the API's day-wise analytics)."""
+        return await self._core.runner.run_async(self._core.daywise(start_date, end_date))
+
+    async def _one(self, kind: str, key: str, *args: Any, reveal: bool = False, **kw: Any) -> Any:
+        return await self._core.runner.run_async(self._core.one(kind, key, args, kw, reveal))
+
+    async def session(self, session_id: str, *, reveal_secrets: bool = False) -> Session:
+        return await self._one("Session", "sessions.get_session_details", session_id,
+                               reveal=reveal_secrets)  # fmt: skip
+
+    async def meeting(self, meeting_id: str, *, reveal_secrets: bool = False) -> Meeting:
+        return await self._one("Meeting", "meetings.get_meeting_by_id", meeting_id,
+                               reveal=reveal_secrets)  # fmt: skip
+
+    async def recording(self, recording_id: str, *, reveal_secrets: bool = False) -> Recording:
+        return await self._one("Recording", "recordings.get_one_recording", recording_id,
+                               reveal=reveal_secrets)  # fmt: skip
+
+    async def participant(self, session_id: str, participant_id: str, *, filters: Any = None,
+                          reveal_secrets: bool = False) -> SessionParticipant:  # fmt: skip
+        return await self._one("SessionParticipant", "sessions.get_session_participant_details",
+                               participant_id, session_id=session_id, filters=filters,
+                               reveal=reveal_secrets)  # fmt: skip
+
+    async def peer_report(self, peer_id: str, *, filters: Any = None,
+                          reveal_secrets: bool = False) -> PeerReport:  # fmt: skip
+        return await self._one("PeerReport", "sessions.get_participant_data_from_peer_id",
+                               peer_id, filters=filters, reveal=reveal_secrets)  # fmt: skip
+
+    async def aclose(self) -> None:
+        await self._core.runner.run_async(self._core.aclose())
+
+
+class Kit(_Face):
+    """A RealtimeKit connection for notebooks and scripts; ``kit.aio`` is its async twin."""
+
+    def __init__(self, core: _Core) -> None:
+        self._core = core
+        self.aio = AsyncKit(core)
+        self.api: Api = wrapped_api(core.operations, core.runner.run, is_async=False)
+
+    def daywise(self, start_date: Any = None, end_date: Any = None) -> pd.DataFrame:
+        """Sessions, participant-minutes and recordings per day (the API's day-wise analytics)."""
+        return self._core.runner.run(self._core.daywise(start_date, end_date))
+
+    def _one(self, kind: str, key: str, *args: Any, reveal: bool = False, **kw: Any) -> Any:
+        return self._core.runner.run(self._core.one(kind, key, args, kw, reveal))
+
+    def session(self, session_id: str, *, reveal_secrets: bool = False) -> Session:
+        """One session, as a model with an HTML card (``.to_frame()`` for a one-row frame)."""
+        return self._one("Session", "sessions.get_session_details", session_id,
+                         reveal=reveal_secrets)  # fmt: skip
+
+    def meeting(self, meeting_id: str, *, reveal_secrets: bool = False) -> Meeting:
+        """One meeting with its full configuration (storage secrets masked)."""
+        return self._one("Meeting", "meetings.get_meeting_by_id", meeting_id,
+                         reveal=reveal_secrets)  # fmt: skip
+
+    def recording(self, recording_id: str, *, reveal_secrets: bool = False) -> Recording:
+        """One recording, with its start/stop reasons (storage secrets masked)."""
+        return self._one("Recording", "recordings.get_one_recording", recording_id,
+                         reveal=reveal_secrets)  # fmt: skip
+
+    def participant(self, session_id: str, participant_id: str, *, filters: Any = None,
+                    reveal_secrets: bool = False) -> SessionParticipant:  # fmt: skip
+        """One join of a session with its device, network and call statistics."""
+        return self._one("SessionParticipant", "sessions.get_session_participant_details",
+                         participant_id, session_id=session_id, filters=filters,
+                         reveal=reveal_secrets)  # fmt: skip
+
+    def peer_report(self, peer_id: str, *, filters: Any = None,
+                    reveal_secrets: bool = False) -> PeerReport:  # fmt: skip
+        """One peer's full report: per-track quality samples, device, network, events."""
+        return self._one("PeerReport", "sessions.get_participant_data_from_peer_id", peer_id,
+                         filters=filters, reveal=reveal_secrets)  # fmt: skip
+
+    def close(self) -> None:
+        """Close the connection pool and stop the background loop."""
+        try:
+            self._core.runner.run(self._core.aclose())
+        finally:
+            self._core.runner.close()
+
+    def __enter__(self) -> Kit:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+for _name, _spec in LISTS.items():
+    setattr(Kit, _name, _make_list(_name, _spec, "sync"))
+    setattr(AsyncKit, _name, _make_list(_name, _spec, "async"))
+
+_announced = False
+
+
+def connect(
+    token: str | None = None,
+    account_id: str | None = None,
+    app_id: str | None = None,
+    base_url: str | None = None,
+    *,
+    demo: Any = None,
+    cache: Any = None,
+    max_concurrency: int = 16,
+    timeout: float = 30.0,
+    max_retries: int = 4,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Kit:
+    """Connect to RealtimeKit; with no credentials anywhere, to the built-in demo backend.
+
+    Credentials come from the arguments, else ``CLOUDFLARE_API_TOKEN``,
+    ``CLOUDFLARE_ACCOUNT_ID`` and ``RTK_APP_ID``. ``demo=True`` forces the demo backend and
+    ``demo=DemoWorld(...)`` serves a given world. ``max_concurrency`` bounds requests in
+    flight; ``max_retries`` bounds retries of transient failures. ``cache`` is reserved for
+    the on-disk cache (not yet built: it is accepted and ignored).
+    """
+    global _announced
+    settings = config.resolve(token, account_id, app_id, base_url, demo)
+    if settings.is_demo and transport is None:
+        from rtk_notebook.demo import DemoBackend, DemoTransport
+
+        transport = DemoTransport(DemoBackend(settings.demo))
+        if demo is None and not _announced:  # a fallback deserves a word; a choice does not
+            _announced = True
+            world = settings.demo
+            print(
+                f"rtk_notebook: no credentials found, so using the built-in demo backend "
+                f"(seed {world.seed}, clock {world.now:%Y-%m-%d %H:%M} UTC); "
+                "set CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID for your own account.",
+                file=sys.stdout,
+            )
+    retry = RetryPolicy(max_retries=max_retries)
+    core = _Core(settings, transport=transport, max_concurrency=max_concurrency,
+                 timeout=timeout, retry=retry)  # fmt: skip
+    return Kit(core)
