@@ -41,8 +41,12 @@ def resolve(
     demo: Any = None,
 ) -> Settings:
     """Settings from the arguments and the environment; ``demo`` forces (or supplies) a demo."""
-    for name, value in (("token", token), ("account_id", account_id), ("app_id", app_id),
-                        ("base_url", base_url)):  # fmt: skip
+    for name, value in (
+        ("token", token),
+        ("account_id", account_id),
+        ("app_id", app_id),
+        ("base_url", base_url),
+    ):
         if value is not None and not isinstance(value, str):
             raise TypeError(f"{name} must be a string (got {type(value).__name__})")
     use_demo = demo is not None and demo is not False

@@ -93,33 +93,47 @@ LISTS: dict[str, ListSpec] = {
     "apps": ListSpec("apps.get", "apps", items_in_data, "The account's apps."),
     "meetings": ListSpec("meetings.get", "meetings", items_in_data, "The app's meetings."),
     "meeting_participants": ListSpec(
-        "meetings.get_meeting_participants", "meeting_participants", items_in_data,
-        "The participants added to a meeting (its roster).", key="meeting_id",
+        "meetings.get_meeting_participants",
+        "meeting_participants",
+        items_in_data,
+        "The participants added to a meeting (its roster).",
+        key="meeting_id",
     ),
     "presets": ListSpec("presets.get", "presets", items_in_data, "The app's presets."),
     "sessions": ListSpec(
-        "sessions.get_sessions", "sessions", items_under("sessions"),
+        "sessions.get_sessions",
+        "sessions",
+        items_under("sessions"),
         "The app's sessions, newest first. `start_time`/`end_time` bound `started_at`.",
     ),
     "session_participants": ListSpec(
-        "sessions.get_session_participants", "session_participants", items_under("participants"),
-        "Every join of a session: one row per peer (a rejoin is a new row).", key="session_id",
+        "sessions.get_session_participants",
+        "session_participants",
+        items_under("participants"),
+        "Every join of a session: one row per peer (a rejoin is a new row).",
+        key="session_id",
     ),
     "recordings": ListSpec(
-        "recordings.get_recordings", "recordings", items_in_data,
+        "recordings.get_recordings",
+        "recordings",
+        items_in_data,
         "The app's recordings; `status` takes one status or a list.",
     ),
     "webhooks": ListSpec("webhooks.get_webhooks", "webhooks", items_in_data, "The app's webhooks."),
     "livestreams": ListSpec(
-        "livestreams.get_all_livestreams", "livestreams", items_or_single("livestreams"),
+        "livestreams.get_all_livestreams",
+        "livestreams",
+        items_or_single("livestreams"),
         "The app's livestreams (stream keys masked unless reveal_secrets=True).",
     ),
     "livestream_sessions": ListSpec(
-        "livestreams.get_livestream_session_for_livestream_id", "livestream_sessions",
-        items_or_single("sessions", "session"), "The sessions of one livestream.",
+        "livestreams.get_livestream_session_for_livestream_id",
+        "livestream_sessions",
+        items_or_single("sessions", "session"),
+        "The sessions of one livestream.",
         key="livestream_id",
     ),
-}  # fmt: skip
+}
 
 
 def list_signature(spec: ListSpec) -> inspect.Signature:
@@ -150,12 +164,25 @@ def _filters_doc(spec: ListSpec) -> str:
 class _Core:
     """What the async and sync faces share: the HTTP core, the operations, the runner."""
 
-    def __init__(self, settings: config.Settings, *, transport: Any, max_concurrency: int,
-                 timeout: float, retry: RetryPolicy) -> None:  # fmt: skip
+    def __init__(
+        self,
+        settings: config.Settings,
+        *,
+        transport: Any,
+        max_concurrency: int,
+        timeout: float,
+        retry: RetryPolicy,
+    ) -> None:
         self.settings = settings
         self.runner = Runner()
-        self.http = HttpCore(settings.base_url, settings.token, transport=transport,
-                             timeout=timeout, max_concurrency=max_concurrency, retry=retry)  # fmt: skip
+        self.http = HttpCore(
+            settings.base_url,
+            settings.token,
+            transport=transport,
+            timeout=timeout,
+            max_concurrency=max_concurrency,
+            retry=retry,
+        )
         owner = Owner(settings.account_id, settings.app_id, self._list_apps)
         self.operations = build_operations(self.http, owner)
 
@@ -206,8 +233,9 @@ class _Core:
         data = body.get("data") if isinstance(body, dict) else None
         return frames.to_frame("daywise", frames.daywise_records(data or {}))
 
-    async def one(self, kind: str, key: str, args: tuple[Any, ...], kwargs: dict[str, Any],
-                  reveal: bool) -> Any:  # fmt: skip
+    async def one(
+        self, kind: str, key: str, args: tuple[Any, ...], kwargs: dict[str, Any], reveal: bool
+    ) -> Any:
         from rtk_notebook import models
 
         body = await self.op(key)(*args, **kwargs)
@@ -300,27 +328,47 @@ class AsyncKit(_Face):
         return await self._core.runner.run_async(self._core.one(kind, key, args, kw, reveal))
 
     async def session(self, session_id: str, *, reveal_secrets: bool = False) -> Session:
-        return await self._one("Session", "sessions.get_session_details", session_id,
-                               reveal=reveal_secrets)  # fmt: skip
+        return await self._one(
+            "Session", "sessions.get_session_details", session_id, reveal=reveal_secrets
+        )
 
     async def meeting(self, meeting_id: str, *, reveal_secrets: bool = False) -> Meeting:
-        return await self._one("Meeting", "meetings.get_meeting_by_id", meeting_id,
-                               reveal=reveal_secrets)  # fmt: skip
+        return await self._one(
+            "Meeting", "meetings.get_meeting_by_id", meeting_id, reveal=reveal_secrets
+        )
 
     async def recording(self, recording_id: str, *, reveal_secrets: bool = False) -> Recording:
-        return await self._one("Recording", "recordings.get_one_recording", recording_id,
-                               reveal=reveal_secrets)  # fmt: skip
+        return await self._one(
+            "Recording", "recordings.get_one_recording", recording_id, reveal=reveal_secrets
+        )
 
-    async def participant(self, session_id: str, participant_id: str, *, filters: Any = None,
-                          reveal_secrets: bool = False) -> SessionParticipant:  # fmt: skip
-        return await self._one("SessionParticipant", "sessions.get_session_participant_details",
-                               participant_id, session_id=session_id, filters=filters,
-                               reveal=reveal_secrets)  # fmt: skip
+    async def participant(
+        self,
+        session_id: str,
+        participant_id: str,
+        *,
+        filters: Any = None,
+        reveal_secrets: bool = False,
+    ) -> SessionParticipant:
+        return await self._one(
+            "SessionParticipant",
+            "sessions.get_session_participant_details",
+            participant_id,
+            session_id=session_id,
+            filters=filters,
+            reveal=reveal_secrets,
+        )
 
-    async def peer_report(self, peer_id: str, *, filters: Any = None,
-                          reveal_secrets: bool = False) -> PeerReport:  # fmt: skip
-        return await self._one("PeerReport", "sessions.get_participant_data_from_peer_id",
-                               peer_id, filters=filters, reveal=reveal_secrets)  # fmt: skip
+    async def peer_report(
+        self, peer_id: str, *, filters: Any = None, reveal_secrets: bool = False
+    ) -> PeerReport:
+        return await self._one(
+            "PeerReport",
+            "sessions.get_participant_data_from_peer_id",
+            peer_id,
+            filters=filters,
+            reveal=reveal_secrets,
+        )
 
     async def aclose(self) -> None:
         await self._core.runner.run_async(self._core.aclose())
@@ -343,31 +391,49 @@ class Kit(_Face):
 
     def session(self, session_id: str, *, reveal_secrets: bool = False) -> Session:
         """One session, as a model with an HTML card (``.to_frame()`` for a one-row frame)."""
-        return self._one("Session", "sessions.get_session_details", session_id,
-                         reveal=reveal_secrets)  # fmt: skip
+        return self._one(
+            "Session", "sessions.get_session_details", session_id, reveal=reveal_secrets
+        )
 
     def meeting(self, meeting_id: str, *, reveal_secrets: bool = False) -> Meeting:
         """One meeting with its full configuration (storage secrets masked)."""
-        return self._one("Meeting", "meetings.get_meeting_by_id", meeting_id,
-                         reveal=reveal_secrets)  # fmt: skip
+        return self._one("Meeting", "meetings.get_meeting_by_id", meeting_id, reveal=reveal_secrets)
 
     def recording(self, recording_id: str, *, reveal_secrets: bool = False) -> Recording:
         """One recording, with its start/stop reasons (storage secrets masked)."""
-        return self._one("Recording", "recordings.get_one_recording", recording_id,
-                         reveal=reveal_secrets)  # fmt: skip
+        return self._one(
+            "Recording", "recordings.get_one_recording", recording_id, reveal=reveal_secrets
+        )
 
-    def participant(self, session_id: str, participant_id: str, *, filters: Any = None,
-                    reveal_secrets: bool = False) -> SessionParticipant:  # fmt: skip
+    def participant(
+        self,
+        session_id: str,
+        participant_id: str,
+        *,
+        filters: Any = None,
+        reveal_secrets: bool = False,
+    ) -> SessionParticipant:
         """One join of a session with its device, network and call statistics."""
-        return self._one("SessionParticipant", "sessions.get_session_participant_details",
-                         participant_id, session_id=session_id, filters=filters,
-                         reveal=reveal_secrets)  # fmt: skip
+        return self._one(
+            "SessionParticipant",
+            "sessions.get_session_participant_details",
+            participant_id,
+            session_id=session_id,
+            filters=filters,
+            reveal=reveal_secrets,
+        )
 
-    def peer_report(self, peer_id: str, *, filters: Any = None,
-                    reveal_secrets: bool = False) -> PeerReport:  # fmt: skip
+    def peer_report(
+        self, peer_id: str, *, filters: Any = None, reveal_secrets: bool = False
+    ) -> PeerReport:
         """One peer's full report: per-track quality samples, device, network, events."""
-        return self._one("PeerReport", "sessions.get_participant_data_from_peer_id", peer_id,
-                         filters=filters, reveal=reveal_secrets)  # fmt: skip
+        return self._one(
+            "PeerReport",
+            "sessions.get_participant_data_from_peer_id",
+            peer_id,
+            filters=filters,
+            reveal=reveal_secrets,
+        )
 
     def close(self) -> None:
         """Close the connection pool and stop the background loop."""
@@ -427,6 +493,7 @@ def connect(
                 file=sys.stdout,
             )
     retry = RetryPolicy(max_retries=max_retries)
-    core = _Core(settings, transport=transport, max_concurrency=max_concurrency,
-                 timeout=timeout, retry=retry)  # fmt: skip
+    core = _Core(
+        settings, transport=transport, max_concurrency=max_concurrency, timeout=timeout, retry=retry
+    )
     return Kit(core)

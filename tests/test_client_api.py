@@ -7,14 +7,13 @@ import contextlib
 import inspect
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 import rtk_notebook as rtk
 from rtk_notebook.demo import DemoBackend, DemoServer, DemoTransport, Faults
 from rtk_notebook.spec.endpoints import ENDPOINTS
 from tests.conftest import TOKEN, Ids, find_ids, make_world
-from tests.test_demo_sdk import CALLS, ENDPOINT_BY_KEY
+from tests.test_demo_sdk import CALLS
 
 SDK_EXTRAS = {"extra_headers", "extra_query", "extra_body", "timeout"}
 
@@ -23,9 +22,13 @@ def connect_to(backend: DemoBackend, **kw: object) -> rtk.Kit:
     """A kit on the in-process transport of `backend` (the real-API code path otherwise)."""
     world = backend.world
     return rtk.connect(
-        token=TOKEN, account_id=world.account_id, app_id=world.apps[0].id,
-        base_url="https://demo.invalid/client/v4", transport=DemoTransport(backend), **kw,
-    )  # fmt: skip
+        token=TOKEN,
+        account_id=world.account_id,
+        app_id=world.apps[0].id,
+        base_url="https://demo.invalid/client/v4",
+        transport=DemoTransport(backend),
+        **kw,
+    )
 
 
 @pytest.fixture
@@ -34,8 +37,12 @@ def loopback() -> Iterator[tuple[rtk.Kit, DemoBackend, Ids]]:
     world = make_world()
     backend = DemoBackend(world, token=TOKEN)
     with DemoServer(backend) as server:
-        kit = rtk.connect(token=TOKEN, account_id=world.account_id, app_id=world.apps[0].id,
-                          base_url=server.base_url)  # fmt: skip
+        kit = rtk.connect(
+            token=TOKEN,
+            account_id=world.account_id,
+            app_id=world.apps[0].id,
+            base_url=server.base_url,
+        )
         try:
             yield kit, backend, find_ids(world)
         finally:
@@ -136,14 +143,25 @@ def test_sdk_groups_are_all_there() -> None:
     import cloudflare.resources.realtime_kit as rk
 
     kit = rtk.connect(demo=True)
-    for group in ("apps", "meetings", "presets", "sessions", "recordings", "webhooks",
-                  "active_session", "livestreams", "analytics"):  # fmt: skip
+    for group in (
+        "apps",
+        "meetings",
+        "presets",
+        "sessions",
+        "recordings",
+        "webhooks",
+        "active_session",
+        "livestreams",
+        "analytics",
+    ):
         resource = getattr(rk, "".join(p.title() for p in group.split("_")) + "Resource")
         sdk_methods = {
-            n for n, v in vars(resource).items()
-            if callable(v) and not n.startswith("_") and n not in ("with_raw_response",
-                                                                  "with_streaming_response")
-        }  # fmt: skip
+            n
+            for n, v in vars(resource).items()
+            if callable(v)
+            and not n.startswith("_")
+            and n not in ("with_raw_response", "with_streaming_response")
+        }
         assert sdk_methods <= set(dir(getattr(kit.api, group))), group
     kit.close()
 
@@ -181,8 +199,12 @@ def test_bad_arguments_fail_before_any_request(call, words: str) -> None:
 
 def test_a_call_needing_an_app_lists_the_apps() -> None:
     world = make_world()
-    kit = rtk.connect(token=TOKEN, account_id=world.account_id, base_url="https://x/client/v4",
-                      transport=DemoTransport(DemoBackend(world)))  # fmt: skip
+    kit = rtk.connect(
+        token=TOKEN,
+        account_id=world.account_id,
+        base_url="https://x/client/v4",
+        transport=DemoTransport(DemoBackend(world)),
+    )
     assert len(kit.api.apps.get()["data"]) == 2
     with pytest.raises(rtk.AppRequiredError) as caught:
         kit.api.sessions.get_sessions()
@@ -206,15 +228,20 @@ def test_each_error_type(loopback) -> None:
     assert (nf.value.status, nf.value.code, nf.value.method) == (404, 10002, "GET")
     assert bogus in nf.value.path and bogus in str(nf.value)
     with pytest.raises(rtk.ValidationError) as bad:  # the server's 400
-        kit.api.meetings.add_participant(ids.meeting_id, custom_participant_id="x",
-                                         preset_name="no_such_preset")  # fmt: skip
+        kit.api.meetings.add_participant(
+            ids.meeting_id, custom_participant_id="x", preset_name="no_such_preset"
+        )
     assert bad.value.status == 400 and "preset_name" in str(bad.value)
     recording = ids.active_recording_id
     with pytest.raises(rtk.ConflictError) as conflict:
         kit.api.recordings.start_recordings(meeting_id=ids.meeting_id)
     assert conflict.value.status == 409 and recording
-    wrong = rtk.connect(token="wrong-token", account_id=ids.account_id, app_id=ids.app_id,
-                        base_url=kit._core.settings.base_url)  # fmt: skip
+    wrong = rtk.connect(
+        token="wrong-token",
+        account_id=ids.account_id,
+        app_id=ids.app_id,
+        base_url=kit._core.settings.base_url,
+    )
     with pytest.raises(rtk.AuthError) as auth:
         wrong.api.sessions.get_sessions()
     assert auth.value.status == 403 and auth.value.code == 10000
@@ -266,8 +293,16 @@ def test_malformed_body_is_a_response_error() -> None:
 def test_all_errors_share_one_base_and_stay_picklable() -> None:
     import pickle
 
-    for cls in (rtk.AuthError, rtk.NotFoundError, rtk.RateLimitedError, rtk.ValidationError,
-                rtk.ServerError, rtk.TransportError, rtk.ResponseError, rtk.ConflictError):  # fmt: skip
+    for cls in (
+        rtk.AuthError,
+        rtk.NotFoundError,
+        rtk.RateLimitedError,
+        rtk.ValidationError,
+        rtk.ServerError,
+        rtk.TransportError,
+        rtk.ResponseError,
+        rtk.ConflictError,
+    ):
         assert issubclass(cls, rtk.RTKError)
         err = cls("boom", status=500, code=1, method="GET", path="/x")
         again = pickle.loads(pickle.dumps(err))
@@ -279,8 +314,9 @@ def test_all_errors_share_one_base_and_stay_picklable() -> None:
 
 @pytest.mark.parametrize("fault", ["rate_429", "rate_5xx", "rate_drop", "rate_malformed"])
 def test_transient_faults_are_retried_until_success(fault: str) -> None:
-    backend = DemoBackend(make_world(), token=TOKEN,
-                          faults=Faults(**{fault: 0.5}, retry_after_s=0, seed=3))  # fmt: skip
+    backend = DemoBackend(
+        make_world(), token=TOKEN, faults=Faults(**{fault: 0.5}, retry_after_s=0, seed=3)
+    )
     kit = connect_to(backend, max_retries=12)
     kit._core.http.retry = type(kit._core.http.retry)(max_retries=12, backoff_s=0.001)
     frame_ids = []
@@ -310,8 +346,9 @@ def test_a_post_that_may_have_been_applied_is_not_retried() -> None:
 
 
 def test_a_post_refused_with_429_is_retried() -> None:
-    backend = DemoBackend(make_world(), token=TOKEN,
-                          faults=Faults(rate_429=0.6, retry_after_s=0, seed=4))  # fmt: skip
+    backend = DemoBackend(
+        make_world(), token=TOKEN, faults=Faults(rate_429=0.6, retry_after_s=0, seed=4)
+    )
     kit = connect_to(backend, max_retries=20)
     kit._core.http.retry = type(kit._core.http.retry)(max_retries=20, backoff_s=0.001)
     created = kit.api.meetings.create(title="Eventually")
@@ -353,8 +390,13 @@ def test_sync_facade_in_a_plain_script(tmp_path) -> None:
         "print(len(body['data']['sessions']), body['paging']['total_count'] > 100)\n"
         "kit.close()\n"
     )
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                          timeout=120, env={"PATH": "/usr/bin:/bin"})  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
     assert lines[0].startswith("rtk_notebook: no credentials found") and len(lines) == 2
@@ -369,8 +411,9 @@ def test_sync_facade_inside_a_running_event_loop() -> None:
         loop = asyncio.get_running_loop()
         assert loop.is_running()
         sync = kit.api.sessions.get_sessions(per_page=2)  # the sync facade, in a running loop
-        both = await asyncio.gather(kit.aio.api.sessions.get_sessions(per_page=3),
-                                    kit.aio.api.webhooks.get_webhooks())  # fmt: skip
+        both = await asyncio.gather(
+            kit.aio.api.sessions.get_sessions(per_page=3), kit.aio.api.webhooks.get_webhooks()
+        )
         return len(sync["data"]["sessions"]), len(both[0]["data"]["sessions"])
 
     assert asyncio.run(cell()) == (2, 3)
@@ -401,10 +444,19 @@ def test_the_token_never_shows(loopback) -> None:
     secret = "sk-live-0123456789abcdef-DO-NOT-SHOW"
     kit, _, ids = loopback
     base_url = kit._core.settings.base_url
-    other = rtk.connect(token=secret, account_id=ids.account_id, app_id=ids.app_id,
-                        base_url=base_url)  # fmt: skip
-    texts = [repr(other), str(other), repr(other.aio), repr(other.api), repr(other.api.sessions),
-             repr(other._core.settings), repr(other._core.http), repr(other.stats)]  # fmt: skip
+    other = rtk.connect(
+        token=secret, account_id=ids.account_id, app_id=ids.app_id, base_url=base_url
+    )
+    texts = [
+        repr(other),
+        str(other),
+        repr(other.aio),
+        repr(other.api),
+        repr(other.api.sessions),
+        repr(other._core.settings),
+        repr(other._core.http),
+        repr(other.stats),
+    ]
     try:
         other.api.sessions.get_sessions()
     except rtk.RTKError as exc:

@@ -116,7 +116,8 @@ class Operation:
                 raise ValidationError(f"{self.__qualname__}: '{name}' is required")
             if not isinstance(value, str):
                 raise ValidationError(
-                    f"{self.__qualname__}: '{name}' must be a string id (got {type(value).__name__})"
+                    f"{self.__qualname__}: '{name}' must be a string id "
+                    f"(got {type(value).__name__})"
                 )
             path_values[name] = value
         path = endpoint.path.format(**path_values)
