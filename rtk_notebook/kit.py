@@ -221,7 +221,9 @@ class _Core:
         else:
             records = spec.items(await fetch(1, PER_PAGE))
             records = records[:limit] if limit is not None else records
-        extra = {spec.key: key_value} if spec.key else None
+        # Say which object the rows belong to, unless the records say so themselves.
+        declared = {c.name for c in frames.SCHEMAS[spec.resource]}
+        extra = {spec.key: key_value} if spec.key and spec.key not in declared else None
         return frames.to_frame(spec.resource, records, reveal_secrets=reveal, extra=extra)
 
     async def daywise(self, start_date: Any, end_date: Any) -> pd.DataFrame:

@@ -780,7 +780,7 @@ def generated_recording(app: AppWorld, i: int) -> dict[str, Any]:
     if stopped is not None:
         record["stop_reason"] = {
             "caller": {"name": app.name, "type": "ORGANIZATION", "user_Id": app.id},
-            "reason": "ERROR" if status == "ERRORED" else "ALL_PEERS_LEFT",
+            "reason": "INTERNAL_ERROR" if status == "ERRORED" else "ALL_PEERS_LEFT",
         }
     if status == "UPLOADED" and duration is not None:
         sig = _secret(world.seed, rec_id, length=32)
