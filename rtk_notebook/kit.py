@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from rtk_notebook import config
+from rtk_notebook.api.errors import AppRequiredError, ValidationError
 from rtk_notebook.api.http import HttpCore, RetryPolicy
 from rtk_notebook.api.operations import Api, Operation, Owner, build_operations, wrapped_api
 from rtk_notebook.api.paging import fetch_all
@@ -204,12 +205,13 @@ class _Core:
         key_value = args.pop(spec.key) if spec.key else None
         filters = {k: v for k, v in args.items() if v is not None}
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
-            from rtk_notebook.api.errors import ValidationError
-
             raise ValidationError(f"limit must be a whole number of rows (got {limit!r})")
         op = self.op(spec.endpoint)
         positional = (key_value,) if spec.key else ()
-        op.prepare(*positional, **filters)  # bad arguments fail here, before any request
+        try:
+            op.prepare(*positional, **filters)  # bad arguments fail here, before any request
+        except AppRequiredError as exc:
+            raise await op.app_error(exc) from None
         paged = "page_no" in {q.name for q in op.endpoint.query}
 
         async def fetch(page_no: int, per_page: int) -> Any:
@@ -254,8 +256,6 @@ def _make_list(name: str, spec: ListSpec, face: str) -> Callable[..., Any]:
         try:
             bound = sig.bind(self, *args, **kwargs)
         except TypeError as exc:
-            from rtk_notebook.api.errors import ValidationError
-
             allowed = ", ".join(p for p in sig.parameters if p != "self")
             raise ValidationError(f"{name}(): {exc} (it takes: {allowed})") from None
         values = dict(bound.arguments)

@@ -212,6 +212,8 @@ def test_a_call_needing_an_app_lists_the_apps() -> None:
     assert "RTK_APP_ID" in message
     assert all(app.id in message for app in world.apps)
     assert "acme-production" in message
+    with pytest.raises(rtk.AppRequiredError, match="acme-staging"):
+        kit.sessions()
     # An app id given per call works without one on the connection.
     assert kit.api.sessions.get_sessions(world.apps[1].id, per_page=1)["data"]["sessions"]
     kit.close()

@@ -143,10 +143,11 @@ class Operation:
         try:
             path, query, body = self.prepare(*args, **kwargs)
         except AppRequiredError as exc:
-            raise await self._app_error(exc) from None
+            raise await self.app_error(exc) from None
         return await self.core.request(self.endpoint.method, path, params=query, json_body=body)
 
-    async def _app_error(self, exc: AppRequiredError) -> AppRequiredError:
+    async def app_error(self, exc: AppRequiredError) -> AppRequiredError:
+        """The same error, with the account's apps listed so the user can pick one."""
         hint = "pass app_id=..., or set RTK_APP_ID, or connect(app_id=...)"
         if self.owner.list_apps is not None and self.owner.account_id:
             try:
