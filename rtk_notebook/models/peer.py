@@ -56,7 +56,7 @@ __all__ = [
     "PcMetadata",
     "PeerEvent",
     "PeerMetadata",
-    "PeerQuality",
+    "ReportQuality",
     "PeerReport",
     "PeerReportData",
     "PeerStats",
@@ -459,7 +459,7 @@ _KINDS = ("audio", "video", "screenshare_audio", "screenshare_video")
 _DIRECTIONS = ("producer", "consumer")
 
 
-class PeerQuality(RTKModel):
+class ReportQuality(RTKModel):
     """Per-track samples (``audio_producer`` is what this peer sent, ``audio_consumer`` what it
     received...) and each track's cumulative summary."""
 
@@ -492,7 +492,7 @@ class PeerQuality(RTKModel):
 
 class PeerReportData(RTKModel):
     metadata: PeerMetadata | None = None
-    quality: PeerQuality | None = None
+    quality: ReportQuality | None = None
 
 
 # ---- frames ---------------------------------------------------------------------------------
@@ -548,7 +548,7 @@ def _floats(values: list[Any]) -> pd.Series:
     return pd.Series([float("nan") if v is None else float(v) for v in values], dtype="float64")
 
 
-def _tracks_frame(quality: PeerQuality | None) -> pd.DataFrame:
+def _tracks_frame(quality: ReportQuality | None) -> pd.DataFrame:
     import pandas as pd
 
     times: list[datetime | None] = []
@@ -766,7 +766,7 @@ class PeerReport(_Participant):
         return self.peer_report.metadata if self.peer_report is not None else None
 
     @property
-    def quality(self) -> PeerQuality | None:
+    def quality(self) -> ReportQuality | None:
         return self.peer_report.quality if self.peer_report is not None else None
 
     def _device_sources(self) -> list[Any]:
@@ -895,16 +895,16 @@ def _describe_events(events: list[PeerEvent]) -> str | None:
     return f"{len(labels)}: {shown}"
 
 
-def _cumulative(quality: PeerQuality | None, key: str) -> TrackCumulative | None:
+def _cumulative(quality: ReportQuality | None, key: str) -> TrackCumulative | None:
     return getattr(quality, f"{key}_cumulative", None) if quality is not None else None
 
 
-def _samples(quality: PeerQuality | None, key: str, field: str) -> list[float]:
+def _samples(quality: ReportQuality | None, key: str, field: str) -> list[float]:
     samples = getattr(quality, key, None) if quality is not None else None
     return [v for v in (getattr(s, field) for s in samples or []) if v is not None]
 
 
-def _mos(quality: PeerQuality | None, key: str) -> str | None:
+def _mos(quality: ReportQuality | None, key: str) -> str | None:
     summary = _cumulative(quality, key)
     mos = summary.quality_mos if summary is not None else None
     if mos is not None and mos.avg is not None:
@@ -914,13 +914,13 @@ def _mos(quality: PeerQuality | None, key: str) -> str | None:
     return f"{sum(values) / len(values):.2f}" if values else None
 
 
-def _loss(quality: PeerQuality | None, key: str) -> str | None:
+def _loss(quality: ReportQuality | None, key: str) -> str | None:
     summary = _cumulative(quality, key)
     avg = (summary.packet_loss or {}).get("avg") if summary is not None else None
     return f"{avg:.2f} % avg" if avg is not None else None
 
 
-def _rtt(quality: PeerQuality | None, key: str) -> str | None:
+def _rtt(quality: ReportQuality | None, key: str) -> str | None:
     summary = _cumulative(quality, key)
     avg = (summary.rtt or {}).get("avg") if summary is not None else None
     if avg is None:
