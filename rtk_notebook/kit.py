@@ -13,6 +13,7 @@ endpoint's filters, so there is one place to change a list and ``help()`` stays 
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import sys
 from collections.abc import Callable
@@ -22,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from rtk_notebook import config
-from rtk_notebook.api.errors import AppRequiredError, ValidationError
-from rtk_notebook.api.http import HttpCore, RetryPolicy
+from rtk_notebook.api.cache import ResponseCache
+from rtk_notebook.api.errors import AppRequiredError, RTKError, ValidationError
+from rtk_notebook.api.http import HttpCore, RateLimiter, RetryPolicy
 from rtk_notebook.api.operations import Api, Operation, Owner, build_operations, wrapped_api
 from rtk_notebook.api.paging import fetch_all
 from rtk_notebook.api.runner import Runner
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
         Session,
         SessionParticipant,
     )
+    from rtk_notebook.quality import PeerQuality
 
 P = inspect.Parameter
 PER_PAGE = 100  # the API's largest page
@@ -173,6 +176,8 @@ class _Core:
         max_concurrency: int,
         timeout: float,
         retry: RetryPolicy,
+        cache: ResponseCache | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self.settings = settings
         self.runner = Runner()
@@ -183,6 +188,8 @@ class _Core:
             timeout=timeout,
             max_concurrency=max_concurrency,
             retry=retry,
+            cache=cache,
+            rate_limiter=rate_limiter,
         )
         owner = Owner(settings.account_id, settings.app_id, self._list_apps)
         self.operations = build_operations(self.http, owner)
@@ -245,6 +252,78 @@ class _Core:
         body = await self.op(key)(*args, **kwargs)
         return getattr(models, kind).from_response(body, reveal_secrets=reveal)
 
+    # -- call quality: one peer, one session, many sessions -----------------------------------
+
+    async def participant_records(self, session_id: str) -> list[dict[str, Any]]:
+        op = self.op("sessions.get_session_participants")
+        spec = LISTS["session_participants"]
+
+        async def fetch(page_no: int, per_page: int) -> Any:
+            return await op(session_id, page_no=page_no, per_page=per_page)
+
+        return await fetch_all(fetch, spec.items, per_page=PER_PAGE)
+
+    async def peer_quality(self, peer_id: str) -> PeerQuality:
+        from rtk_notebook.quality import analyze
+
+        return analyze(await self.op("sessions.get_participant_data_from_peer_id")(peer_id))
+
+    async def quality_frame(self, session_ids: list[str], progress: bool | None) -> pd.DataFrame:
+        """One row per peer of the sessions; a failure becomes that row's `error`."""
+        from rtk_notebook.progress import Progress
+        from rtk_notebook.quality import error_row, quality_frame, quality_row
+
+        async def participants(session_id: str) -> list[dict[str, Any]] | RTKError:
+            try:
+                return await self.participant_records(session_id)
+            except RTKError as exc:
+                return exc
+
+        listed = await asyncio.gather(*(participants(s) for s in session_ids))
+        rows: list[dict[str, Any]] = []
+        targets: list[dict[str, Any]] = []
+        for session_id, people in zip(session_ids, listed, strict=True):
+            if isinstance(people, RTKError):  # the session's list failed: say so in a row
+                rows.append(error_row(None, {"session_id": session_id}, people))
+                continue
+            targets.extend({**p, "session_id": session_id} for p in people if isinstance(p, dict))
+
+        with Progress(len(targets), "Peer reports", show=progress) as bar:
+
+            async def one(participant: dict[str, Any]) -> dict[str, Any]:
+                try:
+                    row = quality_row(await self.peer_quality(participant["id"]), participant)
+                    bar.advance(ok=True)
+                except Exception as exc:  # noqa: BLE001 - any failure is that peer's, not the batch's
+                    row = error_row(participant.get("id"), participant, exc)
+                    bar.advance(ok=False)
+                return row
+
+            rows.extend(await asyncio.gather(*(one(t) for t in targets)))
+        return quality_frame(rows)
+
+    async def session_ids_for(
+        self, sessions: Any, start_time: Any, end_time: Any, status: Any
+    ) -> list[str]:
+        if sessions is None:
+            frame = await self.list_frame(
+                "sessions", {"start_time": start_time, "end_time": end_time, "status": status}
+            )
+            return [str(s) for s in frame["id"]]
+        if start_time is not None or end_time is not None or status is not None:
+            raise ValidationError("give either sessions or start_time/end_time/status, not both")
+        if isinstance(sessions, str):
+            return [sessions]
+        column = getattr(sessions, "columns", None)
+        if column is not None:
+            if "id" not in sessions.columns:
+                raise ValidationError(
+                    "the sessions frame needs an 'id' column (kit.sessions() has one)"
+                )
+            return [str(s) for s in sessions["id"].dropna()]
+        ids = [str(s) for s in sessions]
+        return list(dict.fromkeys(ids))
+
     async def aclose(self) -> None:
         await self.http.aclose()
 
@@ -306,6 +385,11 @@ class _Face:
     def stats(self) -> Any:
         """Requests sent, retries, errors (every attempt counts)."""
         return self._core.http.stats
+
+    @property
+    def cache(self) -> ResponseCache | None:
+        """The on-disk cache (``.clear()``, ``.stats`` hits/misses, ``.path``), or None if off."""
+        return self._core.http.cache
 
     def __repr__(self) -> str:
         s = self._core.settings
@@ -372,6 +456,33 @@ class AsyncKit(_Face):
             reveal=reveal_secrets,
         )
 
+    async def peer_quality(self, peer_id: str) -> PeerQuality:
+        """One peer's quality over time, summary, findings and verdict (``.plot()`` draws it)."""
+        return await self._core.runner.run_async(self._core.peer_quality(peer_id))
+
+    async def session_quality(
+        self, session_id: str, *, progress: bool | None = None
+    ) -> pd.DataFrame:
+        """One row per peer of a session: who, device, network, metrics, verdict, top finding."""
+        return await self._core.runner.run_async(self._core.quality_frame([session_id], progress))
+
+    async def quality(
+        self,
+        sessions: Any = None,
+        *,
+        start_time: Any = None,
+        end_time: Any = None,
+        status: Any = None,
+        progress: bool | None = None,
+    ) -> pd.DataFrame:
+        """Per-peer quality rows across many sessions (a sessions frame, ids or a time range)."""
+
+        async def run() -> pd.DataFrame:
+            ids = await self._core.session_ids_for(sessions, start_time, end_time, status)
+            return await self._core.quality_frame(ids, progress)
+
+        return await self._core.runner.run_async(run())
+
     async def aclose(self) -> None:
         await self._core.runner.run_async(self._core.aclose())
 
@@ -437,12 +548,48 @@ class Kit(_Face):
             reveal=reveal_secrets,
         )
 
+    def peer_quality(self, peer_id: str) -> PeerQuality:
+        """One peer's quality over time, summary, findings and verdict (``.plot()`` draws it)."""
+        return self._core.runner.run(self._core.peer_quality(peer_id))
+
+    def session_quality(self, session_id: str, *, progress: bool | None = None) -> pd.DataFrame:
+        """One row per peer of a session: who, device, network, metrics, verdict, top finding.
+
+        Peer reports are fetched concurrently (bounded by ``max_concurrency``, retried on 429
+        with ``Retry-After``); a peer whose report fails gets its error in the ``error``
+        column instead of stopping the rest. A progress bar shows in a notebook.
+        """
+        return self._core.runner.run(self._core.quality_frame([session_id], progress))
+
+    def quality(
+        self,
+        sessions: Any = None,
+        *,
+        start_time: Any = None,
+        end_time: Any = None,
+        status: Any = None,
+        progress: bool | None = None,
+    ) -> pd.DataFrame:
+        """Per-peer quality rows across many sessions, for "which browsers/networks suffer".
+
+        ``sessions`` is a frame from ``kit.sessions()`` (its ``id`` column), a list of ids or
+        one id; or leave it out and give ``start_time``/``end_time`` (and ``status``).
+        """
+
+        async def run() -> pd.DataFrame:
+            ids = await self._core.session_ids_for(sessions, start_time, end_time, status)
+            return await self._core.quality_frame(ids, progress)
+
+        return self._core.runner.run(run())
+
     def close(self) -> None:
         """Close the connection pool and stop the background loop."""
         try:
             self._core.runner.run(self._core.aclose())
         finally:
             self._core.runner.close()
+            if self._core.http.cache is not None:
+                self._core.http.cache.close()
 
     def __enter__(self) -> Kit:
         return self
@@ -469,6 +616,7 @@ def connect(
     max_concurrency: int = 16,
     timeout: float = 30.0,
     max_retries: int = 4,
+    rate_limit: bool | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Kit:
     """Connect to RealtimeKit; with no credentials anywhere, to the built-in demo backend.
@@ -476,8 +624,13 @@ def connect(
     Credentials come from the arguments, else ``CLOUDFLARE_API_TOKEN``,
     ``CLOUDFLARE_ACCOUNT_ID`` and ``RTK_APP_ID``. ``demo=True`` forces the demo backend and
     ``demo=DemoWorld(...)`` serves a given world. ``max_concurrency`` bounds requests in
-    flight; ``max_retries`` bounds retries of transient failures. ``cache`` is reserved for
-    the on-disk cache (not yet built: it is accepted and ignored).
+    flight; ``max_retries`` bounds retries of transient failures.
+
+    ``cache``: an on-disk cache of answers that cannot change (ended sessions, departed
+    peers' reports, uploaded recordings) and, briefly, of the rest. ``None`` means on for
+    Cloudflare's API and off for the demo; ``True`` on in the user's cache directory; a path
+    puts it there; ``False`` turns it off. ``rate_limit``: pace requests to Cloudflare's
+    1,200 per 5 minutes (``None``: on for Cloudflare's API only).
     """
     global _announced
     settings = config.resolve(token, account_id, app_id, base_url, demo)
@@ -495,7 +648,28 @@ def connect(
                 file=sys.stdout,
             )
     retry = RetryPolicy(max_retries=max_retries)
+    real = settings.base_url == config.REAL_BASE_URL
+    response_cache = _make_cache(cache, settings, real)
+    limiter = RateLimiter() if (rate_limit if rate_limit is not None else real) else None
     core = _Core(
-        settings, transport=transport, max_concurrency=max_concurrency, timeout=timeout, retry=retry
+        settings,
+        transport=transport,
+        max_concurrency=max_concurrency,
+        timeout=timeout,
+        retry=retry,
+        cache=response_cache,
+        rate_limiter=limiter,
     )
     return Kit(core)
+
+
+def _make_cache(choice: Any, settings: config.Settings, real: bool) -> ResponseCache | None:
+    if choice is False or (choice is None and not real):
+        return None
+    directory = None if choice in (None, True) else choice
+    if settings.is_demo:
+        world = settings.demo
+        namespace = f"demo:{world.seed}:{world.now.isoformat()}:{world.scale}"
+    else:
+        namespace = settings.base_url
+    return ResponseCache(directory, namespace=namespace)

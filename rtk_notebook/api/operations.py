@@ -80,6 +80,16 @@ class Owner:
     list_apps: Callable[[], Awaitable[list[dict[str, Any]]]] | None = None
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A checked call, ready to send."""
+
+    path: str
+    query: list[tuple[str, str]]
+    body: Any
+    app_id: str | None
+
+
 class Operation:
     """One endpoint bound to a connection; awaiting a call sends the request."""
 
@@ -95,7 +105,7 @@ class Operation:
     def __repr__(self) -> str:
         return f"<operation {self.__qualname__}{self.__signature__}>"
 
-    def prepare(self, *args: Any, **kwargs: Any) -> tuple[str, list[tuple[str, str]], Any]:
+    def prepare(self, *args: Any, **kwargs: Any) -> Prepared:
         """Check the arguments and build (path, query, body); raises before any request."""
         endpoint = self.endpoint
         try:
@@ -137,14 +147,21 @@ class Operation:
                 payload = validate_body(endpoint.method, template, body)
             except BodyError as exc:
                 raise ValidationError(f"{self.__qualname__}: {exc}") from None
-        return path, encoded, payload
+        return Prepared(path, encoded, payload, path_values.get("app_id"))
 
     async def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            path, query, body = self.prepare(*args, **kwargs)
+            call = self.prepare(*args, **kwargs)
         except AppRequiredError as exc:
             raise await self.app_error(exc) from None
-        return await self.core.request(self.endpoint.method, path, params=query, json_body=body)
+        return await self.core.request(
+            self.endpoint.method,
+            call.path,
+            params=call.query,
+            json_body=call.body,
+            cache_as=self.endpoint.key,
+            app=call.app_id,
+        )
 
     async def app_error(self, exc: AppRequiredError) -> AppRequiredError:
         """The same error, with the account's apps listed so the user can pick one."""

@@ -1,0 +1,71 @@
+"""A quiet progress bar: an ipywidgets bar inside a Jupyter kernel, nothing elsewhere.
+
+Fan-outs (hundreds of peer reports) take seconds to minutes on a real network, so a
+notebook shows how far along they are; scripts and tests stay silent. ipywidgets is imported
+only when a bar is actually shown.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+
+def in_notebook() -> bool:
+    shell = sys.modules.get("IPython")
+    if shell is None:
+        return False
+    try:
+        ip = shell.get_ipython()  # type: ignore[attr-defined]
+    except Exception:  # IPython half-imported or shutting down: no bar
+        return False
+    return ip is not None and getattr(ip, "kernel", None) is not None
+
+
+class Progress:
+    """``with Progress(total, "Peer reports") as bar: bar.advance()``; silent unless shown."""
+
+    def __init__(self, total: int, description: str, *, show: bool | None = None) -> None:
+        self.total = total
+        self.done = 0
+        self.failed = 0
+        self.description = description
+        self._bar: Any = None
+        self._label: Any = None
+        if show is None:
+            show = in_notebook()
+        if show and total > 1:
+            self._open()
+
+    def _open(self) -> None:
+        import ipywidgets as widgets
+        from IPython.display import display
+
+        self._bar = widgets.IntProgress(
+            value=0,
+            min=0,
+            max=self.total,
+            bar_style="info",
+            description=self.description,
+            style={"description_width": "initial"},
+        )
+        self._label = widgets.Label(value=f"0 / {self.total}")
+        display(widgets.HBox([self._bar, self._label]))
+
+    def advance(self, ok: bool = True) -> None:
+        self.done += 1
+        self.failed += 0 if ok else 1
+        if self._bar is not None:
+            self._bar.value = self.done
+            failed = f", {self.failed} failed" if self.failed else ""
+            self._label.value = f"{self.done} / {self.total}{failed}"
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.bar_style = "warning" if self.failed else "success"
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
