@@ -42,6 +42,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--rate-drop", type=_rate, default=0.0)
     p.add_argument("--rate-malformed", type=_rate, default=0.0)
     p.add_argument(
+        "--rate-404", type=_rate, default=0.0, help="this share of GET paths answer 404 every time"
+    )
+    p.add_argument(
         "--rate-limit",
         action="store_true",
         help="enforce Cloudflare's limit: 1,200 requests per 5 minutes per token",
@@ -66,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         rate_5xx=args.rate_5xx,
         rate_drop=args.rate_drop,
         rate_malformed=args.rate_malformed,
+        rate_404=args.rate_404,
         rate_limit=args.rate_limit,
     )
     backend = DemoBackend(world, token=args.token, faults=faults)

@@ -8,6 +8,7 @@ the loopback HTTP server) call it, so they behave identically.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import random
@@ -55,6 +56,7 @@ class Faults:
     rate_5xx: float = 0.0  # 500/502/503/504 (the 502/504 ones as the edge's HTML page)
     rate_drop: float = 0.0  # the connection closes with no response (after the work is done)
     rate_malformed: float = 0.0  # a 200 whose JSON body is cut short
+    rate_404: float = 0.0  # GETs of this share of paths are 404 every time (chosen by path)
     retry_after_s: int = 1  # what injected 429s ask the client to wait
     rate_limit: bool = False  # the real limit: requests per window per token
     rate_limit_requests: int = 1200
@@ -62,7 +64,7 @@ class Faults:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("rate_429", "rate_5xx", "rate_drop", "rate_malformed"):
+        for name in ("rate_429", "rate_5xx", "rate_drop", "rate_malformed", "rate_404"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1 (got {value})")
@@ -193,6 +195,9 @@ class DemoBackend:
             return reply
         if faults.rate_5xx and self._draw() < faults.rate_5xx:
             return _server_error(self._draw())
+        if faults.rate_404 and method == "GET" and _path_draw(path, faults.seed) < faults.rate_404:
+            # Permanent: the same path is missing on every try, as a deleted object would be.
+            return _error(404, CODE_NOT_FOUND, f"{path.rsplit('/', 1)[-1]} not found")
         reply = self._dispatch(method, path, query, body)
         if faults.rate_drop and self._draw() < faults.rate_drop:
             reply.drop = True
@@ -268,6 +273,11 @@ class DemoBackend:
         for ours, theirs in REFERENCE_PATH_ALIASES.items():
             template = template.replace(ours, theirs)
         return validate_body(method, template, parsed) or None
+
+
+def _path_draw(path: str, seed: int) -> float:
+    digest = hashlib.blake2b(f"{seed}:{path}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
 
 
 def _bearer(headers: Mapping[str, str]) -> str:
