@@ -1,0 +1,153 @@
+"""What every panel shares: a status line, fetching off the kernel's critical path, errors.
+
+A panel's work is a coroutine over ``kit.aio`` (the requests themselves run on the kit's own
+loop). Inside a Jupyter kernel, where an event loop is running, the panel schedules it as a
+task, so the kernel stays free and other controls stay responsive while it fetches; in a
+script or a test, with no loop running, it runs to the end before returning. Only the last
+request of a kind counts: a result that arrives after a newer request started is dropped.
+An error is shown in the panel as one readable line, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import ipywidgets as widgets
+
+from rtk_notebook.api.errors import RTKError
+
+# Okabe-Ito, as in the plots: the same colour means the same thing everywhere.
+GOOD, FAIR, POOR, INFO, MUTED = "#009E73", "#E69F00", "#D55E00", "#0072B2", "#999999"
+
+
+def badge(text: str, color: str) -> str:
+    return (
+        f'<span style="background:{color};color:white;border-radius:8px;padding:1px 8px;'
+        f'font-size:90%;white-space:nowrap">{html.escape(str(text))}</span>'
+    )
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line a user can act on: the error's kind and its message, no traceback."""
+    if isinstance(exc, RTKError):
+        return f"{type(exc).__name__}: {exc}"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def show_figure(output: widgets.Output, figure: Any) -> None:
+    """Put ``figure`` in ``output``, replacing what was there.
+
+    Setting the ``outputs`` trait (rather than ``with output: display(...)``) is safe from
+    any thread or task and prints nothing when there is no kernel to show it.
+    """
+    output.outputs = ()
+    output.append_display_data(figure)
+
+
+class Panel(widgets.VBox):
+    """Base of the panels: ``self.status`` shows loading, errors and notes."""
+
+    def __init__(self, kit: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.kit = kit
+        self.status = widgets.HTML(value="")
+        self.error: str | None = None
+        self.loading = False
+        self._generation: dict[str, int] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # -- status line ---------------------------------------------------------------------------
+
+    def _show_loading(self, what: str) -> None:
+        self.loading = True
+        self.status.value = f'<span style="color:{INFO}">⏳ {html.escape(what)}…</span>'
+
+    def _show_error(self, exc: BaseException) -> None:
+        self.error = describe_error(exc)
+        self.status.value = (
+            f'<span style="color:{POOR}" title="{html.escape(self.error)}">⚠ '
+            f"{html.escape(self.error)}</span>"
+        )
+
+    def _show_note(self, text: str) -> None:
+        self.status.value = f'<span style="color:#555">{html.escape(text)}</span>'
+
+    # -- running work ----------------------------------------------------------------------------
+
+    def run(
+        self, kind: str, what: str, work: Callable[[], Awaitable[Any]], apply: Callable[[Any], None]
+    ) -> asyncio.Task[Any] | None:
+        """Fetch with ``work()``, then ``apply(result)`` unless a newer ``kind`` started."""
+        generation = self._generation.get(kind, 0) + 1
+        self._generation[kind] = generation
+
+        self._show_loading(what)  # at once, before the task gets its turn
+        self.error = None
+
+        async def guarded() -> None:
+            try:
+                result = await work()
+            except Exception as exc:  # noqa: BLE001 - every failure becomes the panel's one line
+                if self._generation.get(kind) == generation:
+                    self.loading = False
+                    self._show_error(exc)
+                return
+            if self._generation.get(kind) != generation:
+                return  # a newer request of this kind is on its way
+            self.loading = False
+            try:
+                apply(result)
+                if self.error is None:
+                    self.status.value = ""
+            except Exception as exc:  # noqa: BLE001 - a display problem is shown, not raised
+                self._show_error(exc)
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None:  # a script or a test: finish before returning
+            asyncio.run(guarded())
+            return None
+        task = loop.create_task(guarded())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def wait(self) -> None:
+        """Wait until the panel's pending fetches are done (for tests and scripted use)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        super().close()
+
+
+def table_html(
+    rows: list[list[str]],
+    header: list[str],
+    *,
+    row_styles: list[str] | None = None,
+    max_height: str = "320px",
+) -> str:
+    """A compact scrollable HTML table; cells must already be escaped."""
+    head = "".join(
+        f'<th style="text-align:left;padding:2px 8px;position:sticky;top:0;background:#f4f4f4">'
+        f"{html.escape(h)}</th>"
+        for h in header
+    )
+    body = []
+    for i, row in enumerate(rows):
+        style = row_styles[i] if row_styles else ""
+        cells = "".join(f'<td style="padding:2px 8px">{cell}</td>' for cell in row)
+        body.append(f'<tr style="{style}">{cells}</tr>')
+    return (
+        f'<div style="max-height:{max_height};overflow:auto;font-size:90%">'
+        f'<table style="border-collapse:collapse;width:100%"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )

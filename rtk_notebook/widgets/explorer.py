@@ -1,0 +1,237 @@
+"""``SessionExplorer(kit)``: find a session, see who was in it and how their call went."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+
+from rtk_notebook.widgets._base import MUTED, Panel, badge, show_figure, table_html
+from rtk_notebook.widgets.peer import VERDICT_COLORS, PeerQualityPanel, _fmt, _text
+
+SORTS = {
+    "newest first": ("started_at", False),
+    "oldest first": ("started_at", True),
+    "longest": ("duration_td", False),
+    "most participant-minutes": ("minutes_consumed", False),
+    "most participants": ("max_concurrent_participants", False),
+}
+
+
+def _clock(kit: Any) -> dt.datetime:
+    """The demo world's frozen clock, or now."""
+    demo = getattr(kit, "demo", None)
+    return demo.now if demo is not None else dt.datetime.now(dt.UTC)
+
+
+class SessionExplorer(Panel):
+    """Filters, a sortable sessions list; a chosen session shows its participant timeline and
+    per-peer quality; a chosen peer opens its ``PeerQualityPanel``."""
+
+    def __init__(self, kit: Any, *, days: int = 7, **kwargs: Any) -> None:
+        super().__init__(kit, **kwargs)
+        today = _clock(kit).date()
+        narrow = widgets.Layout(width="auto")
+        self.start = widgets.DatePicker(description="From", value=today - dt.timedelta(days=days))
+        self.end = widgets.DatePicker(description="To", value=today)
+        self.status_filter = widgets.Dropdown(
+            description="Status", options=[("any", ""), ("ended", "ENDED"), ("live", "LIVE")]
+        )
+        self.search = widgets.Text(
+            description="Meeting", placeholder="title or id", continuous_update=False
+        )
+        self.min_participants = widgets.BoundedIntText(
+            description="Min people", value=0, min=0, max=10_000, layout=narrow
+        )
+        self.sort = widgets.Dropdown(description="Sort", options=list(SORTS), value="newest first")
+        self.sessions_list = widgets.Select(
+            options=[], rows=12, layout=widgets.Layout(width="100%")
+        )
+        self.sessions_header = widgets.HTML()
+        self.session_header = widgets.HTML()
+        self.timeline = widgets.Output()
+        self.peer_table = widgets.HTML()
+        self.peers_list = widgets.Select(options=[], rows=8, layout=widgets.Layout(width="100%"))
+        self.peer_box = widgets.VBox()
+        self.sessions: pd.DataFrame | None = None  # all that the filters fetched
+        self.visible: pd.DataFrame | None = None  # after the client-side filter and the sort
+        self.participants: pd.DataFrame | None = None
+        self.quality: pd.DataFrame | None = None
+        self.timeline_figure: Any = None
+        self.peer_panel: PeerQualityPanel | None = None
+        filters = widgets.HBox([self.start, self.end, self.status_filter])
+        filters2 = widgets.HBox([self.search, self.min_participants, self.sort])
+        self.children = [
+            filters,
+            filters2,
+            self.status,
+            self.sessions_header,
+            self.sessions_list,
+            self.session_header,
+            self.timeline,
+            self.peer_table,
+            self.peers_list,
+            self.peer_box,
+        ]
+        for control in (self.start, self.end, self.status_filter, self.search):
+            control.observe(lambda _: self.load_sessions(), names="value")
+        for control in (self.min_participants, self.sort):
+            control.observe(lambda _: self._show_sessions(), names="value")
+        self.sessions_list.observe(self._on_session, names="value")
+        self.peers_list.observe(self._on_peer, names="value")
+        self.load_sessions()
+
+    # -- sessions ---------------------------------------------------------------------------------
+
+    def load_sessions(self) -> None:
+        start, end = self.start.value, self.end.value
+        if start and end and end < start:
+            self._show_error(ValueError("'To' is before 'From'"))
+            return
+        filters: dict[str, Any] = {
+            "start_time": start,
+            # The whole 'To' day: up to its last millisecond.
+            "end_time": dt.datetime.combine(end, dt.time.max) if end else None,
+            "status": self.status_filter.value or None,
+            "search": self.search.value.strip() or None,
+        }
+        self.run(
+            "sessions",
+            "Loading sessions",
+            lambda: self.kit.aio.sessions(**filters),
+            self._apply_sessions,
+        )
+
+    def _apply_sessions(self, frame: pd.DataFrame) -> None:
+        self.sessions = frame
+        self._show_sessions()
+
+    def _show_sessions(self) -> None:
+        if self.sessions is None:
+            return
+        frame = self.sessions
+        n = self.min_participants.value
+        if n:
+            frame = frame[frame["max_concurrent_participants"].fillna(0) >= n]
+        column, ascending = SORTS[self.sort.value]
+        frame = frame.sort_values(column, ascending=ascending, na_position="last", kind="stable")
+        self.visible = frame
+        self.sessions_header.value = (
+            f"<b>{len(frame)} sessions</b> <span style='color:#666'>(of {len(self.sessions)} "
+            "fetched; choose one)</span>"
+        )
+        options = []
+        for _, s in frame.iterrows():
+            started = s["started_at"]
+            when = f"{started:%Y-%m-%d %H:%M}" if pd.notna(started) else "?"
+            minutes = s["duration_td"].total_seconds() / 60 if pd.notna(s["duration_td"]) else None
+            label = (
+                f"{when}  {str(s['status']):<5}  {str(s['meeting_display_name'])[:38]:<38}  "
+                f"{_fmt(s['max_concurrent_participants'], '', 0):>3} ppl  "
+                f"{_fmt(minutes, ' min', 0):>7}"
+            )
+            options.append((label, str(s["id"])))
+        current = self.sessions_list.value
+        self.sessions_list.options = options
+        if current in {value for _, value in options}:
+            self.sessions_list.value = current
+
+    # -- one session ------------------------------------------------------------------------------
+
+    def _on_session(self, change: dict[str, Any]) -> None:
+        if change["new"]:
+            self.open_session(change["new"])
+
+    def open_session(self, session_id: str) -> None:
+        """Show a session's participant timeline and per-peer quality."""
+
+        async def work() -> tuple[pd.DataFrame, pd.DataFrame]:
+            participants = await self.kit.aio.session_participants(session_id)
+            quality = await self.kit.aio.session_quality(session_id)
+            return participants, quality
+
+        self.peer_box.children = []
+        self.run(
+            "session",
+            "Loading participants and their peer reports",
+            work,
+            lambda result: self._apply_session(session_id, *result),
+        )
+
+    def _apply_session(
+        self, session_id: str, participants: pd.DataFrame, quality: pd.DataFrame
+    ) -> None:
+        from rtk_notebook import plots
+
+        self.participants, self.quality = participants, quality
+        verdicts = quality.set_index("peer_id")["verdict"] if len(quality) else None
+        timeline = participants.copy()
+        if verdicts is not None:
+            timeline["verdict"] = timeline["id"].map(verdicts).astype("string")
+        title = "Participants"
+        if self.sessions is not None and (self.sessions["id"] == session_id).any():
+            row = self.sessions[self.sessions["id"] == session_id].iloc[0]
+            title = f"{row['meeting_display_name']} · {row['started_at']:%Y-%m-%d %H:%M} UTC"
+        self.session_header.value = f"<h4 style='margin:6px 0'>{html.escape(title)}</h4>"
+        self.timeline_figure = plots.participant_timeline(timeline, title=title)
+        show_figure(self.timeline, self.timeline_figure)
+        self._show_peers(quality)
+
+    def _show_peers(self, quality: pd.DataFrame) -> None:
+        order = {"poor": 0, "fair": 1, "good": 2}
+        ranked = quality.assign(_rank=quality["verdict"].astype(str).map(order).fillna(3))
+        ranked = ranked.sort_values(["_rank", "mos_avg"], kind="stable")
+        rows, options = [], []
+        for _, q in ranked.iterrows():
+            verdict = str(q["verdict"]) if pd.notna(q["verdict"]) else "error"
+            rows.append(
+                [
+                    _text(q["display_name"]),
+                    badge(verdict, VERDICT_COLORS.get(verdict, MUTED)),
+                    _fmt(q["mos_avg"], "", 2),
+                    _fmt(q["loss_avg_pct"], " %", 1),
+                    _fmt(q["rtt_p90_ms"], " ms", 0),
+                    _text(q["connection_type"]),
+                    _text(q["browser"]),
+                    _text(q["country"]),
+                    _text(q["error"] if pd.notna(q["error"]) else q["top_finding"]),
+                ]
+            )
+            options.append((f"{q['display_name']} ({verdict})", str(q["peer_id"])))
+        self.peer_table.value = table_html(
+            rows,
+            [
+                "participant",
+                "verdict",
+                "MOS",
+                "loss",
+                "RTT p90",
+                "transport",
+                "browser",
+                "country",
+                "top finding",
+            ],
+        )
+        self.peers_list.options = options
+        self.peers_list.value = None
+
+    # -- one peer ---------------------------------------------------------------------------------
+
+    def _on_peer(self, change: dict[str, Any]) -> None:
+        if change["new"]:
+            self.open_peer(change["new"])
+
+    def open_peer(self, peer_id: str) -> PeerQualityPanel:
+        if self.peer_panel is not None:
+            self.peer_panel.close()
+        self.peer_panel = PeerQualityPanel(self.kit, peer_id)
+        self.peer_box.children = [self.peer_panel]
+        return self.peer_panel
+
+    async def wait(self) -> None:
+        await super().wait()
+        if self.peer_panel is not None:
+            await self.peer_panel.wait()

@@ -1,0 +1,186 @@
+"""The panels, tested as ipywidgets' own tests do: set traits, assert on the state."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+import rtk_notebook as rtk
+from rtk_notebook.demo import DemoBackend, DemoTransport, Faults
+from rtk_notebook.widgets import PeerQualityPanel, RecordingMonitor, SessionExplorer, UsageDashboard
+from tests.conftest import TOKEN, make_world
+
+
+@pytest.fixture(scope="module")
+def kit() -> rtk.Kit:
+    connection = rtk.connect(demo=make_world())
+    yield connection
+    connection.close()
+
+
+def test_session_explorer_filters_sorts_and_opens(kit: rtk.Kit) -> None:
+    explorer = SessionExplorer(kit)
+    assert explorer.error is None and not explorer.loading
+    everything = len(explorer.visible)
+    assert everything == len(explorer.sessions_list.options) > 20
+    assert explorer.visible["started_at"].is_monotonic_decreasing
+    # The date range is the world's last 7 days.
+    assert explorer.visible["started_at"].min() >= pd.Timestamp("2026-11-11", tz="UTC")
+
+    explorer.sort.value = "most participant-minutes"
+    minutes = explorer.visible["minutes_consumed"].tolist()
+    assert minutes == sorted(minutes, reverse=True)
+    assert explorer.sessions_list.options[0][1] == explorer.visible["id"].iloc[0]
+
+    explorer.min_participants.value = 10
+    assert (explorer.visible["max_concurrent_participants"] >= 10).all()
+    assert len(explorer.visible) < everything
+
+    explorer.status_filter.value = "LIVE"
+    assert set(explorer.visible["status"].astype(str)) == {"LIVE"}
+    explorer.status_filter.value = ""
+    explorer.min_participants.value = 0
+    explorer.search.value = "standup"
+    assert explorer.visible["meeting_display_name"].str.contains("standup", case=False).all()
+    explorer.search.value = ""
+
+    session_id = explorer.visible["id"].iloc[2]
+    explorer.sessions_list.value = session_id
+    assert explorer.error is None
+    assert explorer.participants is not None and len(explorer.participants) > 0
+    assert set(explorer.quality["peer_id"]) == set(explorer.participants["id"])
+    assert len(explorer.timeline_figure.data) > 0
+    assert len(explorer.peers_list.options) == len(explorer.quality)
+    assert "verdict" in explorer.peer_table.value
+
+    peer_id = explorer.peers_list.options[0][1]
+    explorer.peers_list.value = peer_id
+    panel = explorer.peer_panel
+    assert isinstance(panel, PeerQualityPanel) and panel.peer_id == peer_id
+    assert panel.error is None and panel.quality is not None
+    assert explorer.peer_box.children == (panel,)
+
+
+def test_bad_date_range_shows_one_line_not_a_traceback(kit: rtk.Kit) -> None:
+    explorer = SessionExplorer(kit)
+    explorer.end.value = explorer.start.value - dt.timedelta(days=1)
+    assert explorer.error == "ValueError: 'To' is before 'From'"
+    assert "Traceback" not in explorer.status.value and "⚠" in explorer.status.value
+
+
+def test_peer_panel_shows_plot_findings_and_cards(kit: rtk.Kit) -> None:
+    world = kit.demo
+    app = world.apps[0]
+    relay = next(
+        j
+        for i in range(app.session_count)
+        if not app.is_live(i)
+        for j in app.joins(i)
+        if j.profile == "relay_tcp"
+    )
+    panel = PeerQualityPanel(kit, relay.peer_id)
+    assert panel.error is None
+    assert panel.quality.verdict in ("fair", "poor")
+    assert "relay" in panel.cards.value and "Device" in panel.cards.value
+    assert "Findings" in panel.findings_html.value
+    assert len(panel.figure.data) > 0
+    assert str(panel.quality.verdict) in panel.header.value
+
+
+def test_peer_panel_error_is_one_readable_line(kit: rtk.Kit) -> None:
+    panel = PeerQualityPanel(kit, "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e")
+    assert panel.error.startswith("NotFoundError: HTTP 404")
+    assert panel.quality is None and "\n" not in panel.error
+
+
+def test_recording_monitor(kit: rtk.Kit) -> None:
+    monitor = RecordingMonitor(kit)
+    assert monitor.error is None and monitor.refreshed == 1
+    assert sum(monitor.counts.values()) == len(monitor.recordings)
+    assert all(monitor.counts[s] > 0 for s in ("UPLOADED", "ERRORED", "UPLOADING", "INVOKED"))
+    assert "stuck" in monitor.counts_html.value
+    monitor.only_problems.value = True
+    statuses = set(monitor.visible["status"].astype(str))
+    assert statuses <= {"ERRORED", "UPLOADING", "INVOKED"} and "ERRORED" in statuses
+    assert "background:#F9E0D4" in monitor.table.value  # errored rows highlighted
+    monitor.only_problems.value = False
+    monitor.status_filter.value = ("PAUSED",)
+    assert monitor.visible["status"].astype(str).tolist() == ["PAUSED"]
+    monitor.refresh_button.click()
+    assert monitor.refreshed == 2
+    monitor.auto.value = True  # no running loop here: it says so and switches itself off
+    assert monitor.auto.value is False and "event loop" in monitor.status.value
+
+
+def test_recording_monitor_auto_refresh_in_a_running_loop(kit: rtk.Kit) -> None:
+    async def kernel() -> int:
+        monitor = RecordingMonitor(kit)
+        await monitor.wait()
+        monitor.interval.value = 5
+        monitor.interval.min = 0
+        monitor.interval.value = 0
+        monitor.auto.value = True
+        for _ in range(50):
+            await asyncio.sleep(0.05)
+            if monitor.refreshed >= 3:
+                break
+        monitor.auto.value = False
+        await monitor.wait()
+        return monitor.refreshed
+
+    assert asyncio.run(kernel()) >= 3
+
+
+def test_usage_dashboard(kit: rtk.Kit) -> None:
+    dashboard = UsageDashboard(kit)
+    assert dashboard.error is None and len(dashboard.daywise) == 30
+    assert "sessions" in dashboard.totals.value and len(dashboard.figure.data) > 0
+    dashboard.start.value = dt.date(2026, 11, 1)
+    dashboard.end.value = dt.date(2026, 11, 7)
+    assert len(dashboard.daywise) == 7
+    total = int(dashboard.daywise["total_sessions"].sum())
+    assert f"<b>{total}</b> sessions" in dashboard.totals.value
+
+
+def test_panels_fetch_without_blocking_the_kernel_loop() -> None:
+    """In a kernel the fetch is a task: the loop keeps turning while the panel loads."""
+    backend = DemoBackend(make_world(), token=TOKEN, faults=Faults(latency_ms=150))
+    world = backend.world
+    slow = rtk.connect(
+        token=TOKEN,
+        account_id=world.account_id,
+        app_id=world.apps[0].id,
+        base_url="https://x/client/v4",
+        transport=DemoTransport(backend),
+    )
+
+    async def kernel() -> tuple[bool, int, bool]:
+        dashboard = UsageDashboard(slow)
+        loading_at_once = dashboard.loading and "Loading" in dashboard.status.value
+        ticks = 0
+        while dashboard.loading:  # other work (other cells, other widgets) goes on
+            await asyncio.sleep(0.01)
+            ticks += 1
+        await dashboard.wait()
+        return loading_at_once, ticks, dashboard.daywise is not None
+
+    loading_at_once, ticks, loaded = asyncio.run(kernel())
+    assert loading_at_once and loaded and ticks > 3
+    slow.close()
+
+
+def test_only_the_latest_request_wins() -> None:
+    kit = rtk.connect(demo=make_world())
+
+    async def kernel() -> SessionExplorer:
+        explorer = SessionExplorer(kit)
+        explorer.status_filter.value = "LIVE"  # supersedes the first load before it lands
+        await explorer.wait()
+        return explorer
+
+    explorer = asyncio.run(kernel())
+    assert set(explorer.visible["status"].astype(str)) == {"LIVE"}
+    kit.close()
