@@ -100,8 +100,10 @@ def test_lifetimes() -> None:
     staying = {"success": True, "data": {"participant": {"joined_at": "2020-01-01T00:00:00Z"}}}
     assert lifetime("sessions.get_participant_data_from_peer_id", left, now, 60) == FOREVER
     assert lifetime("sessions.get_participant_data_from_peer_id", staying, now, 60) == 60
-    uploaded = {"success": True, "data": {"status": "UPLOADED",
-                                          "download_url_expiry": "2033-05-18T03:34:20Z"}}  # fmt: skip
+    uploaded = {
+        "success": True,
+        "data": {"status": "UPLOADED", "download_url_expiry": "2033-05-18T03:34:20Z"},
+    }
     assert 0 < lifetime("recordings.get_one_recording", uploaded, now, 60) < FOREVER
     assert lifetime("sessions.get_sessions", {"success": True, "data": {}}, now, 60) == 60
     assert lifetime("sessions.get_sessions", {"success": False}, now, 60) == 0
@@ -147,8 +149,13 @@ def test_with_the_servers_limit_on_the_client_slows_instead_of_failing() -> None
     world = make_world()
     backend = DemoBackend(world, token=TOKEN, faults=faults)
     with DemoServer(backend) as server:
-        kit = rtk.connect(token=TOKEN, account_id=world.account_id, app_id=world.apps[0].id,
-                          base_url=server.base_url, max_retries=10)  # fmt: skip
+        kit = rtk.connect(
+            token=TOKEN,
+            account_id=world.account_id,
+            app_id=world.apps[0].id,
+            base_url=server.base_url,
+            max_retries=10,
+        )
         frames = [kit.webhooks() for _ in range(45)]
         kit.close()
     assert all(len(f) == 3 for f in frames)
