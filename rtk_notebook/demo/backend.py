@@ -15,7 +15,7 @@ import random
 import threading
 import time
 import traceback
-from collections import Counter, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +44,13 @@ from rtk_notebook.spec.endpoints import (
 )
 
 API_ROOT = "/client/v4"
+# Peer reports are the heaviest answers (hundreds of KB of samples each). The server keeps
+# their encoded bytes, as a real API's cache would, so that a benchmark with injected
+# latency measures the client and not this server's JSON encoding. Any write drops them.
+KEPT_ANSWERS = frozenset(
+    {"sessions.get_participant_data_from_peer_id", "sessions.get_session_participant_details"}
+)
+KEPT_ANSWERS_BYTES = 256 * 1024 * 1024
 
 
 @dataclass
@@ -121,6 +128,8 @@ class DemoBackend:
         self.statuses: Counter[int] = Counter()
         self.log: deque[tuple[str, str, int]] = deque(maxlen=20_000)
         self.internal_errors: list[str] = []
+        self._answers: OrderedDict[tuple[str, tuple[tuple[str, str], ...]], bytes] = OrderedDict()
+        self._answers_bytes = 0
         self.in_flight = 0  # requests between arrival and answer, latency included
         self.peak_in_flight = 0
 
@@ -245,6 +254,12 @@ class DemoBackend:
             return _error(400, CODE_BAD_REQUEST, str(exc))
         with world.lock:
             self.calls[endpoint.key] += 1
+            if endpoint.method != "GET":
+                self._answers.clear()  # a write may change anything the kept answers say
+            key = (path, tuple(sorted(query)))
+            if endpoint.key in KEPT_ANSWERS and key in self._answers:
+                self._answers.move_to_end(key)
+                return Reply(200, self._answers[key], {"Content-Type": "application/json"})
             app = None
             if "app_id" in params:
                 app = world.app(params["app_id"])
@@ -258,7 +273,17 @@ class DemoBackend:
             except Exception:  # a bug in the demo: answer 500, and keep it for the tests
                 self.internal_errors.append(traceback.format_exc())
                 return _error(500, CODE_SERVER, "internal error in the demo backend")
-            return Reply(status, _json(data), {"Content-Type": "application/json"})
+            encoded = _json(data)
+            if endpoint.key in KEPT_ANSWERS and status == 200:
+                self._keep(key, encoded)
+            return Reply(status, encoded, {"Content-Type": "application/json"})
+
+    def _keep(self, key: tuple[str, tuple[tuple[str, str], ...]], encoded: bytes) -> None:
+        self._answers[key] = encoded
+        self._answers_bytes += len(encoded)
+        while self._answers_bytes > KEPT_ANSWERS_BYTES and self._answers:
+            _, dropped = self._answers.popitem(last=False)
+            self._answers_bytes -= len(dropped)
 
     @staticmethod
     def _body(method: str, template: str, raw: bytes, has_body: bool) -> dict[str, Any] | None:
