@@ -18,9 +18,11 @@ from typing import Any
 import ipywidgets as widgets
 
 from rtk_notebook.api.errors import RTKError
+from rtk_notebook.plots import PALETTE, VERDICT_COLORS
 
-# Okabe-Ito, as in the plots: the same colour means the same thing everywhere.
-GOOD, FAIR, POOR, INFO, MUTED = "#009E73", "#E69F00", "#D55E00", "#0072B2", "#999999"
+# Okabe-Ito, from the plots' palette: the same colour means the same thing everywhere.
+GOOD, FAIR, POOR = VERDICT_COLORS["good"], VERDICT_COLORS["fair"], VERDICT_COLORS["poor"]
+INFO, MUTED = PALETTE["blue"], PALETTE["grey"]
 
 
 def badge(text: str, color: str) -> str:

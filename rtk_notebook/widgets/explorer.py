@@ -9,8 +9,9 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from rtk_notebook.plots import VERDICT_COLORS
 from rtk_notebook.widgets._base import MUTED, Panel, badge, show_figure, table_html
-from rtk_notebook.widgets.peer import VERDICT_COLORS, PeerQualityPanel, _fmt, _text
+from rtk_notebook.widgets.peer import PeerQualityPanel, _fmt, _text
 
 SORTS = {
     "newest first": ("started_at", False),

@@ -7,10 +7,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from rtk_notebook.widgets._base import FAIR, GOOD, MUTED, POOR, Panel, badge, show_figure
-
-VERDICT_COLORS = {"good": GOOD, "fair": FAIR, "poor": POOR}
-SEVERITY_COLORS = {"critical": POOR, "warning": FAIR, "info": MUTED}
+from rtk_notebook.plots import SEVERITY_COLORS, VERDICT_COLORS
+from rtk_notebook.widgets._base import GOOD, MUTED, Panel, badge, show_figure
 
 
 def _fmt(value: Any, unit: str = "", digits: int = 1) -> str:

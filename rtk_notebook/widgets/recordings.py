@@ -10,16 +10,10 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from rtk_notebook.plots import STATUS_COLORS
 from rtk_notebook.widgets._base import Panel, badge, show_figure, table_html
 
-STATUS_COLORS = {
-    "UPLOADED": "#009E73",
-    "RECORDING": "#0072B2",
-    "PAUSED": "#56B4E9",
-    "UPLOADING": "#E69F00",
-    "INVOKED": "#CC79A7",
-    "ERRORED": "#D55E00",
-}
+RECORDING_STATUSES = ("UPLOADED", "RECORDING", "PAUSED", "UPLOADING", "INVOKED", "ERRORED")
 # A recording still INVOKED or UPLOADING this long after it was started is stuck: uploads
 # normally finish within minutes of the session's end.
 STUCK_AFTER = pd.Timedelta(hours=2)
@@ -41,7 +35,7 @@ class RecordingMonitor(Panel):
         super().__init__(kit, **kwargs)
         self.counts_html = widgets.HTML()
         self.status_filter = widgets.SelectMultiple(
-            description="Status", options=list(STATUS_COLORS), rows=6
+            description="Status", options=list(RECORDING_STATUSES), rows=6
         )
         self.only_problems = widgets.Checkbox(description="Only stuck or errored", value=False)
         self.search = widgets.Text(
@@ -87,7 +81,7 @@ class RecordingMonitor(Panel):
         self.recordings = frame
         self.refreshed += 1
         status = frame["status"].astype(str)
-        self.counts = {s: int((status == s).sum()) for s in STATUS_COLORS}
+        self.counts = {s: int((status == s).sum()) for s in RECORDING_STATUSES}
         stuck = int(stuck_mask(frame, self.now()).sum())
         pills = " ".join(badge(f"{s} {n}", STATUS_COLORS[s]) for s, n in self.counts.items())
         warn = f" · <b style='color:#D55E00'>{stuck} stuck</b>" if stuck else ""

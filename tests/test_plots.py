@@ -1,0 +1,927 @@
+"""Figures from tidy frames: traces, titles, colours, empty input, JSON size, PNG export.
+
+Session, participant, recording and day-wise frames come from the demo world; per-sample
+quality, per-peer quality and findings are synthetic, built here to the column contracts of
+``rtk_notebook.plots`` (the analysis module that makes them is written separately).
+
+``RTK_PLOTS_PNG_DIR=/some/dir`` makes the PNG test also write its images there, to look at.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import shutil
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+import rtk_notebook as rtk
+from rtk_notebook import frames, plots
+from tests.conftest import make_world
+
+T0 = pd.Timestamp("2026-11-18T10:00:00Z")
+MAX_JSON = 2_000_000
+
+# --------------------------------------------------------------------------------------------
+# Synthetic fixtures (the column contracts of the quality frames)
+# --------------------------------------------------------------------------------------------
+
+_FIRST = ["Ana", "Ben", "Chloe", "Dev", "Elif", "Femi", "Gus", "Hana", "Ivo", "Jun", "Kai", "Lea"]
+_LAST = ["Rossi", "Schmidt", "Okafor", "Tanaka", "Novak", "Silva", "Kowalski", "Haddad"]
+
+
+def _names(n: int) -> list[str]:
+    first = [_FIRST[i % len(_FIRST)] for i in range(n)]
+    last = [_LAST[(i // len(_FIRST)) % len(_LAST)] for i in range(n)]
+    return [f"{a} {b} {i}" for i, (a, b) in enumerate(zip(first, last, strict=True))]
+
+
+def _mos(rtt: np.ndarray, jitter: np.ndarray, loss: np.ndarray) -> np.ndarray:
+    """The simplified E-model of shared/quality-sources.md (Ie = 0, Bpl = 25.1)."""
+    d = rtt / 2 + 2 * jitter + 10
+    i_d = 0.024 * d + 0.11 * (d - 177.3) * (d > 177.3)
+    i_e = 95 * loss / (loss + 25.1)
+    r = np.clip(93.2 - i_d - i_e, 0, 100)
+    return np.round(1 + 0.035 * r + 7e-6 * r * (r - 60) * (100 - r), 2)
+
+
+def make_timeseries(
+    n_peers: int = 1,
+    minutes: float = 60,
+    step_s: int = 5,
+    *,
+    seed: int = 1,
+    video: bool = True,
+    stagger: bool = True,
+) -> pd.DataFrame:
+    """Per-sample quality for ``n_peers`` peers: 2 audio + 2 video tracks every ``step_s``."""
+    rng = np.random.default_rng(seed)
+    n_t = int(minutes * 60 / step_s)
+    tracks = [("audio", "producer"), ("audio", "consumer")]
+    if video:
+        tracks += [("video", "producer"), ("video", "consumer")]
+    names = _names(n_peers)
+    parts = []
+    for p in range(n_peers):
+        first = int(rng.integers(0, n_t // 6)) if stagger and p else 0
+        last = n_t - (int(rng.integers(0, n_t // 4)) if stagger and p % 3 == 1 else 0)
+        t_idx = np.arange(first, last)
+        n = len(t_idx)
+        base_rtt = rng.choice([20, 45, 90, 180, 320], p=[0.35, 0.3, 0.2, 0.1, 0.05])
+        base_jit = rng.choice([3, 8, 20, 45])
+        base_loss = rng.choice([0.05, 0.3, 1.5, 4.0], p=[0.4, 0.3, 0.2, 0.1])
+        bad = np.zeros(n, bool)
+        if n > 120:  # one episode of degradation
+            s = int(rng.integers(0, n - 60))
+            bad[s : s + int(rng.integers(24, 60))] = True
+        for kind, direction in tracks:
+            rtt = np.clip(base_rtt + rng.normal(0, base_rtt * 0.15, n) + bad * 250, 1, None)
+            jit = np.clip(base_jit + rng.gamma(2, base_jit / 4, n) + bad * 40, 0, None)
+            loss = np.clip(base_loss * rng.gamma(1.5, 0.7, n) + bad * 12, 0, 60)
+            sent = np.full(n, 250.0 if kind == "audio" else 900.0)
+            lost = np.round(sent * loss / 100)
+            frame = {
+                "timestamp": T0 + pd.to_timedelta(t_idx * step_s, unit="s"),
+                "kind": kind,
+                "direction": direction,
+                "mos": _mos(rtt, jit, loss),
+                "packets_lost": lost,
+                "packets_sent": sent,
+                "loss_pct": np.round(loss, 2),
+                "rtt_ms": np.round(rtt, 1),
+                "jitter_ms": np.round(jit, 1),
+                "bitrate_kbps": np.round(32 if kind == "audio" else 1500 - bad * 1100, 1),
+                "fps": np.where(
+                    kind == "video", np.round(29 - bad * 17 + rng.normal(0, 1, n), 1), np.nan
+                ),
+                "frame_width": np.where(kind == "video", 1280.0, np.nan),
+                "frame_height": np.where(kind == "video", 720.0, np.nan),
+                "frames_dropped": np.where(kind == "video", bad * 8.0, np.nan),
+                "limitation": np.where(kind == "video", np.where(bad, "bandwidth", "none"), None),
+                "peer_id": f"peer-{p:04d}",
+                "display_name": names[p],
+            }
+            parts.append(pd.DataFrame(frame))
+    df = pd.concat(parts, ignore_index=True)
+    df["kind"] = pd.Categorical(df["kind"], categories=["audio", "video", "screenshare"])
+    df["direction"] = pd.Categorical(df["direction"], categories=["producer", "consumer"])
+    df["limitation"] = pd.Categorical(
+        df["limitation"], categories=["none", "bandwidth", "cpu", "other"]
+    )
+    df["peer_id"] = df["peer_id"].astype("string")
+    df["display_name"] = df["display_name"].astype("string")
+    return df.sort_values(["timestamp", "peer_id"], kind="stable", ignore_index=True)
+
+
+def empty_timeseries() -> pd.DataFrame:
+    return make_timeseries(1).iloc[:0]
+
+
+def make_findings() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "rule": pd.array(["loss_burst", "high_rtt", "jitter"], dtype="string"),
+            "severity": pd.Categorical(
+                ["critical", "warning", "info"], categories=["info", "warning", "critical"]
+            ),
+            "start": [T0 + pd.Timedelta("12min"), T0 + pd.Timedelta("30min"), T0],
+            "end": [
+                T0 + pd.Timedelta("16min"),
+                T0 + pd.Timedelta("41min"),
+                T0 + pd.Timedelta("2min"),
+            ],
+            "message": pd.array(
+                [
+                    "loss bursts >10% in 14% of samples",
+                    "relay-only over TCP, RTT p90 420 ms",
+                    "jitter above 30 ms while joining",
+                ],
+                dtype="string",
+            ),
+        }
+    )
+
+
+def make_quality(n: int = 150, *, seed: int = 3) -> pd.DataFrame:
+    """Per-peer quality summaries, one row per peer."""
+    rng = np.random.default_rng(seed)
+    browsers = rng.choice(
+        ["Chrome", "Firefox", "Safari", "Edge", "Opera", "Brave"],
+        n,
+        p=[0.5, 0.18, 0.16, 0.12, 0.03, 0.01],
+    )
+    browsers[-2:] = "Vivaldi"  # a group too small to stand alone
+    network = rng.choice(["wifi", "ethernet", "4g", "3g"], n, p=[0.5, 0.25, 0.2, 0.05])
+    rtt = np.clip(rng.gamma(2, 50, n) + (network == "3g") * 200, 5, None)
+    jitter = np.clip(rng.gamma(2, 8, n) + (network == "3g") * 30, 0, None)
+    loss = np.clip(rng.gamma(1.2, 1.2, n) + (browsers == "Safari") * 2, 0, 40)
+    mos = _mos(rtt, jitter, loss)
+    verdict = np.where(mos >= 4.0, "good", np.where(mos >= 3.6, "fair", "poor"))
+    verdict = np.where(rng.random(n) < 0.03, None, verdict)  # a few without a verdict
+    cat = pd.Categorical
+    return pd.DataFrame(
+        {
+            "peer_id": pd.array([f"peer-{i:04d}" for i in range(n)], dtype="string"),
+            "display_name": pd.array(_names(n), dtype="string"),
+            "browser": cat(browsers),
+            "os": cat(rng.choice(["Windows", "macOS", "Linux", "iOS", "Android"], n)),
+            "network": cat(network),
+            "country": cat(rng.choice(["DE", "IN", "US", "BR", "JP"], n)),
+            "connection_type": cat(rng.choice(["udp", "relay/udp", "relay/tcp"], n)),
+            "mos_avg": mos,
+            "loss_avg_pct": np.round(loss, 2),
+            "rtt_p90_ms": np.round(rtt * 1.3, 1),
+            "jitter_p90_ms": np.round(jitter * 1.4, 1),
+            "verdict": cat(verdict, categories=["good", "fair", "poor"]),
+        }
+    )
+
+
+def many_participants(n: int = 200, *, seed: int = 5) -> pd.DataFrame:
+    """A session_participants frame of ``n`` people (some rejoin, some still in the call)."""
+    rng = np.random.default_rng(seed)
+    names = _names(n)
+    rows = []
+    for i, name in enumerate(names):
+        joined = T0 + pd.Timedelta(seconds=int(rng.integers(0, 900)))
+        left = joined + pd.Timedelta(minutes=float(rng.uniform(5, 55)))
+        if i % 10 == 3:  # drops out and rejoins
+            gap = left + pd.Timedelta(minutes=2)
+            rows.append((name, joined, left))
+            rows.append((name, gap, gap + pd.Timedelta(minutes=float(rng.uniform(1, 10)))))
+        elif i % 17 == 0:
+            rows.append((name, joined, pd.NaT))
+        else:
+            rows.append((name, joined, left))
+    records = [
+        {
+            "id": f"peer-{k:05d}",
+            "session_id": "sess-1",
+            "user_id": f"user-{name}",
+            "display_name": name,
+            "preset_name": "host" if k == 0 else "participant",
+            "joined_at": joined.isoformat(),
+            "left_at": None if pd.isna(left) else left.isoformat(),
+            "updated_at": (T0 + pd.Timedelta("70min")).isoformat(),
+        }
+        for k, (name, joined, left) in enumerate(rows)
+    ]
+    df = frames.to_frame("session_participants", records)
+    df["verdict"] = pd.Categorical(
+        rng.choice(["good", "fair", "poor"], len(df), p=[0.6, 0.25, 0.15]),
+        categories=["good", "fair", "poor"],
+    )
+    return df
+
+
+def timeseries_from_report(tracks: pd.DataFrame) -> pd.DataFrame:
+    """A peer report's ``tracks_frame()`` mapped to the timeseries contract."""
+    lost = tracks["packets_lost"].astype("float64")
+    sent = tracks["packets_sent"].astype("float64")
+    return pd.DataFrame(
+        {
+            "timestamp": tracks["timestamp"],
+            "kind": tracks["kind"],
+            "direction": tracks["direction"],
+            "mos": tracks["mos_quality"],
+            "packets_lost": lost,
+            "loss_pct": (lost / (sent + lost) * 100).where(sent + lost > 0),
+            "rtt_ms": tracks["rtt"],
+            "jitter_ms": tracks["jitter"],
+            "bitrate_kbps": tracks["bitrate"],
+            "fps": tracks["frames_per_second"],
+            "frame_width": tracks["frame_width"],
+            "frame_height": tracks["frame_height"],
+            "frames_dropped": tracks["frames_dropped"],
+            "limitation": tracks["quality_limitation_reason"],
+        }
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Demo fixtures
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo() -> dict[str, pd.DataFrame]:
+    kit = rtk.connect(demo=make_world())
+    try:
+        sessions = kit.sessions()
+        ended = sessions[sessions["status"] == "ENDED"]
+        big = ended.sort_values("max_concurrent_participants", ascending=False)["id"].iloc[0]
+        parts = kit.session_participants(big)
+        live_id = sessions[sessions["status"] == "LIVE"]["id"].iloc[0]
+        live_parts = kit.session_participants(live_id)
+        small = kit.session_participants(sessions["id"].iloc[5])
+        tracks = kit.peer_report(small["id"].iloc[0]).tracks_frame()
+        some = sessions["id"].iloc[:40].tolist()
+        many_parts = pd.concat([kit.session_participants(s) for s in some], ignore_index=True)
+        return {
+            "sessions": sessions,
+            "participants": parts,
+            "live_participants": live_parts,
+            "many_participants": many_parts,
+            "recordings": kit.recordings(),
+            "daywise": kit.daywise(),
+            "timeseries": timeseries_from_report(tracks),
+        }
+    finally:
+        kit.close()
+
+
+def all_figures(demo: dict[str, pd.DataFrame]) -> dict[str, go.Figure]:
+    """One figure of each kind from realistic input (also used by the PNG test)."""
+    ts = make_timeseries(1, 45, seed=11)
+    verdicts = make_quality(len(demo["participants"]), seed=2)["verdict"].to_numpy()
+    parts = demo["participants"].assign(verdict=verdicts)
+    return {
+        "participant_timeline": plots.participant_timeline(parts),
+        "participant_timeline_live": plots.participant_timeline(demo["live_participants"]),
+        "quality_over_time": plots.quality_over_time(ts, findings=make_findings()),
+        "quality_over_time_demo": plots.quality_over_time(demo["timeseries"]),
+        "session_heatmap": plots.session_heatmap(make_timeseries(30, 60, seed=4)),
+        "session_heatmap_loss": plots.session_heatmap(
+            make_timeseries(30, 60, seed=4), value="loss_pct", sort="worst"
+        ),
+        "duration_distribution": plots.duration_distribution(demo["sessions"]),
+        "stay_distribution": plots.stay_distribution(demo["many_participants"]),
+        "participants_per_session": plots.participants_per_session(demo["sessions"]),
+        "quality_breakdown": plots.quality_breakdown(make_quality()),
+        "quality_breakdown_rtt": plots.quality_breakdown(
+            make_quality(), by="network", metric="rtt_p90_ms"
+        ),
+        "recording_status": plots.recording_status(demo["recordings"]),
+        "daywise_usage": plots.daywise_usage(demo["daywise"]),
+    }
+
+
+def empty_figures() -> dict[str, go.Figure]:
+    participants = frames.empty_frame("session_participants")
+    quality = make_quality(5).iloc[:0]
+    return {
+        "participant_timeline": plots.participant_timeline(participants),
+        "quality_over_time": plots.quality_over_time(empty_timeseries()),
+        "session_heatmap": plots.session_heatmap(empty_timeseries()),
+        "duration_distribution": plots.duration_distribution(frames.empty_frame("sessions")),
+        "stay_distribution": plots.stay_distribution(participants),
+        "participants_per_session": plots.participants_per_session(frames.empty_frame("sessions")),
+        "quality_breakdown": plots.quality_breakdown(quality),
+        "recording_status": plots.recording_status(frames.empty_frame("recordings")),
+        "daywise_usage": plots.daywise_usage(frames.empty_frame("daywise")),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------
+
+
+def axis_titles(fig: go.Figure) -> list[str]:
+    layout = fig.layout.to_plotly_json()
+    return [
+        (v.get("title") or {}).get("text") or ""
+        for k, v in layout.items()
+        if k.startswith(("xaxis", "yaxis"))
+    ]
+
+
+def annotations(fig: go.Figure) -> list[str]:
+    return [a.text for a in fig.layout.annotations]
+
+
+def trace_color(trace: go.BaseTraceType) -> str:
+    return trace.marker.color
+
+
+# --------------------------------------------------------------------------------------------
+# Constants
+# --------------------------------------------------------------------------------------------
+
+
+def test_palette_and_fixed_colours() -> None:
+    assert set(plots.PALETTE.values()) == {
+        "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
+        "#000000", "#999999",
+    }  # fmt: skip
+    assert plots.VERDICT_COLORS == {
+        "good": "#009E73",
+        "fair": "#E69F00",
+        "poor": "#D55E00",
+        "unknown": "#999999",
+        "error": "#999999",
+    }
+    assert plots.STATUS_COLORS == {
+        "UPLOADED": "#009E73",
+        "RECORDING": "#0072B2",
+        "PAUSED": "#56B4E9",
+        "UPLOADING": "#E69F00",
+        "INVOKED": "#CC79A7",
+        "ERRORED": "#D55E00",
+        "LIVE": "#0072B2",
+        "ENDED": "#999999",
+    }
+    # Every recording and session status of the schemas has its colour.
+    for resource in ("recordings", "sessions"):
+        status = next(c for c in frames.SCHEMAS[resource] if c.name == "status")
+        assert set(status.categories) <= set(plots.STATUS_COLORS)
+
+
+def test_docstrings_document_every_parameter() -> None:
+    for name in plots.__all__:
+        fn = getattr(plots, name)
+        if not inspect.isfunction(fn) or name == "thresholds":
+            continue
+        doc = fn.__doc__ or ""
+        assert "{parameters}" not in doc, name
+        for param in inspect.signature(fn).parameters:
+            if name == "empty_figure":
+                continue
+            assert f"\n{param} : " in doc, f"{name}: {param} undocumented"
+    # One shared table: the same words for the same parameter in different functions.
+    assert plots.quality_over_time.__doc__.count("Figure title") == 1
+    title_doc = plots._PARAM_DOCS["title"][1]
+    assert title_doc in plots.session_heatmap.__doc__
+    assert title_doc in plots.recording_status.__doc__
+
+
+def test_import_is_lazy() -> None:
+    code = "import sys, rtk_notebook; sys.exit('rtk_notebook.plots' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+# --------------------------------------------------------------------------------------------
+# Every function: traces, titles, axis titles; empty frames
+# --------------------------------------------------------------------------------------------
+
+
+def test_every_figure_has_traces_title_and_axis_titles(demo: dict[str, pd.DataFrame]) -> None:
+    for name, fig in all_figures(demo).items():
+        assert len(fig.data) > 0, name
+        assert fig.layout.title.text, name
+        titles = [t for t in axis_titles(fig) if t]
+        assert titles, name
+        assert any("UTC" in t or "(" in t for t in titles), f"{name}: no units in {titles}"
+        assert "No data" not in annotations(fig), name
+
+
+def test_empty_frames_give_titled_empty_figures(demo: dict[str, pd.DataFrame]) -> None:
+    full = all_figures(demo)
+    for name, fig in empty_figures().items():
+        assert all(len(t.x) == 0 for t in fig.data), name  # panels drawn, no points
+        assert "No data" in annotations(fig), name
+        assert fig.layout.title.text == full[name].layout.title.text, name
+        assert [t for t in axis_titles(fig) if t], name
+        fig.to_json()  # serialisable
+
+
+def test_empty_frames_without_any_columns() -> None:
+    bare = pd.DataFrame()
+    figs = [
+        plots.participant_timeline(bare),
+        plots.quality_over_time(bare),
+        plots.session_heatmap(bare),
+        plots.duration_distribution(bare),
+        plots.stay_distribution(bare),
+        plots.participants_per_session(bare),
+        plots.quality_breakdown(bare),
+        plots.recording_status(bare),
+        plots.daywise_usage(bare),
+    ]
+    for fig in figs:
+        assert "No data" in annotations(fig)
+        assert all(len(t.x) == 0 for t in fig.data)
+
+
+def test_empty_figure_helper() -> None:
+    fig = plots.empty_figure("T", "Time (UTC)", "MOS (1-4.5)")
+    assert fig.layout.title.text == "T"
+    assert fig.layout.xaxis.title.text == "Time (UTC)"
+    assert fig.layout.yaxis.title.text == "MOS (1-4.5)"
+    assert annotations(fig) == ["No data"]
+
+
+def test_missing_required_column_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="no column"):
+        plots.quality_breakdown(make_quality(10), by="planet")
+
+
+# --------------------------------------------------------------------------------------------
+# Colours agree across figures
+# --------------------------------------------------------------------------------------------
+
+
+def test_verdict_colours_are_the_same_everywhere() -> None:
+    timeline = plots.participant_timeline(many_participants(40))
+    breakdown = plots.quality_breakdown(make_quality())
+    for verdict in ("good", "fair", "poor"):
+        in_timeline = {trace_color(t) for t in timeline.data if t.name == verdict}
+        in_breakdown = {trace_color(t) for t in breakdown.data if t.name == verdict}
+        assert in_timeline == in_breakdown == {plots.VERDICT_COLORS[verdict]}, verdict
+
+
+def test_status_colours_in_recording_status(demo: dict[str, pd.DataFrame]) -> None:
+    fig = plots.recording_status(demo["recordings"])
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert {t.name for t in bars} == set(demo["recordings"]["status"].astype(str))
+    for t in bars:
+        assert t.marker.color == plots.STATUS_COLORS[t.name]
+    errored = [t for t in fig.data if t.type == "scatter" and t.name == "ERRORED"]
+    assert errored and errored[0].marker.color == plots.STATUS_COLORS["ERRORED"]
+
+
+def test_other_categories_avoid_meaning_colours_first() -> None:
+    colors = plots._color_map(["host", "participant", "poor", "UPLOADED"])
+    assert colors["host"] == plots.PALETTE["blue"]
+    assert colors["participant"] not in plots.VERDICT_COLORS.values()
+    assert colors["poor"] == plots.VERDICT_COLORS["poor"]
+    assert colors["UPLOADED"] == plots.STATUS_COLORS["UPLOADED"]
+
+
+# --------------------------------------------------------------------------------------------
+# 1. participant_timeline
+# --------------------------------------------------------------------------------------------
+
+
+def test_timeline_rejoins_share_a_row_and_hover_names(demo: dict[str, pd.DataFrame]) -> None:
+    parts = demo["participants"]
+    assert parts["display_name"].duplicated().any(), "the demo session should have rejoins"
+    fig = plots.participant_timeline(parts)
+    bars = [t for t in fig.data if t.type == "bar"]
+    ys = [y for t in bars for y in t.y]
+    assert len(ys) == len(parts)  # one bar per join
+    assert set(ys) == set(parts["display_name"])
+    assert (
+        list(fig.layout.yaxis.categoryarray) == list(dict.fromkeys(ys))
+        or len(fig.layout.yaxis.categoryarray) == parts["display_name"].nunique()
+    )
+    # No verdict column: coloured by preset, legend titled so.
+    assert {t.name for t in bars} == set(parts["preset_name"].astype(str))
+    assert fig.layout.legend.title.text == "preset_name"
+    # Hover: names and times, never ids.
+    text = fig.to_json()
+    assert parts["display_name"].iloc[0] in text
+    assert parts["id"].iloc[0] not in text
+    assert parts["user_id"].iloc[0] not in text
+    assert "stay: %{customdata[4]} min" in bars[0].hovertemplate
+
+
+def test_timeline_still_in_call_is_drawn_to_now_and_marked(
+    demo: dict[str, pd.DataFrame],
+) -> None:
+    live = demo["live_participants"]
+    assert live["left_at"].isna().all()
+    fig = plots.participant_timeline(live)
+    marks = [t for t in fig.data if t.name == "still in the call"]
+    assert len(marks) == 1 and len(marks[0].x) == len(live)
+    # Drawn to the frame's snapshot time (updated_at), not zero-length.
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert all(min(t.x) > 0 for t in bars)
+    assert "still in the call" in fig.layout.title.subtitle.text
+    # An explicit `now` wins.
+    now = live["joined_at"].max() + pd.Timedelta("1h")
+    fig2 = plots.participant_timeline(live, now=now)
+    assert pd.Timestamp(max(fig2.data[-1].x)) == now.tz_localize(None)
+
+
+def test_timeline_single_colour_without_colour_columns() -> None:
+    parts = many_participants(10).drop(columns=["verdict", "preset_name"])
+    fig = plots.participant_timeline(parts, hover_data=["user_id"])
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert {t.marker.color for t in bars} == {plots.PALETTE["blue"]}
+    assert not any(t.showlegend for t in bars)
+    assert "user_id" in bars[0].hovertemplate
+
+
+# --------------------------------------------------------------------------------------------
+# 2. quality_over_time
+# --------------------------------------------------------------------------------------------
+
+
+def test_quality_over_time_panels_bands_and_findings() -> None:
+    ts = make_timeseries(1, 45, seed=11)
+    fig = plots.quality_over_time(ts, findings=make_findings())
+    layout = fig.layout
+    y_titles = [layout[f"yaxis{i}" if i > 1 else "yaxis"].title.text for i in range(1, 6)]
+    assert y_titles == ["MOS (1-4.5)", "Loss (%)", "RTT (ms)", "Jitter (ms)", "Video (fps)"]
+    assert layout.xaxis5.title.text == "Time (UTC)"
+    # Producer solid, consumer dashed, on each of the four audio panels.
+    producer = [t for t in fig.data if t.name == "producer"]
+    consumer = [t for t in fig.data if t.name == "consumer"]
+    assert len(producer) == 5 and len(consumer) == 5
+    assert all(t.line.dash == "dash" for t in consumer)
+    # Bands: 3 per audio panel, one under the fps floor.
+    rects = [s for s in layout.shapes if s.type == "rect"]
+    band_fills = {s.fillcolor for s in rects}
+    assert set(plots.VERDICT_COLORS[v] for v in ("good", "fair", "poor")) <= band_fills
+    mos_bands = sorted((s.y0, s.y1) for s in rects if s.yref == "y")
+    assert (3.6, 4.0) in mos_bands and (4.0, 4.6) in mos_bands
+    # Findings: shaded across all five panels in their severity colours, message on hover.
+    windows = [s for s in rects if s.yref.endswith("domain")]  # vrects span each panel
+    critical = [s for s in windows if s.fillcolor == plots.SEVERITY_COLORS["critical"]]
+    warning = [s for s in windows if s.fillcolor == plots.SEVERITY_COLORS["warning"]]
+    assert len(critical) == 5 and len(warning) == 5
+    marker = next(t for t in fig.data if t.name == "critical finding")
+    assert "loss bursts" in marker.hovertext[0]
+    assert "3 finding windows shaded" in layout.title.subtitle.text
+
+
+def test_quality_over_time_call_wide_findings_are_not_shaded() -> None:
+    ts = make_timeseries(1, 30, seed=11)
+    wide = pd.DataFrame(
+        {
+            "rule": ["high_rtt", "relay_tcp"],
+            "severity": ["warning", "warning"],
+            "start": [T0, T0 - pd.Timedelta("1min")],
+            "end": [T0 + pd.Timedelta("30min"), pd.NaT],
+            "message": ["Round-trip time was high for the call", "Relay over TCP"],
+        }
+    )
+    fig = plots.quality_over_time(ts, findings=pd.concat([wide, make_findings()]))
+    windows = [s for s in fig.layout.shapes if s.yref and s.yref.endswith("domain")]
+    assert len(windows) == 2 * 5  # the two short windows inside the call, on all five panels
+    call_wide = [
+        t for t in fig.data if t.name == "warning finding" and "whole call" in t.hovertext[0]
+    ]
+    assert "high for the call" in call_wide[0].hovertext[0]
+    assert "Relay over TCP" in call_wide[0].hovertext[0]
+    # The warning window at 30-41 min lies outside this 30-minute call: not drawn.
+    assert all(len(t.x) == 1 for t in fig.data if t.name == "warning finding")
+    assert "about the whole call" in fig.layout.title.subtitle.text
+    assert tuple(pd.Timestamp(x) for x in fig.layout.xaxis.range) == (
+        ts["timestamp"].min().tz_localize(None),
+        ts["timestamp"].max().tz_localize(None),
+    )
+
+
+def test_quality_over_time_audio_only_and_loss_from_packets() -> None:
+    ts = make_timeseries(1, 10, video=False).drop(columns=["loss_pct"])
+    ts["packets_lost"] = 5.0
+    ts["packets_sent"] = 95.0
+    fig = plots.quality_over_time(ts)
+    assert "yaxis5" not in fig.layout.to_plotly_json()  # no video panel
+    loss = next(t for t in fig.data if t.name == "producer" and t.yaxis == "y2")
+    assert np.allclose(loss.y, 5.0)  # lost / (sent + lost) * 100
+
+
+def test_quality_over_time_from_the_demo_report(demo: dict[str, pd.DataFrame]) -> None:
+    fig = plots.quality_over_time(demo["timeseries"])
+    assert len([t for t in fig.data if t.name == "producer"]) == 5
+    assert fig.layout.yaxis.range == (1.0, 4.6)
+
+
+def test_quality_over_time_bins_long_series() -> None:
+    ts = make_timeseries(1, 180, seed=2)  # 3 h at 5 s: 2160 samples per track
+    fig = plots.quality_over_time(ts)
+    producer = next(t for t in fig.data if t.name == "producer")
+    assert len(producer.x) <= 720
+    assert "means" in fig.layout.title.subtitle.text
+    forced = plots.quality_over_time(ts.iloc[:400], bin="1min")
+    assert "1 min means" in forced.layout.title.subtitle.text
+
+
+def test_thresholds_come_from_the_rules_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    try:
+        from rtk_notebook.quality import rules
+    except ImportError:
+        rules = None
+    if rules is not None:  # the real module: its constants are the bands drawn
+        th = plots.thresholds()
+        for field in ("mos_good", "mos_poor", "loss_poor_pct", "rtt_poor_ms", "jitter_fair_ms"):
+            if hasattr(rules, field.upper()):
+                assert getattr(th, field) == getattr(rules, field.upper())
+    # No rules module: the defaults.
+    monkeypatch.setitem(sys.modules, "rtk_notebook.quality", None)
+    assert plots.thresholds() == plots.Thresholds()
+    # A rules module with some constants (a number, or an object with a value).
+    package = types.ModuleType("rtk_notebook.quality")
+    fake = types.ModuleType("rtk_notebook.quality.rules")
+    fake.MOS_GOOD = 4.1  # type: ignore[attr-defined]
+    fake.RTT_POOR_MS = types.SimpleNamespace(value=400.0, source="G.114")  # type: ignore[attr-defined]
+    package.rules = fake  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "rtk_notebook.quality", package)
+    monkeypatch.setitem(sys.modules, "rtk_notebook.quality.rules", fake)
+    th = plots.thresholds()
+    assert th.mos_good == 4.1 and th.rtt_poor_ms == 400.0 and th.mos_poor == 3.6
+    fig = plots.quality_over_time(make_timeseries(1, 5))
+    assert any(s.y0 == 4.1 for s in fig.layout.shapes if s.yref == "y")
+    fake.THRESHOLDS = {"jitter_poor_ms": 60}  # type: ignore[attr-defined]
+    assert plots.thresholds().jitter_poor_ms == 60
+    fake.THRESHOLDS = {"jitter_poor_ms": 10}  # out of order: ignored as a whole
+    assert plots.thresholds() == plots.Thresholds()
+
+
+def test_with_the_quality_analysis(demo: dict[str, pd.DataFrame]) -> None:
+    """The frames the analysis module makes plot as they come (skipped without it)."""
+    quality = pytest.importorskip("rtk_notebook.quality")
+    if not hasattr(quality, "analyze"):
+        pytest.skip("rtk_notebook.quality has no analyze() yet")
+    kit = rtk.connect(demo=make_world())
+    try:
+        parts = demo["participants"]
+        pq = quality.analyze(kit.peer_report(parts["id"].iloc[0]))
+    finally:
+        kit.close()
+    fig = plots.quality_over_time(pq.timeseries, findings=pq.findings)
+    assert len([t for t in fig.data if t.name == "producer"]) >= 4
+    assert len(fig.to_json()) < MAX_JSON
+
+
+# --------------------------------------------------------------------------------------------
+# 3. session_heatmap
+# --------------------------------------------------------------------------------------------
+
+
+def test_heatmap_rows_bins_and_scales() -> None:
+    ts = make_timeseries(12, 30, seed=6)
+    fig = plots.session_heatmap(ts)
+    heat = fig.data[0]
+    assert heat.type == "heatmap"
+    assert len(heat.y) == 12 and len(heat.x) == 30
+    assert (heat.zmin, heat.zmax) == (1.0, 4.5)
+    assert heat.colorscale[0][1] != plots.PALETTE["green"]  # low MOS is not green
+    assert heat.colorscale[-1][1] == plots.PALETTE["green"]
+    loss = plots.session_heatmap(ts, value="loss_pct", bin="5min").data[0]
+    assert loss.colorscale[0][1] == plots.PALETTE["green"]  # reversed: low loss is green
+    assert len(loss.x) == 6
+    assert fig.layout.xaxis.title.text == "Time (UTC)"
+    # Rows by peer id when there is no display name.
+    by_id = plots.session_heatmap(ts.drop(columns=["display_name"]))
+    assert set(by_id.data[0].y) == set(ts["peer_id"])
+    other = plots.session_heatmap(ts, value="bitrate_kbps", kind="video")
+    assert other.data[0].colorscale  # a sequential scale for other metrics
+
+
+def test_heatmap_sort_worst_puts_worst_mos_on_top() -> None:
+    ts = make_timeseries(12, 30, seed=6)
+    heat = plots.session_heatmap(ts, sort="worst").data[0]
+    means = np.nanmean(np.asarray(heat.z, dtype=float), axis=1)
+    assert means[0] == means.min()
+
+
+# --------------------------------------------------------------------------------------------
+# 4. distributions
+# --------------------------------------------------------------------------------------------
+
+
+def _median_line(fig: go.Figure) -> float:
+    line = next(s for s in fig.layout.shapes if s.type == "line")
+    return float(line.x0)
+
+
+def test_duration_distribution_in_minutes(demo: dict[str, pd.DataFrame]) -> None:
+    sessions = demo["sessions"]
+    fig = plots.duration_distribution(sessions)
+    want = sessions["duration_td"].dropna().dt.total_seconds().median() / 60
+    assert _median_line(fig) == pytest.approx(want)
+    assert fig.layout.xaxis.title.text == "Session duration (min)"
+    assert sum(fig.data[0].y) == sessions["duration_td"].notna().sum()
+    consumed = plots.duration_distribution(sessions, column="minutes_consumed", bins=20)
+    assert "Participant-minutes" in consumed.layout.xaxis.title.text
+    assert len(consumed.data[0].x) == 20
+    assert any("median" in a for a in annotations(fig))
+
+
+def test_stay_distribution_from_td_or_api_minutes(demo: dict[str, pd.DataFrame]) -> None:
+    parts = demo["many_participants"]
+    fig = plots.stay_distribution(parts)
+    want = parts["stay_td"].dropna().dt.total_seconds().median() / 60
+    assert _median_line(fig) == pytest.approx(want)
+    api = plots.stay_distribution(parts.drop(columns=["stay_td"]))
+    assert _median_line(api) == pytest.approx(parts["duration"].median())
+    assert api.layout.xaxis.title.text == "Stay (min)"
+
+
+def test_participants_per_session_from_sessions_or_participants(
+    demo: dict[str, pd.DataFrame],
+) -> None:
+    fig = plots.participants_per_session(demo["sessions"])
+    assert sum(fig.data[0].y) == len(demo["sessions"])
+    parts = demo["many_participants"]
+    by_parts = plots.participants_per_session(parts)
+    assert sum(by_parts.data[0].y) == parts["session_id"].nunique()
+    assert _median_line(by_parts) == pytest.approx(
+        parts.groupby("session_id")["user_id"].nunique().median()
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# 5. quality_breakdown
+# --------------------------------------------------------------------------------------------
+
+
+def test_breakdown_merges_small_groups_and_shares_add_up() -> None:
+    quality = make_quality()
+    counts = quality["browser"].value_counts()
+    assert (counts < 3).any(), "fixture should have a small group"
+    fig = plots.quality_breakdown(quality)
+    ticks = list(fig.layout.yaxis.ticktext)
+    assert ticks[-1].startswith("other")
+    assert not any(t.startswith("Vivaldi") for t in ticks)
+    bars = [t for t in fig.data if t.type == "bar"]
+    shares = np.sum([np.asarray(t.x, dtype=float) for t in bars], axis=0)
+    assert np.allclose(shares, 100, atol=0.3)
+    assert {t.name for t in bars} <= {"good", "fair", "poor", "unknown"}
+    assert "of %{customdata[2]} peers" in bars[0].hovertemplate
+    points = [t for t in fig.data if t.type.startswith("scatter")]
+    assert sum(len(t.x) for t in points) == len(quality)
+    assert fig.layout.xaxis.title.text == "MOS, mean (1-4.5)"
+    assert fig.layout.xaxis2.title.text == "Share of peers (%)"
+
+
+def test_breakdown_without_verdict_counts_peers() -> None:
+    quality = make_quality().drop(columns=["verdict"])
+    fig = plots.quality_breakdown(quality, by="os", metric="jitter_p90_ms")
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert len(bars) == 1 and sum(bars[0].x) == len(quality)
+    assert fig.layout.xaxis2.title.text == "Peers (count)"
+
+
+# --------------------------------------------------------------------------------------------
+# 6. recording_status
+# --------------------------------------------------------------------------------------------
+
+
+def test_recording_status_stuck_and_errored(demo: dict[str, pd.DataFrame]) -> None:
+    recs = demo["recordings"]
+    now = recs["invoked_time"].max() + pd.Timedelta("1D")
+    fig = plots.recording_status(recs, now=now, stuck_after="2h")
+    problems = {t.name: t for t in fig.data if t.type == "scatter"}
+    assert len(problems["ERRORED"].x) == (recs["status"] == "ERRORED").sum()
+    stuck = recs["status"].isin(["INVOKED", "UPLOADING"]).sum()
+    assert sum(len(t.x) for n, t in problems.items() if "stuck" in n) == stuck
+    hover = problems["ERRORED"].customdata[0]
+    errored = recs[recs["status"] == "ERRORED"]
+    assert hover[0] in set(errored["id"]) and hover[1] in set(errored["meeting_title"])
+    # Per-day bars count every recording; lengths in minutes.
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert sum(sum(t.y) for t in bars) == len(recs)
+    boxes = [t for t in fig.data if t.type == "box"]
+    uploaded = next(t for t in boxes if t.name == "UPLOADED")
+    want = recs.loc[recs["status"] == "UPLOADED", "recording_duration"].dropna() / 60
+    assert max(uploaded.x) == pytest.approx(want.max())
+    # Not stuck within `stuck_after` of being invoked.
+    pending = recs[recs["status"].isin(["INVOKED", "UPLOADING"])]
+    fresh = plots.recording_status(recs, now=pending["invoked_time"].min() + pd.Timedelta("1h"))
+    assert not [t for t in fresh.data if t.type == "scatter" and "stuck" in t.name]
+
+
+def test_recording_status_with_nothing_wrong() -> None:
+    recs = frames.to_frame(
+        "recordings",
+        [
+            {
+                "id": f"rec-{i}",
+                "status": "UPLOADED",
+                "invoked_time": f"2026-11-1{i}T10:00:00Z",
+                "recording_duration": 600 + i,
+            }
+            for i in range(3)
+        ],
+    )
+    fig = plots.recording_status(recs)
+    assert "none stuck or errored" in annotations(fig)
+
+
+# --------------------------------------------------------------------------------------------
+# 7. daywise_usage
+# --------------------------------------------------------------------------------------------
+
+
+def test_daywise_usage_axes(demo: dict[str, pd.DataFrame]) -> None:
+    day = demo["daywise"]
+    fig = plots.daywise_usage(day)
+    names = {t.name: t for t in fig.data}
+    assert set(names) == {"sessions", "recordings", "session minutes", "recording minutes"}
+    assert names["session minutes"].yaxis == "y2" and names["sessions"].yaxis == "y"
+    assert list(names["sessions"].y) == day["total_sessions"].astype(float).tolist()
+    assert fig.layout.yaxis2.title.text == "Minutes per day (min)"
+    partial = plots.daywise_usage(day[["day", "total_sessions"]])
+    assert [t.name for t in partial.data] == ["sessions"]
+
+
+# --------------------------------------------------------------------------------------------
+# Size: a 200-peer, one-hour session
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def big_session() -> pd.DataFrame:
+    return make_timeseries(200, 60, 5, seed=9)  # 200 peers x 720 samples x 4 tracks
+
+
+def test_200_peer_figures_stay_small(big_session: pd.DataFrame) -> None:
+    assert len(big_session) > 500_000
+    heat = plots.session_heatmap(big_session)
+    assert len(heat.data[0].y) == 200
+    one_peer = big_session[big_session["peer_id"] == "peer-0000"]
+    assert len(one_peer) == 4 * 720
+    figs = {
+        "heatmap": heat,
+        "quality_over_time": plots.quality_over_time(one_peer, findings=make_findings()),
+        "timeline": plots.participant_timeline(many_participants(200)),
+        "quality_over_time_all_peers": plots.quality_over_time(big_session),
+    }
+    for name, fig in figs.items():
+        assert len(fig.to_json()) < MAX_JSON, name
+
+
+# --------------------------------------------------------------------------------------------
+# PNG export (kaleido driving a Chromium)
+# --------------------------------------------------------------------------------------------
+
+
+def _skip_or_fail(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true, so this may not skip: {reason}")
+    pytest.skip(reason)
+
+
+def _chromium() -> str | None:
+    path = os.environ.get("BROWSER_PATH")
+    if path:
+        return path if os.access(path, os.X_OK) else None
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def test_figures_render_to_png(
+    demo: dict[str, pd.DataFrame], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    try:
+        import kaleido  # noqa: F401
+    except ImportError:
+        _skip_or_fail("kaleido is not installed (pip install kaleido, or the 'test' extra)")
+    browser = _chromium()
+    if browser is None:
+        _skip_or_fail("no Chromium for kaleido (apt-get install chromium, or set BROWSER_PATH)")
+    monkeypatch.setenv("BROWSER_PATH", browser)
+    import plotly.io as pio
+
+    figs: dict[str, go.Figure] = dict(all_figures(demo))
+    figs.update({f"empty_{k}": v for k, v in empty_figures().items()})
+    out_dirs = [tmp_path]
+    if os.environ.get("RTK_PLOTS_PNG_DIR"):
+        out_dirs.append(Path(os.environ["RTK_PLOTS_PNG_DIR"]))
+    for out in out_dirs:
+        out.mkdir(parents=True, exist_ok=True)
+        paths = [out / f"{name}.png" for name in figs]
+        widths = [1100] * len(figs)
+        heights = [int(f.layout.height or 500) for f in figs.values()]
+        pio.write_images(list(figs.values()), paths, width=widths, height=heights)
+    for name in figs:
+        data = (tmp_path / f"{name}.png").read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n", name
+        width = int.from_bytes(data[16:20], "big")
+        assert width == 1100, name
+        assert len(data) > 8_000, f"{name}: suspiciously small PNG"
