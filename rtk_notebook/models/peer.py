@@ -459,18 +459,35 @@ _KINDS = ("audio", "video", "screenshare_audio", "screenshare_video")
 _DIRECTIONS = ("producer", "consumer")
 
 
+def _sample_dicts(value: Any) -> Any:
+    """A track's samples stay plain dicts (thousands per report: no model per sample)."""
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list):
+        return None
+    return [item for item in value if isinstance(item, dict)]
+
+
+RawSamples = Annotated[list[dict[str, Any]] | None, BeforeValidator(_sample_dicts)]
+
+
 class ReportQuality(RTKModel):
     """Per-track samples (``audio_producer`` is what this peer sent, ``audio_consumer`` what it
-    received...) and each track's cumulative summary."""
+    received...) and each track's cumulative summary.
 
-    audio_producer: list[TrackSample] | None = None
-    audio_consumer: list[TrackSample] | None = None
-    video_producer: list[TrackSample] | None = None
-    video_consumer: list[TrackSample] | None = None
-    screenshare_audio_producer: list[TrackSample] | None = None
-    screenshare_audio_consumer: list[TrackSample] | None = None
-    screenshare_video_producer: list[TrackSample] | None = None
-    screenshare_video_consumer: list[TrackSample] | None = None
+    The samples are kept as the API's plain dicts: a report holds thousands, and a model per
+    sample would cost more than everything else together. ``samples(key)`` gives them as
+    ``TrackSample`` models; ``PeerReport.tracks_frame()`` as a typed frame.
+    """
+
+    audio_producer: RawSamples = None
+    audio_consumer: RawSamples = None
+    video_producer: RawSamples = None
+    video_consumer: RawSamples = None
+    screenshare_audio_producer: RawSamples = None
+    screenshare_audio_consumer: RawSamples = None
+    screenshare_video_producer: RawSamples = None
+    screenshare_video_consumer: RawSamples = None
     audio_producer_cumulative: TrackCumulative | None = None
     audio_consumer_cumulative: TrackCumulative | None = None
     video_producer_cumulative: TrackCumulative | None = None
@@ -480,14 +497,18 @@ class ReportQuality(RTKModel):
     screenshare_video_producer_cumulative: TrackCumulative | None = None
     screenshare_video_consumer_cumulative: TrackCumulative | None = None
 
-    def tracks(self) -> dict[str, list[TrackSample]]:
-        """The non-empty tracks by key, in ``TRACKS`` order."""
+    def tracks(self) -> dict[str, list[dict[str, Any]]]:
+        """The non-empty tracks by key, in ``TRACKS`` order (samples as plain dicts)."""
         out = {}
         for key, _, _ in TRACKS:
             samples = getattr(self, key)
             if samples:
                 out[key] = samples
         return out
+
+    def samples(self, key: str) -> list[TrackSample]:
+        """One track's samples as models (tolerant parsing, like every model here)."""
+        return [TrackSample.from_record(s) for s in getattr(self, key, None) or []]
 
 
 class PeerReportData(RTKModel):
@@ -548,32 +569,47 @@ def _floats(values: list[Any]) -> pd.Series:
     return pd.Series([float("nan") if v is None else float(v) for v in values], dtype="float64")
 
 
-def _tracks_frame(quality: ReportQuality | None) -> pd.DataFrame:
+def _float_column(values: list[Any]) -> Any:
+    """float64 from JSON numbers (None -> NaN) fast; strings and junk through pandas."""
+    import numpy as np
     import pandas as pd
 
-    times: list[datetime | None] = []
+    try:
+        return np.array(values, dtype="float64")
+    except (TypeError, ValueError):
+        series = pd.Series(values, dtype=object)
+        return pd.to_numeric(series, errors="coerce").astype("float64").to_numpy()
+
+
+def _tracks_frame(quality: ReportQuality | None) -> pd.DataFrame:
+    """Built column by column from the samples' dicts, then converted once per column."""
+    import pandas as pd
+
+    rows: list[dict[str, Any]] = []
     kinds: list[str] = []
     directions: list[str] = []
-    reasons: list[str | None] = []
-    measures: dict[str, list[Any]] = {name: [] for name in _TRACK_MEASURES}
     if quality is not None:
         for key, kind, direction in TRACKS:
-            for sample in getattr(quality, key) or []:
-                times.append(sample.timestamp)
-                kinds.append(kind)
-                directions.append(direction)
-                reasons.append(sample.quality_limitation_reason)
-                for name, column in measures.items():
-                    column.append(getattr(sample, name))
-    frame = pd.DataFrame(
-        {
-            "timestamp": _timestamps(times),
-            "kind": pd.Categorical(kinds, categories=_KINDS),
-            "direction": pd.Categorical(directions, categories=_DIRECTIONS),
-            **{name: _floats(values) for name, values in measures.items()},
-            "quality_limitation_reason": pd.Series(reasons, dtype=object).astype("category"),
-        }
-    )
+            samples = getattr(quality, key) or []
+            rows.extend(samples)
+            kinds.extend([kind] * len(samples))
+            directions.extend([direction] * len(samples))
+    stamps = pd.to_datetime(
+        pd.Series([r.get("timestamp") for r in rows], dtype=object),
+        utc=True, errors="coerce", format="ISO8601",
+    ).astype("datetime64[ns, UTC]")  # fmt: skip
+    columns: dict[str, Any] = {
+        "timestamp": stamps,
+        "kind": pd.Categorical(kinds, categories=_KINDS),
+        "direction": pd.Categorical(directions, categories=_DIRECTIONS),
+    }
+    for name in _TRACK_MEASURES:
+        columns[name] = _float_column([r.get(name) for r in rows])
+    reasons = [r.get("quality_limitation_reason") for r in rows]
+    columns["quality_limitation_reason"] = pd.Series(
+        [v if isinstance(v, str) and v else None for v in reasons], dtype=object
+    ).astype("category")
+    frame = pd.DataFrame(columns)
     return frame.sort_values("timestamp", kind="stable", na_position="last", ignore_index=True)
 
 
@@ -901,7 +937,13 @@ def _cumulative(quality: ReportQuality | None, key: str) -> TrackCumulative | No
 
 def _samples(quality: ReportQuality | None, key: str, field: str) -> list[float]:
     samples = getattr(quality, key, None) if quality is not None else None
-    return [v for v in (getattr(s, field) for s in samples or []) if v is not None]
+    out = []
+    for sample in samples or []:
+        try:
+            out.append(float(sample.get(field)))
+        except (TypeError, ValueError):
+            continue
+    return out
 
 
 def _mos(quality: ReportQuality | None, key: str) -> str | None:
