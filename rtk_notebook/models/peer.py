@@ -569,7 +569,7 @@ def _floats(values: list[Any]) -> pd.Series:
     return pd.Series([float("nan") if v is None else float(v) for v in values], dtype="float64")
 
 
-def _float_column(values: list[Any]) -> Any:
+def float_column(values: list[Any]) -> Any:
     """float64 from JSON numbers (None -> NaN) fast; strings and junk through pandas."""
     import numpy as np
     import pandas as pd
@@ -604,7 +604,7 @@ def _tracks_frame(quality: ReportQuality | None) -> pd.DataFrame:
         "direction": pd.Categorical(directions, categories=_DIRECTIONS),
     }
     for name in _TRACK_MEASURES:
-        columns[name] = _float_column([r.get(name) for r in rows])
+        columns[name] = float_column([r.get(name) for r in rows])
     reasons = [r.get("quality_limitation_reason") for r in rows]
     columns["quality_limitation_reason"] = pd.Series(
         [v if isinstance(v, str) and v else None for v in reasons], dtype=object

@@ -1,0 +1,818 @@
+"""One peer's report turned into a tidy time series, a one-row summary, findings and a verdict.
+
+- :func:`timeseries`: one row per sample and track (from ``PeerReport.tracks_frame()``).
+- :func:`summary`: one row of per-peer numbers and device/network facts.
+- :func:`verdict` / :func:`top_finding`: the judgement the findings add up to.
+- :func:`analyze`: all of it at once, as a :class:`PeerQuality`.
+- :data:`QUALITY_COLUMNS`, :func:`quality_row`, :func:`error_row`, :func:`quality_frame`: the
+  per-peer table ``kit.session_quality`` / ``kit.quality`` return (one row per peer, fetched
+  and analysed elsewhere; rows of peers whose report failed carry the error instead).
+
+The thresholds and rules are in :mod:`rtk_notebook.quality.rules`. Pure analysis: no HTTP, and
+plotting is imported only when :meth:`PeerQuality.plot` is called.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from rtk_notebook.models.peer import TRACKS, PeerReport, float_column
+from rtk_notebook.quality.rules import (
+    RULES,
+    SEVERITIES,
+    Context,
+    Finding,
+    fmt_span,
+)
+
+if TYPE_CHECKING:
+    from rtk_notebook.quality.rules import Rule
+
+__all__ = [
+    "DIRECTIONS",
+    "FINDINGS_COLUMNS",
+    "KINDS",
+    "LIMITATIONS",
+    "QUALITY_COLUMNS",
+    "SUMMARY_COLUMNS",
+    "TIMESERIES_COLUMNS",
+    "VERDICTS",
+    "PeerQuality",
+    "analyze",
+    "error_row",
+    "findings_frame",
+    "quality_frame",
+    "quality_row",
+    "run_rules",
+    "summary",
+    "timeseries",
+    "top_finding",
+    "verdict",
+]
+
+STRING = pd.StringDtype(na_value=pd.NA)  # what the "string" alias means (as frames.py)
+UTC_NS = pd.DatetimeTZDtype("ns", "UTC")
+
+KINDS: tuple[str, ...] = ("audio", "video", "screenshare")
+DIRECTIONS: tuple[str, ...] = ("producer", "consumer")
+LIMITATIONS: tuple[str, ...] = ("none", "bandwidth", "cpu", "other")
+# "unknown": the report has no samples to judge (and nothing else is wrong). Ordered so that
+# ``df.verdict >= "fair"`` selects the degraded peers and a descending sort shows the worst first.
+VERDICTS: tuple[str, ...] = ("unknown", "good", "fair", "poor")
+
+_KIND_DTYPE = pd.CategoricalDtype(KINDS)
+_DIRECTION_DTYPE = pd.CategoricalDtype(DIRECTIONS)
+_LIMITATION_DTYPE = pd.CategoricalDtype(LIMITATIONS)
+_SEVERITY_DTYPE = pd.CategoricalDtype(SEVERITIES, ordered=True)
+_VERDICT_DTYPE = pd.CategoricalDtype(VERDICTS, ordered=True)
+
+# ---- schemas ---------------------------------------------------------------------------------
+
+_MEASURES = (
+    "mos",
+    "packets_lost",
+    "loss_pct",
+    "rtt_ms",
+    "jitter_ms",
+    "bitrate_kbps",
+    "fps",
+    "frame_width",
+    "frame_height",
+    "frames_dropped",
+)
+TIMESERIES_COLUMNS: tuple[str, ...] = ("timestamp", "kind", "direction", *_MEASURES, "limitation")
+
+# (name, kind): kind is string, category, datetime, float, int, bool, object or a fixed dtype.
+_SUMMARY_SCHEMA: tuple[tuple[str, Any], ...] = (
+    ("peer_id", "string"),
+    ("display_name", "string"),
+    ("joined_at", "datetime"),
+    ("left_at", "datetime"),
+    ("stay_min", "float"),
+    ("mos_avg", "float"),
+    ("mos_p50", "float"),
+    ("mos_p10", "float"),
+    ("loss_avg_pct", "float"),
+    ("loss_share_over_5", "float"),
+    ("loss_share_over_10", "float"),
+    ("loss_share_over_25", "float"),
+    ("rtt_avg_ms", "float"),
+    ("rtt_p90_ms", "float"),
+    ("jitter_avg_ms", "float"),
+    ("jitter_p90_ms", "float"),
+    ("video_fps_p50", "float"),
+    ("video_height_p50", "float"),
+    ("connection_type", "category"),
+    ("device", "string"),
+    ("os", "category"),
+    ("browser", "category"),
+    ("is_mobile", "bool"),
+    ("cpus", "int"),
+    ("memory_gb", "float"),
+    ("network", "category"),
+    ("city", "string"),
+    ("country", "category"),
+    ("location", "string"),
+    ("asn_org", "string"),
+)
+SUMMARY_COLUMNS: tuple[str, ...] = tuple(name for name, _ in _SUMMARY_SCHEMA)
+
+_DEVICE_COLUMNS = (
+    "connection_type",
+    "device",
+    "os",
+    "browser",
+    "is_mobile",
+    "cpus",
+    "memory_gb",
+    "network",
+    "city",
+    "country",
+    "location",
+    "asn_org",
+)
+_METRIC_COLUMNS = (
+    "mos_avg",
+    "mos_p50",
+    "mos_p10",
+    "loss_avg_pct",
+    "loss_share_over_5",
+    "loss_share_over_10",
+    "loss_share_over_25",
+    "rtt_avg_ms",
+    "rtt_p90_ms",
+    "jitter_avg_ms",
+    "jitter_p90_ms",
+    "video_fps_p50",
+    "video_height_p50",
+)
+_SUMMARY_KIND = dict(_SUMMARY_SCHEMA)
+_QUALITY_SCHEMA: tuple[tuple[str, Any], ...] = (
+    ("session_id", "string"),
+    ("peer_id", "string"),
+    ("display_name", "string"),
+    ("preset_name", "category"),
+    ("user_id", "string"),
+    ("joined_at", "datetime"),
+    ("left_at", "datetime"),
+    ("stay_min", "float"),
+    *((name, _SUMMARY_KIND[name]) for name in _DEVICE_COLUMNS),
+    *((name, _SUMMARY_KIND[name]) for name in _METRIC_COLUMNS),
+    ("verdict", _VERDICT_DTYPE),
+    ("top_finding", "string"),
+    ("findings", "int"),
+    ("error", "string"),
+)
+QUALITY_COLUMNS: tuple[str, ...] = tuple(name for name, _ in _QUALITY_SCHEMA)
+FINDINGS_COLUMNS: tuple[str, ...] = ("rule", "severity", "start", "end", "evidence", "message")
+
+
+def _na(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _column(values: list[Any], kind: Any) -> Any:
+    """A column of ``values`` with the schema's dtype (missing values as NA/NaN/NaT)."""
+    if isinstance(kind, pd.CategoricalDtype):
+        return pd.Categorical([None if _na(v) else str(v) for v in values], dtype=kind)
+    if kind == "string":
+        return pd.array([None if _na(v) else str(v) for v in values], dtype=STRING)
+    if kind == "category":
+        clean = [None if _na(v) else str(v) for v in values]
+        seen = list(dict.fromkeys(v for v in clean if v is not None))
+        return pd.Categorical(clean, categories=seen)
+    if kind == "datetime":
+        stamps = [pd.NaT if _na(v) else v for v in values]
+        out = pd.to_datetime(pd.Series(stamps, dtype=object), utc=True, errors="coerce")
+        return out.astype(UTC_NS).array
+    if kind == "float":
+        return np.array([np.nan if _na(v) else float(v) for v in values], dtype="float64")
+    if kind == "int":
+        return pd.array([None if _na(v) else int(v) for v in values], dtype="Int64")
+    if kind == "bool":
+        return pd.array([None if _na(v) else bool(v) for v in values], dtype="boolean")
+    return pd.Series(values, dtype=object).array  # object
+
+
+def _frame(records: Sequence[Mapping[str, Any]], schema: Sequence[tuple[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {name: _column([r.get(name) for r in records], kind) for name, kind in schema},
+        index=pd.RangeIndex(len(records)),
+    )
+
+
+# ---- the time series ------------------------------------------------------------------------
+
+
+def _as_report(obj: Any) -> PeerReport:
+    """A ``PeerReport`` from itself, a whole response body, or the participant record."""
+    if isinstance(obj, PeerReport):
+        return obj
+    if isinstance(obj, Mapping) and "data" not in obj and "success" not in obj:
+        record = obj.get("participant") if isinstance(obj.get("participant"), Mapping) else obj
+        return PeerReport.from_record(record)
+    return PeerReport.from_response(obj)
+
+
+def _empty_timeseries() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "timestamp": pd.Series([], dtype=UTC_NS),
+            "kind": pd.Categorical([], dtype=_KIND_DTYPE),
+            "direction": pd.Categorical([], dtype=_DIRECTION_DTYPE),
+            **{name: pd.Series([], dtype="float64") for name in _MEASURES},
+            "limitation": pd.Categorical([], dtype=_LIMITATION_DTYPE),
+        }
+    )
+
+
+def timeseries(report: PeerReport | Mapping[str, Any]) -> pd.DataFrame:
+    """The peer's samples, tidy: one row per sample and track, in time order.
+
+    Columns: ``timestamp`` (datetime64[ns, UTC]); ``kind`` (category: audio, video,
+    screenshare; screen-share audio and video are both ``screenshare``); ``direction``
+    (category: producer = sent by this peer, consumer = received); float64 ``mos`` (1..5),
+    ``packets_lost`` (in the sample's interval), ``loss_pct`` (packets_lost / packets_sent x 100;
+    where packets_sent is missing, / (packets_received + packets_lost)), ``rtt_ms``,
+    ``jitter_ms``, ``bitrate_kbps`` (the sample's ``bitrate``; where missing, bytes received
+    (consumer) or sent (producer) over the time since the track's previous sample), ``fps``,
+    ``frame_width``, ``frame_height``, ``frames_dropped``; ``limitation`` (category: none,
+    bandwidth, cpu, other; NaN where the track reports none, e.g. audio).
+
+    A report without samples gives an empty frame with these columns and dtypes.
+    """
+    report = _as_report(report)
+    quality = report.quality
+    parts: list[dict[str, Any]] = []
+    for key, raw_kind, direction in TRACKS:
+        samples = getattr(quality, key, None) if quality is not None else None
+        if samples:
+            parts.append(_track_columns(samples, raw_kind, direction))
+    if not parts:
+        return _empty_timeseries()
+    columns = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+    stamps = columns.pop("timestamp")
+    order = np.argsort(np.where(np.isnat(stamps), np.datetime64("9999-12-31"), stamps),
+                       kind="stable")  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "timestamp": pd.DatetimeIndex(stamps[order]).tz_localize("UTC").astype(UTC_NS),
+            "kind": pd.Categorical(columns.pop("kind")[order], dtype=_KIND_DTYPE),
+            "direction": pd.Categorical(columns.pop("direction")[order], dtype=_DIRECTION_DTYPE),
+            **{name: columns[name][order] for name in _MEASURES},
+            "limitation": pd.Categorical(columns["limitation"][order], dtype=_LIMITATION_DTYPE),
+        }
+    )
+    return frame
+
+
+def _track_columns(samples: list[dict[str, Any]], raw_kind: str, direction: str) -> dict[str, Any]:
+    """One track's samples as numpy columns (a track's samples are in time order)."""
+
+    def floats(name: str) -> np.ndarray:
+        return float_column([s.get(name) for s in samples])
+
+    n = len(samples)
+    stamps = pd.to_datetime([s.get("timestamp") for s in samples], utc=True, errors="coerce",
+                            format="ISO8601")  # fmt: skip
+    naive = stamps.tz_convert(None).to_numpy(dtype="datetime64[ns]")
+    sent, lost, received = (
+        floats("packets_sent"),
+        floats("packets_lost"),
+        floats("packets_received"),
+    )
+    denominator = np.where(sent > 0, sent, received + lost)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        loss_pct = np.where(denominator > 0, 100.0 * lost / denominator, np.nan)
+    # Bitrate from bytes where the sample has none, over the time since the track's previous
+    # sample (for the first sample: the track's median step).
+    seconds = naive.astype("int64") / 1e9
+    seconds[np.isnat(naive)] = np.nan
+    step = np.diff(seconds, prepend=np.nan)
+    step[~(step > 0)] = np.nan
+    if np.isfinite(step).any():
+        step[np.isnan(step)] = np.nanmedian(step)
+    bytes_rx, bytes_tx = floats("bytes_received"), floats("bytes_sent")
+    nbytes = bytes_rx if direction == "consumer" else bytes_tx
+    nbytes = np.where(np.isnan(nbytes), bytes_tx if direction == "consumer" else bytes_rx, nbytes)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        derived = nbytes * 8.0 / step / 1000.0
+    bitrate = floats("bitrate")
+    bitrate = np.where(np.isnan(bitrate), derived, bitrate)
+    limitation = np.array(
+        [_limitation(s.get("quality_limitation_reason")) for s in samples], dtype=object
+    )
+    kind = "screenshare" if raw_kind.startswith("screenshare") else raw_kind
+    return {
+        "timestamp": naive,
+        "kind": np.full(n, kind, dtype=object),
+        "direction": np.full(n, direction, dtype=object),
+        "mos": floats("mos_quality"),
+        "packets_lost": lost,
+        "loss_pct": loss_pct,
+        "rtt_ms": floats("rtt"),
+        "jitter_ms": floats("jitter"),
+        "bitrate_kbps": bitrate,
+        "fps": floats("frames_per_second"),
+        "frame_width": floats("frame_width"),
+        "frame_height": floats("frame_height"),
+        "frames_dropped": floats("frames_dropped"),
+        "limitation": limitation,
+    }
+
+
+def _limitation(reason: Any) -> str | None:
+    if not isinstance(reason, str) or not reason:
+        return None
+    reason = reason.lower()
+    return reason if reason in LIMITATIONS else "other"
+
+
+# ---- the summary ----------------------------------------------------------------------------
+
+
+def _reference(ts: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """The track of ``kind`` this peer sent (producer), else the one it received."""
+    for direction in DIRECTIONS:
+        part = ts.loc[((ts["kind"] == kind) & (ts["direction"] == direction)).to_numpy(bool)]
+        if len(part):
+            return part
+    return ts.iloc[0:0]
+
+
+def _values(part: pd.DataFrame, column: str) -> np.ndarray:
+    values = part[column].to_numpy(dtype="float64")
+    return values[np.isfinite(values)]
+
+
+def _mean(values: np.ndarray) -> float | None:
+    return float(values.mean()) if values.size else None
+
+
+def _quantile(values: np.ndarray, q: float) -> float | None:
+    return float(np.quantile(values, q)) if values.size else None
+
+
+def _share_at_least(values: np.ndarray, threshold: float) -> float | None:
+    return float((values >= threshold).mean()) if values.size else None
+
+
+def _measures(ts: pd.DataFrame) -> dict[str, float | None]:
+    audio = _reference(ts, "audio")
+    video = _reference(ts, "video")
+    mos = _values(audio, "mos")
+    loss = _values(audio, "loss_pct")
+    rtt = _values(audio, "rtt_ms")
+    jitter = _values(audio, "jitter_ms")
+    return {
+        "mos_avg": _mean(mos),
+        "mos_p50": _quantile(mos, 0.5),
+        "mos_p10": _quantile(mos, 0.1),
+        "loss_avg_pct": _mean(loss),
+        "loss_share_over_5": _share_at_least(loss, 5.0),
+        "loss_share_over_10": _share_at_least(loss, 10.0),
+        "loss_share_over_25": _share_at_least(loss, 25.0),
+        "rtt_avg_ms": _mean(rtt),
+        "rtt_p90_ms": _quantile(rtt, 0.9),
+        "jitter_avg_ms": _mean(jitter),
+        "jitter_p90_ms": _quantile(jitter, 0.9),
+        "video_fps_p50": _quantile(_values(video, "fps"), 0.5),
+        "video_height_p50": _quantile(_values(video, "frame_height"), 0.5),
+    }
+
+
+def _network_type(report: PeerReport) -> str | None:
+    meta = report.metadata
+    for item in reversed((meta.pc_metadata if meta is not None else None) or []):
+        if item.effective_network_type:
+            return str(item.effective_network_type)
+    precall = report.precall
+    return str(precall.effective_networktype) if precall and precall.effective_networktype else None
+
+
+def _device_text(device: Any) -> str | None:
+    """``Android 10 · mobile · 2 cores · 2 GB``."""
+    if device is None:
+        return None
+    parts = [
+        " ".join(p for p in (device.os, device.os_version) if p),
+        "" if device.is_mobile is None else ("mobile" if device.is_mobile else "desktop"),
+        f"{device.cpus} cores" if device.cpus is not None else "",
+        f"{device.memory:g} GB" if device.memory is not None else "",
+    ]
+    return " · ".join(p for p in parts if p) or None
+
+
+def _summary_record(report: PeerReport, ts: pd.DataFrame) -> dict[str, Any]:
+    device = report.device
+    location = report.location
+    joined, left = report.joined_at, report.left_at
+    stay = (left - joined).total_seconds() / 60.0 if joined and left else report.duration
+    place = None
+    if location is not None:
+        place = ", ".join(p for p in (location.city, location.country) if p) or None
+    org = None
+    if location is not None:
+        org = location.org or location.asn
+    return {
+        "peer_id": report.id,
+        "display_name": report.display_name,
+        "joined_at": joined,
+        "left_at": left,
+        "stay_min": stay,
+        **_measures(ts),
+        "connection_type": report.transport,
+        "device": _device_text(device),
+        "os": device.os if device is not None else None,
+        "browser": device.browser if device is not None else None,
+        "is_mobile": device.is_mobile if device is not None else None,
+        "cpus": device.cpus if device is not None else None,
+        "memory_gb": device.memory if device is not None else None,
+        "network": _network_type(report),
+        "city": location.city if location is not None else None,
+        "country": location.country if location is not None else None,
+        "location": place,
+        "asn_org": org,
+    }
+
+
+def summary(report: PeerReport | Mapping[str, Any], ts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row about the peer: who, when, how the call went, on what device and network.
+
+    Audio measures come from the audio this peer sent (producer), or what it received when it
+    sent none: ``mos_avg``/``mos_p50``/``mos_p10`` (p10 = the bad tail), ``loss_avg_pct`` (the
+    mean of the per-sample loss %, as the API's own ``packet_loss.avg``),
+    ``loss_share_over_5``/``_10``/``_25`` (share of samples with loss >= 5/10/25 %, the API's
+    bands), ``rtt_avg_ms``/``rtt_p90_ms``, ``jitter_avg_ms``/``jitter_p90_ms``. Video:
+    ``video_fps_p50``, ``video_height_p50`` of the camera sent (else received). Percentiles
+    interpolate linearly. ``stay_min`` is left_at - joined_at in minutes (else the API's
+    ``duration``).
+
+    Then ``connection_type`` (``relay/tcp``, ``host/udp``...), ``device`` (readable), ``os``,
+    ``browser``, ``is_mobile``, ``cpus``, ``memory_gb`` (when reported), ``network`` (effective
+    network type), ``city``, ``country``, ``location`` (``Mumbai, IN``) and ``asn_org``.
+    Dtypes: string for ids and text, category for os/browser/network/country/connection_type,
+    datetime64[ns, UTC], float64 measures, Int64 ``cpus``, boolean ``is_mobile``.
+    """
+    report = _as_report(report)
+    if ts is None:
+        ts = timeseries(report)
+    return _frame([_summary_record(report, ts)], _SUMMARY_SCHEMA)
+
+
+# ---- findings and the verdict ---------------------------------------------------------------
+
+
+def run_rules(
+    ts: pd.DataFrame,
+    summary_row: Mapping[str, Any] | pd.DataFrame,
+    report: PeerReport | None = None,
+    rules: Iterable[Rule] = RULES,
+) -> list[Finding]:
+    """Every rule over one peer, findings sorted most severe first (then rule order, time)."""
+    if isinstance(summary_row, pd.DataFrame):
+        row = summary_row.iloc[0].to_dict() if len(summary_row) else {}
+    else:
+        row = dict(summary_row)
+    ctx = Context(timeseries=ts, summary=row, report=report)
+    found: list[tuple[int, int, Finding]] = []
+    for order, rule in enumerate(rules):
+        for finding in rule(ctx):
+            found.append((order, len(found), finding))
+    far = pd.Timestamp.max.tz_localize("UTC")
+    found.sort(key=lambda t: (-t[2].rank, t[0], t[2].start or far, t[1]))
+    return [f for _, _, f in found]
+
+
+def findings_frame(findings: Sequence[Finding]) -> pd.DataFrame:
+    """Findings as a frame: ``rule`` (string), ``severity`` (ordered category info < warning <
+    critical), ``start``/``end`` (datetime64[ns, UTC]), ``evidence`` (dicts), ``message``."""
+    records = [
+        {
+            "rule": f.rule,
+            "severity": f.severity,
+            "start": f.start,
+            "end": f.end,
+            "evidence": f.evidence,
+            "message": f.message,
+        }
+        for f in findings
+    ]
+    schema = (
+        ("rule", "string"),
+        ("severity", _SEVERITY_DTYPE),
+        ("start", "datetime"),
+        ("end", "datetime"),
+        ("evidence", "object"),
+        ("message", "string"),
+    )
+    return _frame(records, schema)
+
+
+def _finding_rows(findings: Sequence[Finding] | pd.DataFrame) -> list[tuple[str, str, str]]:
+    """(rule, severity, message) of each finding, in the given order."""
+    if isinstance(findings, pd.DataFrame):
+        return [
+            (str(r), str(s), str(m))
+            for r, s, m in zip(
+                findings["rule"], findings["severity"], findings["message"], strict=True
+            )
+        ]
+    return [(f.rule, f.severity, f.message) for f in findings]
+
+
+def verdict(findings: Sequence[Finding] | pd.DataFrame) -> str:
+    """``poor`` if any finding is critical, ``fair`` if any is a warning, ``unknown`` if the
+    report had no samples to judge (a ``no_data`` finding) and nothing else is wrong, else
+    ``good``."""
+    rows = _finding_rows(findings)
+    severities = {s for _, s, _ in rows}
+    if "critical" in severities:
+        return "poor"
+    if "warning" in severities:
+        return "fair"
+    if any(rule == "no_data" for rule, _, _ in rows):
+        return "unknown"
+    return "good"
+
+
+def top_finding(findings: Sequence[Finding] | pd.DataFrame) -> str | None:
+    """The message of the most severe finding (ties: the first in rule priority), or None."""
+    rows = _finding_rows(findings)
+    if not rows:
+        return None
+    best = max(range(len(rows)), key=lambda i: (SEVERITIES.index(rows[i][1]), -i))
+    return rows[best][2]
+
+
+# ---- the result -----------------------------------------------------------------------------
+
+_TONES = {
+    "good": ("#009E73", "#ffffff"),
+    "fair": ("#E69F00", "#000000"),
+    "poor": ("#D55E00", "#ffffff"),
+    "unknown": ("#999999", "#000000"),
+}
+_SEVERITY_TONES = {
+    "critical": ("#D55E00", "#ffffff"),
+    "warning": ("#E69F00", "#000000"),
+    "info": ("#56B4E9", "#000000"),
+}
+
+
+def _pill(text: str, tone: tuple[str, str]) -> str:
+    background, colour = tone
+    return (
+        f'<span style="background:{background};color:{colour};border-radius:9px;'
+        f"padding:1px 8px;font-size:11px;font-weight:600;letter-spacing:0.03em;"
+        f'white-space:nowrap">{html.escape(text)}</span>'
+    )
+
+
+def _fmt(value: Any, pattern: str) -> str | None:
+    if _na(value):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return pattern.format(number) if math.isfinite(number) else None
+
+
+@dataclass(repr=False, eq=False)
+class PeerQuality:
+    """One peer's call quality: ``timeseries``, ``summary`` (one row), ``findings`` (frame),
+    ``verdict`` (good, fair, poor, or unknown when there were no samples), ``top_finding``
+    (the most severe finding's message) and the parsed ``report``.
+
+    ``plot()`` draws MOS, loss, RTT and jitter over time with the findings' windows; in Jupyter
+    the object shows a card with the verdict, key numbers and the findings.
+    """
+
+    peer_id: str | None
+    timeseries: pd.DataFrame
+    summary: pd.DataFrame
+    findings: pd.DataFrame
+    verdict: str
+    top_finding: str | None
+    report: PeerReport | None = None
+
+    @property
+    def display_name(self) -> str | None:
+        value = self.summary["display_name"].iloc[0] if len(self.summary) else None
+        return None if _na(value) else str(value)
+
+    def plot(self, **kw: Any) -> Any:
+        """MOS, loss, RTT and jitter over time, findings shaded (``rtk_notebook.plots``)."""
+        from rtk_notebook import plots
+
+        kw.setdefault("title", self._title())
+        return plots.quality_over_time(self.timeseries, findings=self.findings, **kw)
+
+    def _title(self) -> str:
+        who = self.display_name or self.peer_id or "peer"
+        return f"Call quality: {who} ({self.verdict})"
+
+    def __repr__(self) -> str:
+        who = self.display_name or self.peer_id
+        top = f": {self.top_finding}" if self.top_finding else ""
+        return (
+            f"PeerQuality({who!r}, verdict={self.verdict!r}, findings={len(self.findings)}, "
+            f"samples={len(self.timeseries)}{top})"
+        )
+
+    def _key_numbers(self) -> list[tuple[str, str | None]]:
+        row = self.summary.iloc[0] if len(self.summary) else pd.Series(dtype=object)
+
+        def get(name: str) -> Any:
+            return row.get(name) if name in row else None
+
+        mos = _fmt(get("mos_avg"), "{:.2f}")
+        p10 = _fmt(get("mos_p10"), "{:.2f}")
+        rtt = _fmt(get("rtt_avg_ms"), "{:.0f} ms")
+        rtt90 = _fmt(get("rtt_p90_ms"), "{:.0f} ms")
+        jit = _fmt(get("jitter_avg_ms"), "{:.0f} ms")
+        jit90 = _fmt(get("jitter_p90_ms"), "{:.0f} ms")
+        loss = _fmt(get("loss_avg_pct"), "{:.2f} %")
+        over10 = _fmt(
+            None if _na(get("loss_share_over_10")) else 100 * float(get("loss_share_over_10")),
+            "{:.0f} %",
+        )
+        fps = _fmt(get("video_fps_p50"), "{:.0f} fps")
+        height = _fmt(get("video_height_p50"), "{:.0f}p")
+        stay = _fmt(get("stay_min"), "{:.1f} min")
+
+        def text(name: str) -> str | None:
+            value = get(name)
+            return None if _na(value) else str(value)
+
+        return [
+            ("MOS", f"{mos} avg · p10 {p10}" if mos else None),
+            ("loss", f"{loss} avg · {over10} of samples ≥ 10 %" if loss else None),
+            ("RTT", f"{rtt} avg · p90 {rtt90}" if rtt else None),
+            ("jitter", f"{jit} avg · p90 {jit90}" if jit else None),
+            ("video", " · ".join(p for p in (height, fps) if p) or None),
+            ("connection", text("connection_type")),
+            ("network", text("network")),
+            ("device", " · ".join(p for p in (text("device"), text("browser")) if p) or None),
+            ("location", " · ".join(p for p in (text("location"), text("asn_org")) if p) or None),
+            ("stay", stay),
+            ("samples", str(len(self.timeseries))),
+        ]
+
+    def _repr_html_(self) -> str:
+        who = self.display_name or self.peer_id or "peer"
+        tone = _TONES.get(self.verdict, _TONES["unknown"])
+        head = (
+            '<div style="font-family:system-ui,-apple-system,Segoe UI,sans-serif;'
+            'font-size:13px;max-width:880px">'
+            '<div style="margin-bottom:6px"><span style="color:#666">Call quality</span> '
+            f"<b>{html.escape(who)}</b> {_pill(self.verdict.upper(), tone)}</div>"
+        )
+        rows = "".join(
+            f'<tr><td style="color:#666;padding:1px 12px 1px 0;text-align:left;'
+            f'vertical-align:top">{html.escape(label)}</td>'
+            f'<td style="text-align:left">{html.escape(value)}</td></tr>'
+            for label, value in self._key_numbers()
+            if value
+        )
+        table = f'<table style="border-collapse:collapse;margin-bottom:6px">{rows}</table>'
+        items = []
+        for rule, severity, start, end, message in zip(
+            self.findings["rule"],
+            self.findings["severity"],
+            self.findings["start"],
+            self.findings["end"],
+            self.findings["message"],
+            strict=True,
+        ):
+            when = fmt_span(None if _na(start) else start, None if _na(end) else end)
+            items.append(
+                f'<li style="margin:2px 0">{_pill(str(severity), _SEVERITY_TONES[str(severity)])}'
+                f' <code style="font-size:11px">{html.escape(str(rule))}</code> '
+                f"{html.escape(str(message))} "
+                f'<span style="color:#888;font-size:11px">{html.escape(when)}</span></li>'
+            )
+        listing = (
+            f'<ul style="margin:0;padding-left:18px">{"".join(items)}</ul>'
+            if items
+            else '<div style="color:#666">No findings.</div>'
+        )
+        return head + table + listing + "</div>"
+
+
+def analyze(body_or_report: Any) -> PeerQuality:
+    """Analyse one peer: a ``PeerReport``, or the raw peer-report response body (the whole
+    ``{"success": true, "data": {"participant": ...}}``, its text, or the participant record).
+    """
+    report = _as_report(body_or_report)
+    ts = timeseries(report)
+    summ = summary(report, ts)
+    found = run_rules(ts, summ, report)
+    return PeerQuality(
+        peer_id=report.id,
+        timeseries=ts,
+        summary=summ,
+        findings=findings_frame(found),
+        verdict=verdict(found),
+        top_finding=top_finding(found),
+        report=report,
+    )
+
+
+# ---- the per-peer table ---------------------------------------------------------------------
+
+
+def _participant_dict(participant: Any) -> dict[str, Any]:
+    if participant is None:
+        return {}
+    if isinstance(participant, Mapping):
+        return dict(participant)
+    dump = getattr(participant, "model_dump", None)
+    if callable(dump):
+        return dict(dump())
+    return {k: v for k, v in vars(participant).items() if not k.startswith("_")}
+
+
+_IDENTITY = ("display_name", "preset_name", "user_id", "joined_at", "left_at")
+
+
+def _identity(
+    participant: Mapping[str, Any], session_id: str | None, peer_id: str | None
+) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "session_id": session_id or participant.get("session_id"),
+        "peer_id": peer_id or participant.get("peer_id") or participant.get("id"),
+    }
+    for name in _IDENTITY:
+        row[name] = participant.get(name)
+    duration = participant.get("duration")
+    row["stay_min"] = duration if not _na(duration) else None
+    return row
+
+
+def quality_row(
+    pq: PeerQuality, participant: Any = None, *, session_id: str | None = None
+) -> dict[str, Any]:
+    """One row of the per-peer table (:data:`QUALITY_COLUMNS`) for an analysed peer.
+
+    ``participant`` is the session's participant record (``id``, ``display_name``,
+    ``preset_name``, ``user_id``, ``joined_at``, ``left_at``, ``duration``, optionally
+    ``session_id``); its identity fields win, the report fills what it lacks.
+    """
+    part = _participant_dict(participant)
+    row = _identity(part, session_id, pq.peer_id)
+    summ = pq.summary.iloc[0].to_dict() if len(pq.summary) else {}
+    for name in ("display_name", "joined_at", "left_at", "stay_min"):
+        if _na(row.get(name)):
+            row[name] = summ.get(name)
+    if _na(row.get("preset_name")) and pq.report is not None:
+        row["preset_name"] = pq.report.preset_name
+    if _na(row.get("user_id")) and pq.report is not None:
+        row["user_id"] = pq.report.user_id
+    for name in (*_DEVICE_COLUMNS, *_METRIC_COLUMNS):
+        row[name] = summ.get(name)
+    row["verdict"] = pq.verdict
+    row["top_finding"] = pq.top_finding
+    row["findings"] = len(pq.findings)
+    row["error"] = None
+    return {name: row.get(name) for name in QUALITY_COLUMNS}
+
+
+def error_row(
+    peer_id: str | None, participant: Any, exc: BaseException, *, session_id: str | None = None
+) -> dict[str, Any]:
+    """A row for a peer whose report could not be fetched or analysed: identity from the
+    participant record, measures NA, ``error`` one readable line (``NotFoundError: ...``)."""
+    part = _participant_dict(participant)
+    row = _identity(part, session_id, peer_id)
+    text = " ".join(str(exc).split()) or repr(exc)
+    if len(text) > 300:
+        text = text[:299] + "…"
+    row["error"] = f"{type(exc).__name__}: {text}"
+    return {name: row.get(name) for name in QUALITY_COLUMNS}
+
+
+def quality_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """The per-peer table from :func:`quality_row` / :func:`error_row` rows.
+
+    Columns :data:`QUALITY_COLUMNS`: ``session_id``, ``peer_id``, ``display_name``,
+    ``preset_name``, ``user_id``, ``joined_at``, ``left_at``, ``stay_min``, the summary's device
+    and network columns, its metrics, ``verdict`` (ordered category unknown < good < fair <
+    poor), ``top_finding`` (string), ``findings`` (Int64 count) and ``error`` (string; NA when
+    the peer was analysed). Keys a row has beyond these are ignored. No rows, or only error
+    rows, still give every column with its dtype.
+    """
+    return _frame(list(rows), _QUALITY_SCHEMA)

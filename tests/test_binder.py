@@ -1,0 +1,67 @@
+"""The nearest this machine gets to a Binder build: a fresh virtual environment made from the
+``binder/`` files alone (requirements, then postBuild), running every notebook in it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+
+
+def test_postbuild_starts_with_set_e() -> None:
+    lines = (REPO / "binder" / "postBuild").read_text().splitlines()
+    assert lines[0].startswith("#!") and lines[1].strip() == "set -e"
+    assert os.access(REPO / "binder" / "postBuild", os.X_OK)
+
+
+@pytest.mark.timeout(1800)
+def test_a_binder_like_environment_runs_every_notebook(tmp_path: Path) -> None:
+    venv = tmp_path / "binder-env"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    bin_dir = venv / "bin"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in (
+            "CLOUDFLARE_API_TOKEN",
+            "CLOUDFLARE_ACCOUNT_ID",
+            "RTK_APP_ID",
+            "VIRTUAL_ENV",
+            "PYTHONPATH",
+        )
+    }
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
+    env["VIRTUAL_ENV"] = str(venv)
+    env["JUPYTER_CONFIG_DIR"] = str(tmp_path / "jupyter-config")
+
+    def run(*args: str) -> None:
+        done = subprocess.run(list(args), cwd=REPO, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, (
+            f"{' '.join(args)}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        )
+
+    # As repo2docker does: the requirements file, then postBuild, from the repository root.
+    run(str(bin_dir / "pip"), "install", "-q", "-r", "binder/requirements.txt")
+    run("bash", "binder/postBuild")
+    run(str(bin_dir / "python"), "-c", "import rtk_notebook, jupyterlab, ipywidgets, plotly")
+    out = tmp_path / "executed"
+    for notebook in NOTEBOOKS:
+        run(
+            str(bin_dir / "jupyter"),
+            "nbconvert",
+            "--to",
+            "notebook",
+            "--execute",
+            "--ExecutePreprocessor.timeout=900",
+            "--output-dir",
+            str(out),
+            str(notebook),
+        )
+        assert (out / notebook.name).exists()
