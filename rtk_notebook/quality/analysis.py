@@ -14,6 +14,7 @@ plotting is imported only when :meth:`PeerQuality.plot` is called.
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -603,11 +604,23 @@ class PeerQuality:
 
     peer_id: str | None
     timeseries: pd.DataFrame
-    summary: pd.DataFrame
-    findings: pd.DataFrame
+    summary_record: dict[str, Any]
+    finding_list: list[Finding]
     verdict: str
     top_finding: str | None
     report: PeerReport | None = None
+
+    # The frames are built on first use: a fan-out over hundreds of peers needs only the
+    # record and the findings' count, and building frames costs more than the rules.
+    @functools.cached_property
+    def summary(self) -> pd.DataFrame:
+        """One row: who, when, how the call went, on what device and network."""
+        return _frame([self.summary_record], _SUMMARY_SCHEMA)
+
+    @functools.cached_property
+    def findings(self) -> pd.DataFrame:
+        """The findings, most severe first: rule, severity, start, end, evidence, message."""
+        return findings_frame(self.finding_list)
 
     @property
     def display_name(self) -> str | None:
@@ -719,13 +732,13 @@ def analyze(body_or_report: Any) -> PeerQuality:
     """
     report = _as_report(body_or_report)
     ts = timeseries(report)
-    summ = summary(report, ts)
-    found = run_rules(ts, summ, report)
+    record = _summary_record(report, ts)
+    found = run_rules(ts, record, report)
     return PeerQuality(
         peer_id=report.id,
         timeseries=ts,
-        summary=summ,
-        findings=findings_frame(found),
+        summary_record=record,
+        finding_list=found,
         verdict=verdict(found),
         top_finding=top_finding(found),
         report=report,
@@ -774,7 +787,7 @@ def quality_row(
     """
     part = _participant_dict(participant)
     row = _identity(part, session_id, pq.peer_id)
-    summ = pq.summary.iloc[0].to_dict() if len(pq.summary) else {}
+    summ = pq.summary_record
     for name in ("display_name", "joined_at", "left_at", "stay_min"):
         if _na(row.get(name)):
             row[name] = summ.get(name)
@@ -786,7 +799,7 @@ def quality_row(
         row[name] = summ.get(name)
     row["verdict"] = pq.verdict
     row["top_finding"] = pq.top_finding
-    row["findings"] = len(pq.findings)
+    row["findings"] = len(pq.finding_list)
     row["error"] = None
     return {name: row.get(name) for name in QUALITY_COLUMNS}
 

@@ -277,9 +277,13 @@ class Context:
         key = ("track", kind, direction)
         if key not in self._cache:
             ts = self.timeseries
-            mask = (ts["kind"] == kind) & (ts["direction"] == direction)
-            part = ts.loc[mask.to_numpy(dtype=bool)]
-            self._cache[key] = part.sort_values("timestamp", kind="stable", ignore_index=True)
+            mask = (ts["kind"].to_numpy(dtype=object) == kind) & (
+                ts["direction"].to_numpy(dtype=object) == direction
+            )
+            part = ts.take(np.flatnonzero(mask))
+            if not part["timestamp"].is_monotonic_increasing:  # timeseries() sorts already
+                part = part.sort_values("timestamp", kind="stable")
+            self._cache[key] = part.reset_index(drop=True)
         return self._cache[key]
 
     def audio(self) -> tuple[str | None, pd.DataFrame]:
