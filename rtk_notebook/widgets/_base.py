@@ -25,6 +25,13 @@ GOOD, FAIR, POOR = VERDICT_COLORS["good"], VERDICT_COLORS["fair"], VERDICT_COLOR
 INFO, MUTED = PALETTE["blue"], PALETTE["grey"]
 
 
+# Panel-wide CSS, shipped as a zero-height HTML widget in each panel.
+STYLE = (
+    "<style>.rtk-mono select, .rtk-mono option {font-family: ui-monospace, 'DejaVu Sans Mono', "
+    "Menlo, Consolas, monospace; font-size: 12px; white-space: pre;}</style>"
+)
+
+
 def badge(text: str, color: str) -> str:
     return (
         f'<span style="background:{color};color:white;border-radius:8px;padding:1px 8px;'
@@ -45,8 +52,14 @@ def show_figure(output: widgets.Output, figure: Any) -> None:
     Setting the ``outputs`` trait (rather than ``with output: display(...)``) is safe from
     any thread or task and prints nothing when there is no kernel to show it.
     """
-    output.outputs = ()
-    output.append_display_data(figure)
+    import plotly.io as pio
+
+    # plotly figures display themselves (_ipython_display_), which leaves IPython's formatter,
+    # and so Output.append_display_data, with nothing: ask plotly for the mimetype bundle
+    # that JupyterLab's plotly extension renders.
+    bundle = pio.renderers["plotly_mimetype"].to_mimebundle(figure.to_dict())
+    bundle["text/plain"] = f"<{type(figure).__name__} with {len(figure.data)} traces>"
+    output.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
 
 
 class Panel(widgets.VBox):
@@ -56,6 +69,7 @@ class Panel(widgets.VBox):
         super().__init__(**kwargs)
         self.kit = kit
         self.status = widgets.HTML(value="")
+        self.style_sheet = widgets.HTML(value=STYLE)
         self.error: str | None = None
         self.loading = False
         self._generation: dict[str, int] = {}

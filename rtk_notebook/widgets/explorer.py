@@ -51,11 +51,15 @@ class SessionExplorer(Panel):
         self.sessions_list = widgets.Select(
             options=[], rows=12, layout=widgets.Layout(width="100%")
         )
+        self.sessions_list.add_class("rtk-mono")  # the rows are fixed-width columns
+
         self.sessions_header = widgets.HTML()
         self.session_header = widgets.HTML()
         self.timeline = widgets.Output()
         self.peer_table = widgets.HTML()
-        self.peers_list = widgets.Select(options=[], rows=8, layout=widgets.Layout(width="100%"))
+        self.peers_list = widgets.Select(
+            options=[], rows=8, layout=widgets.Layout(width="100%", display="none")
+        )  # shown once a session is chosen
         self.peer_box = widgets.VBox()
         self.sessions: pd.DataFrame | None = None  # all that the filters fetched
         self.visible: pd.DataFrame | None = None  # after the client-side filter and the sort
@@ -66,6 +70,7 @@ class SessionExplorer(Panel):
         filters = widgets.HBox([self.start, self.end, self.status_filter])
         filters2 = widgets.HBox([self.search, self.min_participants, self.sort])
         self.children = [
+            self.style_sheet,
             filters,
             filters2,
             self.status,
@@ -218,6 +223,7 @@ class SessionExplorer(Panel):
         )
         self.peers_list.options = options
         self.peers_list.value = None
+        self.peers_list.layout.display = "flex" if options else "none"
 
     # -- one peer ---------------------------------------------------------------------------------
 
