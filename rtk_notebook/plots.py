@@ -780,7 +780,27 @@ def _binned(df: pd.DataFrame, columns: Sequence[str], bin_: pd.Timedelta | None)
     out = frame.groupby("t", sort=True).mean()
     if bin_ is not None:
         out.index = out.index + bin_ / 2  # draw a bin's mean at its middle
-    return out
+    return _break_gaps(out)
+
+
+def _break_gaps(frame: pd.DataFrame, factor: float = 2.5) -> pd.DataFrame:
+    """A NaN row inside every gap longer than ``factor`` usual steps, so that lines break
+    there (a reconnection's missing minute is a hole, not a straight line across it)."""
+    if len(frame) < 3:
+        return frame
+    steps = np.diff(frame.index.to_numpy()).astype("timedelta64[ns]").astype("int64")
+    usual = np.median(steps)
+    gaps = np.flatnonzero(steps > factor * usual)
+    if usual <= 0 or not len(gaps):
+        return frame
+    index = frame.index.to_numpy()
+    holes = index[gaps] + (index[gaps + 1] - index[gaps]) / 2
+    filler = pd.DataFrame(
+        np.nan, index=pd.Index(holes, name=frame.index.name), columns=frame.columns
+    )
+    if isinstance(frame.index, pd.DatetimeIndex) and frame.index.tz is not None:
+        filler.index = pd.DatetimeIndex(holes).tz_localize("UTC").tz_convert(frame.index.tz)
+    return pd.concat([frame, filler]).sort_index()
 
 
 def _findings_frame(findings: pd.DataFrame | None) -> pd.DataFrame:

@@ -104,69 +104,85 @@ def test_troubleshooting_notebook_in_jupyterlab(lab: str, tmp_path: Path) -> Non
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"{lab}/lab/tree/notebooks/02_troubleshoot_a_call.ipynb?token={TOKEN}")
-        page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')",
-                               timeout=120_000)  # fmt: skip
-        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-        # Wait for the kernel, then run every cell, as a person would from the Run menu.
-        page.wait_for_function(
-            "document.querySelector('.jp-Notebook') && "
-            "!document.querySelector('.jp-Toolbar-kernelStatus[data-status=\"starting\"]')",
-            timeout=120_000,
-        )
-        # Not awaited: the command's promise settles only when every cell has run.
-        page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
-        page.wait_for_function(
-            """() => {
-                const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
-                return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-            }""",
-            timeout=600_000,
-        )
-        errors = page.locator(
-            ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
-        )
-        tracebacks = page.locator(
-            ".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']"
-        )
-        assert tracebacks.count() == 0, tracebacks.first.inner_text()[:2000]
-        del errors
-        # The explorer: its sessions list has rows, and a plot rendered somewhere above it.
-        explorer = page.locator(".widget-select select").first
-        explorer.scroll_into_view_if_needed()
-        page.wait_for_function(
-            "document.querySelectorAll('.widget-select select')[0]?.options.length > 0",
-            timeout=120_000,
-        )
-        rows = explorer.locator("option").count()
-        assert rows > 5
-        assert page.locator(".js-plotly-plot").count() >= 3  # the notebook's own figures
-        snap(page, "01_explorer")
-        # Choose a session: its participant timeline and per-peer quality table appear.
-        value = explorer.locator("option").nth(2).get_attribute("value")
-        explorer.select_option(value=value)
-        page.wait_for_function(
-            """() => [...document.querySelectorAll('.widget-html-content')]
-                     .some(e => e.innerHTML.includes('top finding'))""",
-            timeout=180_000,
-        )
-        peers = page.locator(".widget-select select").nth(1)
-        page.wait_for_function(
-            "document.querySelectorAll('.widget-select select')[1]?.options.length > 0",
-            timeout=60_000,
-        )
-        assert peers.locator("option").count() > 0
-        peers.scroll_into_view_if_needed()
-        snap(page, "02_session_chosen")
-        # Choose a peer: its panel with the quality-over-time plot.
-        plots_before = page.locator(".js-plotly-plot").count()
-        peers.select_option(value=peers.locator("option").first.get_attribute("value"))
-        page.wait_for_function(
-            f"document.querySelectorAll('.js-plotly-plot').length > {plots_before}",
-            timeout=120_000,
-        )
-        page.locator(".js-plotly-plot").last.scroll_into_view_if_needed()
-        snap(page, "03_peer_panel")
-        browser.close()
+        try:
+            _drive(page, lab, snap)
+        except Exception:
+            snap(page, "failure")  # what the page showed when it went wrong
+            raise
+        finally:
+            browser.close()
     for name in ("01_explorer", "02_session_chosen", "03_peer_panel"):
         assert (tmp_path / f"{name}.png").stat().st_size > 10_000
+
+
+def _drive(page, lab: str, snap) -> None:
+    page.goto(f"{lab}/lab/tree/notebooks/02_troubleshoot_a_call.ipynb?token={TOKEN}")
+    page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')",
+                           timeout=120_000)  # fmt: skip
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    try:  # JupyterLab asks about its news feed once; answer so it covers nothing
+        page.get_by_role("button", name="No").click(timeout=5_000)
+    except Exception:  # noqa: BLE001 - no question asked this time
+        pass
+    # Wait for the kernel to be idle, then run every cell, as from the Run menu.
+    page.wait_for_function(
+        """() => {
+            const widget = window.jupyterapp.shell.currentWidget;
+            const kernel = widget && widget.sessionContext && widget.sessionContext.session
+                && widget.sessionContext.session.kernel;
+            return kernel && kernel.status === 'idle';
+        }""",
+        timeout=120_000,
+    )
+    # Not awaited: the command's promise settles only when every cell has run.
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+    page.wait_for_function(
+        """() => {
+            const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+            return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+        }""",
+        timeout=600_000,
+    )
+    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    tracebacks = page.locator(".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']")
+    assert tracebacks.count() == 0, tracebacks.first.inner_text()[:2000]
+    del errors
+    # The explorer: its sessions list has rows, and a plot rendered somewhere above it.
+    page.wait_for_selector(".widget-select select", state="attached", timeout=120_000)
+    explorer = page.locator(".widget-select select").first
+    explorer.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "document.querySelectorAll('.widget-select select')[0]?.options.length > 0",
+        timeout=120_000,
+    )
+    rows = explorer.locator("option").count()
+    assert rows > 5
+    assert page.locator(".js-plotly-plot").count() >= 3  # the notebook's own figures
+    snap(page, "01_explorer")
+    # Choose a session: its participant timeline and per-peer quality table appear.
+    value = explorer.locator("option").nth(2).get_attribute("value")
+    explorer.select_option(value=value)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.widget-html-content')]
+                 .some(e => e.innerHTML.includes('top finding'))""",
+        timeout=180_000,
+    )
+    peers = page.locator(".widget-select select").nth(1)
+    page.wait_for_function(
+        "document.querySelectorAll('.widget-select select')[1]?.options.length > 0",
+        timeout=60_000,
+    )
+    assert peers.locator("option").count() > 0
+    peers.scroll_into_view_if_needed()
+    snap(page, "02_session_chosen")
+    # Choose a peer: its panel with the quality-over-time plot.
+    plots_before = page.locator(".js-plotly-plot").count()
+    peers.select_option(value=peers.locator("option").first.get_attribute("value"))
+    page.wait_for_function(
+        f"document.querySelectorAll('.js-plotly-plot').length > {plots_before}",
+        timeout=120_000,
+    )
+    peers.scroll_into_view_if_needed()
+    page.mouse.wheel(0, 450)  # the explorer's peer panel opens below its peer list
+    page.wait_for_timeout(1500)
+    snap(page, "03_peer_panel")
