@@ -7,6 +7,7 @@ under ``CI=true`` a skip is a failure, since ``.ci/run`` installs both.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -120,10 +121,9 @@ def _drive(page, lab: str, snap) -> None:
     page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')",
                            timeout=120_000)  # fmt: skip
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    try:  # JupyterLab asks about its news feed once; answer so it covers nothing
+    # JupyterLab asks about its news feed once; answer, so that it covers nothing.
+    with contextlib.suppress(Exception):
         page.get_by_role("button", name="No").click(timeout=5_000)
-    except Exception:  # noqa: BLE001 - no question asked this time
-        pass
     # Wait for the kernel to be idle, then run every cell, as from the Run menu.
     page.wait_for_function(
         """() => {
