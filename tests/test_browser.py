@@ -55,6 +55,9 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         _unavailable("JupyterLab is not installed in this environment")
     port = _free_port()
     home = tmp_path_factory.mktemp("lab-home")
+    # JupyterLab autosaves what it runs: serve a copy, never the repository's notebooks.
+    root = tmp_path_factory.mktemp("lab-root")
+    shutil.copytree(REPO / "notebooks", root / "notebooks")
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"),
            "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "HOME": str(home)}  # fmt: skip
     for name in ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_ACCOUNT_ID", "RTK_APP_ID"):
@@ -62,7 +65,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = open(home / "lab.log", "w")  # noqa: SIM115 - closed in the finally below
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={REPO}",
+         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}",
          "--ServerApp.allow_root=True", "--LabApp.expose_app_in_browser=True",
          "--ServerApp.disable_check_xsrf=True"],
         env=env, stdout=log, stderr=subprocess.STDOUT,
