@@ -302,6 +302,12 @@ class _Core:
             rows.extend(await asyncio.gather(*(one(t) for t in targets)))
         return quality_frame(rows)
 
+    async def quality(
+        self, sessions: Any, start_time: Any, end_time: Any, status: Any, progress: bool | None
+    ) -> pd.DataFrame:
+        ids = await self.session_ids_for(sessions, start_time, end_time, status)
+        return await self.quality_frame(ids, progress)
+
     async def session_ids_for(
         self, sessions: Any, start_time: Any, end_time: Any, status: Any
     ) -> list[str]:
@@ -476,12 +482,8 @@ class AsyncKit(_Face):
         progress: bool | None = None,
     ) -> pd.DataFrame:
         """Per-peer quality rows across many sessions (a sessions frame, ids or a time range)."""
-
-        async def run() -> pd.DataFrame:
-            ids = await self._core.session_ids_for(sessions, start_time, end_time, status)
-            return await self._core.quality_frame(ids, progress)
-
-        return await self._core.runner.run_async(run())
+        work = self._core.quality(sessions, start_time, end_time, status, progress)
+        return await self._core.runner.run_async(work)
 
     async def aclose(self) -> None:
         await self._core.runner.run_async(self._core.aclose())
@@ -575,12 +577,8 @@ class Kit(_Face):
         ``sessions`` is a frame from ``kit.sessions()`` (its ``id`` column), a list of ids or
         one id; or leave it out and give ``start_time``/``end_time`` (and ``status``).
         """
-
-        async def run() -> pd.DataFrame:
-            ids = await self._core.session_ids_for(sessions, start_time, end_time, status)
-            return await self._core.quality_frame(ids, progress)
-
-        return self._core.runner.run(run())
+        work = self._core.quality(sessions, start_time, end_time, status, progress)
+        return self._core.runner.run(work)
 
     def close(self) -> None:
         """Close the connection pool and stop the background loop."""
