@@ -178,8 +178,12 @@ class _Core:
         retry: RetryPolicy,
         cache: ResponseCache | None = None,
         rate_limiter: RateLimiter | None = None,
+        workers: int | None = None,
     ) -> None:
+        from rtk_notebook.quality.parallel import Analyst
+
         self.settings = settings
+        self.analyst = Analyst(workers)
         self.runner = Runner()
         self.http = HttpCore(
             settings.base_url,
@@ -271,7 +275,8 @@ class _Core:
     async def quality_frame(self, session_ids: list[str], progress: bool | None) -> pd.DataFrame:
         """One row per peer of the sessions; a failure becomes that row's `error`."""
         from rtk_notebook.progress import Progress
-        from rtk_notebook.quality import error_row, quality_frame, quality_row
+        from rtk_notebook.quality import error_row, quality_frame, row_from_facts
+        from rtk_notebook.quality.parallel import FACTS_TAG  # names the analysis' version
 
         async def participants(session_id: str) -> list[dict[str, Any]] | RTKError:
             try:
@@ -288,11 +293,20 @@ class _Core:
                 continue
             targets.extend({**p, "session_id": session_id} for p in people if isinstance(p, dict))
 
+        report = self.op("sessions.get_participant_data_from_peer_id")
+        self.analyst.prepare(len(targets))
+        # Reports fetched but not yet analysed wait in memory (up to 700 KB each): when the
+        # analysis is the slower side, fetching waits for it rather than piling them up.
+        in_hand = asyncio.Semaphore(2 * self.http.max_concurrency)
         with Progress(len(targets), "Peer reports", show=progress) as bar:
 
             async def one(participant: dict[str, Any]) -> dict[str, Any]:
                 try:
-                    row = quality_row(await self.peer_quality(participant["id"]), participant)
+                    async with in_hand:
+                        facts = await report.derive(
+                            self.analyst.facts, FACTS_TAG, participant["id"]
+                        )
+                    row = row_from_facts(facts, participant)
                     bar.advance(ok=True)
                 except Exception as exc:  # noqa: BLE001 - any failure is that peer's, not the batch's
                     row = error_row(participant.get("id"), participant, exc)
@@ -615,6 +629,7 @@ def connect(
     timeout: float = 30.0,
     max_retries: int = 4,
     rate_limit: bool | None = None,
+    workers: int | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Kit:
     """Connect to RealtimeKit; with no credentials anywhere, to the built-in demo backend.
@@ -628,7 +643,9 @@ def connect(
     peers' reports, uploaded recordings) and, briefly, of the rest. ``None`` means on for
     Cloudflare's API and off for the demo; ``True`` on in the user's cache directory; a path
     puts it there; ``False`` turns it off. ``rate_limit``: pace requests to Cloudflare's
-    1,200 per 5 minutes (``None``: on for Cloudflare's API only).
+    1,200 per 5 minutes (``None``: on for Cloudflare's API only). ``workers``: processes
+    that analyse peer reports while more are fetched, for a ``quality`` fan-out of 32 peers
+    or more (``None``: one per CPU, at most 4; ``0``: analyse in this process).
     """
     global _announced
     settings = config.resolve(token, account_id, app_id, base_url, demo)
@@ -657,6 +674,7 @@ def connect(
         retry=retry,
         cache=response_cache,
         rate_limiter=limiter,
+        workers=workers,
     )
     return Kit(core)
 

@@ -44,6 +44,7 @@ from rtk_notebook.quality import (
 )
 from rtk_notebook.quality import rules as R
 from rtk_notebook.quality.rules import rule_name
+from rtk_notebook.quality.tracks import Tracks
 
 NOW = "2026-11-18T15:00:00Z"
 T0 = pd.Timestamp("2026-11-18T10:00:00Z")
@@ -202,7 +203,7 @@ def context(body: dict[str, Any]) -> Context:
     report = PeerReport.from_response(body)
     ts = timeseries(report)
     row = summary(report, ts).iloc[0].to_dict()
-    return Context(timeseries=ts, summary=row, report=report)
+    return Context(tracks=Tracks.from_frame(ts), summary=row, report=report)
 
 
 def _set_all(parts: dict[str, Any], key: str, **values: Any) -> None:
@@ -971,7 +972,7 @@ def test_rules_run_on_frames_alone_and_odd_samples() -> None:
     assert np.isnan(up.loc[2, "loss_pct"])
     row = summary(body, ts).iloc[0].to_dict()
     # Without the report (no metadata), every rule still runs on the frames alone.
-    ctx = Context(timeseries=ts, summary=row, report=None)
+    ctx = Context(tracks=Tracks.from_frame(ts), summary=row, report=None)
     for rule in RULES:
         assert rule(ctx) == [], rule_name(rule)
     assert analyze(body).verdict == "good"

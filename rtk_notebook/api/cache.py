@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rtk_notebook._json import loads
+
 FOREVER = float("inf")
 SETTLE_S = 600  # a participant who left this long ago will not be updated any more
 
@@ -98,6 +100,11 @@ def lifetime(endpoint_key: str, body: Any, now: float, short_ttl_s: float) -> fl
     return short_ttl_s
 
 
+def dumps(body: Any) -> bytes:
+    """Compact JSON bytes, as the cache keeps what it did not receive as bytes."""
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
 class ResponseCache:
     """A small SQLite store; used from the connection's one event-loop thread."""
 
@@ -130,26 +137,44 @@ class ResponseCache:
         return hashlib.sha256(raw.encode()).hexdigest()
 
     def get(self, key: str) -> Any | None:
+        """The parsed body kept under ``key``, or None."""
+        hit = self.lookup(key)
+        return None if hit is None else loads(hit[0])
+
+    def lookup(self, key: str, *, count_miss: bool = True) -> tuple[bytes | str, float] | None:
+        """The JSON kept under ``key`` and when it expires, or None (counted as a miss unless
+        ``count_miss`` is False: a first look that another look will follow)."""
         with self._lock:
             row = self._db.execute(
                 "SELECT expires, body FROM entries WHERE key = ?", (key,)
             ).fetchone()
         if row is None or row[0] < time.time():
-            self.stats.misses += 1
+            if count_miss:
+                self.stats.misses += 1
             return None
         self.stats.hits += 1
-        return json.loads(row[1])
+        return row[1], row[0]
 
-    def put(self, key: str, app: str | None, endpoint_key: str, body: Any) -> None:
+    def put(
+        self, key: str, app: str | None, endpoint_key: str, body: Any, raw: bytes | None = None
+    ) -> float | None:
+        """Keep ``body`` as long as it stays true (``raw``: its JSON as received, if known);
+        returns when the entry expires, or None when it is not kept."""
         now = time.time()
         ttl = lifetime(endpoint_key, body, now, self.short_ttl_s)
         if ttl <= 0:
-            return
+            return None
         expires = 1e18 if ttl == FOREVER else now + ttl
+        self.store(key, app, expires, raw if raw is not None else dumps(body))
+        return expires
+
+    def store(self, key: str, app: str | None, expires: float, raw: bytes) -> None:
+        """Keep JSON ``raw`` under ``key`` until ``expires`` (e.g. a value derived from an
+        entry, kept exactly as long as that entry)."""
         with self._lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)",
-                (key, self.namespace, app or "", expires, json.dumps(body, separators=(",", ":"))),
+                (key, self.namespace, app or "", expires, raw),
             )
         self.stats.stored += 1
 

@@ -11,18 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import json
 import random
 import re
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from rtk_notebook.api.cache import ResponseCache
+from rtk_notebook._json import loads, outline
+from rtk_notebook.api.cache import ResponseCache, dumps
 from rtk_notebook.api.errors import (
     RateLimitedError,
     ResponseError,
@@ -174,12 +174,49 @@ class HttpCore:
             hit = cache.get(key)
             if hit is not None:
                 return hit
-        body = await self._send(method, path, params, json_body)
+        body, raw = await self._send(method, path, params, json_body)
         if cache is not None:
-            cache.put(key, app, cache_as or "", body)
+            cache.put(key, app, cache_as or "", body, raw)
         elif method != "GET" and self.cache is not None:
             self.cache.forget_short_lived(app)
         return body
+
+    async def derive(
+        self,
+        path: str,
+        derive: Callable[[bytes | str], Awaitable[Any]],
+        tag: str,
+        *,
+        params: Sequence[tuple[str, str]] | None = None,
+        cache_as: str,
+        app: str | None = None,
+    ) -> Any:
+        """GET ``path`` and return ``await derive(body_bytes)`` instead of the parsed body.
+
+        For answers that are big and only needed condensed (a peer report analysed into one
+        row): the body is checked to be JSON, not parsed here, so that ``derive`` can parse
+        and condense it elsewhere (in a worker process). With a cache, the derived value (JSON)
+        is kept under ``tag`` exactly as long as the body is, so a re-run neither fetches nor
+        derives again. Raises what the request raises, or what ``derive`` raises (then
+        nothing derived is kept).
+        """
+        cache = self.cache
+        key = cache.key("GET", path, params) if cache is not None else ""
+        if cache is not None:
+            kept = cache.lookup(f"{key}:{tag}", count_miss=False)
+            if kept is not None:
+                return loads(kept[0])
+            hit = cache.lookup(key)
+            if hit is not None:
+                value = await derive(hit[0])
+                cache.store(f"{key}:{tag}", app, hit[1], dumps(value))
+                return value
+        outline_, raw = await self._send("GET", path, params, None, parse=False)
+        expires = cache.put(key, app, cache_as, outline_, raw) if cache is not None else None
+        value = await derive(raw)
+        if cache is not None and expires is not None:
+            cache.store(f"{key}:{tag}", app, expires, dumps(value))
+        return value
 
     async def _send(
         self,
@@ -187,7 +224,13 @@ class HttpCore:
         path: str,
         params: Sequence[tuple[str, str]] | None,
         json_body: Any,
-    ) -> Any:
+        *,
+        parse: bool = True,
+    ) -> tuple[Any, bytes]:
+        """The parsed body and its bytes (what the cache keeps, so it never re-encodes).
+
+        ``parse=False``: a 2xx body is only checked to be JSON, and its outline (the fields the
+        cache reads) comes back instead of the whole parsed body."""
         client, semaphore = self._ensure_client()
         attempt = 0
         while True:
@@ -216,7 +259,7 @@ class HttpCore:
                     retryable = isinstance(exc, NOT_SENT) or self._may_repeat(method)
             if response is not None:
                 try:
-                    return self._parse(method, path, response)
+                    return self._parse(method, path, response, parse), response.content
                 except RTKError as exc:
                     failure = exc
                     status = response.status_code
@@ -246,15 +289,16 @@ class HttpCore:
     def _clean(self, text: str) -> str:
         return redact(text, self._token)
 
-    def _parse(self, method: str, path: str, response: httpx.Response) -> Any:
+    def _parse(self, method: str, path: str, response: httpx.Response, whole: bool = True) -> Any:
         status = response.status_code
         body: Any = None
         parsed = False
         if response.content:
             try:
-                body = response.json()
+                ok = 200 <= status < 300
+                body = loads(response.content) if whole or not ok else outline(response.content)
                 parsed = True
-            except (json.JSONDecodeError, UnicodeDecodeError):
+            except ValueError:  # JSONDecodeError and UnicodeDecodeError alike
                 parsed = False
         if 200 <= status < 300:
             if response.content and not parsed:

@@ -163,6 +163,25 @@ class Operation:
             app=call.app_id,
         )
 
+    async def derive(
+        self, derive: Callable[[bytes | str], Awaitable[Any]], tag: str, *args: Any, **kwargs: Any
+    ) -> Any:
+        """A GET whose body goes to ``derive`` unparsed (see ``HttpCore.derive``)."""
+        if self.endpoint.method != "GET":
+            raise ValueError(f"{self.__qualname__} is a {self.endpoint.method}, not a GET")
+        try:
+            call = self.prepare(*args, **kwargs)
+        except AppRequiredError as exc:
+            raise await self.app_error(exc) from None
+        return await self.core.derive(
+            call.path,
+            derive,
+            tag,
+            params=call.query,
+            cache_as=self.endpoint.key,
+            app=call.app_id,
+        )
+
     async def app_error(self, exc: AppRequiredError) -> AppRequiredError:
         """The same error, with the account's apps listed so the user can pick one."""
         hint = "pass app_id=..., or set RTK_APP_ID, or connect(app_id=...)"

@@ -9,7 +9,7 @@ import threading
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
-from rtk_notebook.demo.backend import API_ROOT, DemoBackend, Faults
+from rtk_notebook.demo.backend import API_ROOT, KEPT_ANSWERS_BYTES, DemoBackend, Faults
 from rtk_notebook.demo.server import make_server
 from rtk_notebook.demo.world import DEFAULT_ACCOUNT_ID, DEFAULT_SEED, DemoWorld
 
@@ -49,6 +49,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="enforce Cloudflare's limit: 1,200 requests per 5 minutes per token",
     )
+    p.add_argument(
+        "--keep-mb",
+        type=float,
+        default=KEPT_ANSWERS_BYTES / 2**20,
+        help="encoded peer reports kept in memory, MB (default: %(default)g)",
+    )
     p.add_argument("--verbose", action="store_true", help="log every request")
     p.add_argument(
         "--show",
@@ -72,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         rate_404=args.rate_404,
         rate_limit=args.rate_limit,
     )
-    backend = DemoBackend(world, token=args.token, faults=faults)
+    backend = DemoBackend(
+        world, token=args.token, faults=faults, keep_bytes=int(args.keep_mb * 2**20)
+    )
     try:
         server = make_server(backend, args.host, args.port, verbose=args.verbose)
     except OSError as exc:

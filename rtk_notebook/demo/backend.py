@@ -116,8 +116,10 @@ class DemoBackend:
         *,
         token: str | None = None,
         faults: Faults | None = None,
+        keep_bytes: int = KEPT_ANSWERS_BYTES,
     ) -> None:
         self.world = world or DemoWorld()
+        self.keep_bytes = keep_bytes  # at most this many bytes of encoded peer reports kept
         self.token = token
         self.faults = faults or Faults()
         self._rng = random.Random(self.faults.seed)
@@ -281,7 +283,7 @@ class DemoBackend:
     def _keep(self, key: tuple[str, tuple[tuple[str, str], ...]], encoded: bytes) -> None:
         self._answers[key] = encoded
         self._answers_bytes += len(encoded)
-        while self._answers_bytes > KEPT_ANSWERS_BYTES and self._answers:
+        while self._answers_bytes > self.keep_bytes and self._answers:
             _, dropped = self._answers.popitem(last=False)
             self._answers_bytes -= len(dropped)
 

@@ -31,6 +31,7 @@ from pydantic import (
     model_validator,
 )
 
+from rtk_notebook._json import loads
 from rtk_notebook.api.errors import ResponseError
 from rtk_notebook.models._coerce import Col, Secret
 from rtk_notebook.models._display import card, fmt_time, short_id
@@ -314,7 +315,7 @@ def _purge(value: Any) -> None:
 def _load_body(body: Any) -> Mapping[str, Any]:
     if isinstance(body, str | bytes | bytearray):
         try:
-            body = json.loads(body)
+            body = loads(body)
         except ValueError:
             raise ResponseError("the response body is not JSON") from None
     elif not isinstance(body, Mapping) and callable(getattr(body, "json", None)):

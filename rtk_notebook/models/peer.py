@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, PlainValidator
 
 from rtk_notebook.models._base import RTKModel
 from rtk_notebook.models._coerce import (
@@ -460,7 +460,8 @@ _DIRECTIONS = ("producer", "consumer")
 
 
 def _sample_dicts(value: Any) -> Any:
-    """A track's samples stay plain dicts (thousands per report: no model per sample)."""
+    """A track's samples stay plain dicts, unvalidated (thousands per report: no model, and no
+    walk over every key, per sample; the analysis converts each column once)."""
     if isinstance(value, dict):
         value = [value]
     if not isinstance(value, list):
@@ -468,7 +469,7 @@ def _sample_dicts(value: Any) -> Any:
     return [item for item in value if isinstance(item, dict)]
 
 
-RawSamples = Annotated[list[dict[str, Any]] | None, BeforeValidator(_sample_dicts)]
+RawSamples = Annotated[list[dict[str, Any]] | None, PlainValidator(_sample_dicts)]
 
 
 class ReportQuality(RTKModel):

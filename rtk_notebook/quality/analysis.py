@@ -14,6 +14,7 @@ plotting is imported only when :meth:`PeerQuality.plot` is called.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import html
 import math
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from rtk_notebook.models.peer import TRACKS, PeerReport, float_column
+from rtk_notebook.models.peer import PeerReport
 from rtk_notebook.quality.rules import (
     RULES,
     SEVERITIES,
@@ -32,9 +33,18 @@ from rtk_notebook.quality.rules import (
     Finding,
     fmt_span,
 )
+from rtk_notebook.quality.tracks import (
+    DIRECTIONS,
+    KINDS,
+    LIMITATIONS,
+    TIMESERIES_COLUMNS,
+    UTC_NS,
+    Tracks,
+)
 
 if TYPE_CHECKING:
     from rtk_notebook.quality.rules import Rule
+    from rtk_notebook.quality.tracks import Track
 
 __all__ = [
     "DIRECTIONS",
@@ -50,7 +60,9 @@ __all__ = [
     "error_row",
     "findings_frame",
     "quality_frame",
+    "peer_facts",
     "quality_row",
+    "row_from_facts",
     "run_rules",
     "summary",
     "timeseries",
@@ -59,36 +71,16 @@ __all__ = [
 ]
 
 STRING = pd.StringDtype(na_value=pd.NA)  # what the "string" alias means (as frames.py)
-UTC_NS = pd.DatetimeTZDtype("ns", "UTC")
 
-KINDS: tuple[str, ...] = ("audio", "video", "screenshare")
-DIRECTIONS: tuple[str, ...] = ("producer", "consumer")
-LIMITATIONS: tuple[str, ...] = ("none", "bandwidth", "cpu", "other")
 # "unknown": the report has no samples to judge (and nothing else is wrong). Ordered so that
 # ``df.verdict >= "fair"`` selects the degraded peers and a descending sort shows the worst first.
 VERDICTS: tuple[str, ...] = ("unknown", "good", "fair", "poor")
 
-_KIND_DTYPE = pd.CategoricalDtype(KINDS)
-_DIRECTION_DTYPE = pd.CategoricalDtype(DIRECTIONS)
-_LIMITATION_DTYPE = pd.CategoricalDtype(LIMITATIONS)
 _SEVERITY_DTYPE = pd.CategoricalDtype(SEVERITIES, ordered=True)
 _VERDICT_DTYPE = pd.CategoricalDtype(VERDICTS, ordered=True)
 
 # ---- schemas ---------------------------------------------------------------------------------
 
-_MEASURES = (
-    "mos",
-    "packets_lost",
-    "loss_pct",
-    "rtt_ms",
-    "jitter_ms",
-    "bitrate_kbps",
-    "fps",
-    "frame_width",
-    "frame_height",
-    "frames_dropped",
-)
-TIMESERIES_COLUMNS: tuple[str, ...] = ("timestamp", "kind", "direction", *_MEASURES, "limitation")
 
 # (name, kind): kind is string, category, datetime, float, int, bool, object or a fixed dtype.
 _SUMMARY_SCHEMA: tuple[tuple[str, Any], ...] = (
@@ -227,18 +219,6 @@ def _as_report(obj: Any) -> PeerReport:
     return PeerReport.from_response(obj)
 
 
-def _empty_timeseries() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "timestamp": pd.Series([], dtype=UTC_NS),
-            "kind": pd.Categorical([], dtype=_KIND_DTYPE),
-            "direction": pd.Categorical([], dtype=_DIRECTION_DTYPE),
-            **{name: pd.Series([], dtype="float64") for name in _MEASURES},
-            "limitation": pd.Categorical([], dtype=_LIMITATION_DTYPE),
-        }
-    )
-
-
 def timeseries(report: PeerReport | Mapping[str, Any]) -> pd.DataFrame:
     """The peer's samples, tidy: one row per sample and track, in time order.
 
@@ -254,107 +234,20 @@ def timeseries(report: PeerReport | Mapping[str, Any]) -> pd.DataFrame:
 
     A report without samples gives an empty frame with these columns and dtypes.
     """
+    return tracks_of(report).frame()
+
+
+def tracks_of(report: PeerReport | Mapping[str, Any]) -> Tracks:
+    """The peer's samples as numpy columns per track (what the summary and rules read)."""
     report = _as_report(report)
-    quality = report.quality
-    parts: list[dict[str, Any]] = []
-    for key, raw_kind, direction in TRACKS:
-        samples = getattr(quality, key, None) if quality is not None else None
-        if samples:
-            parts.append(_track_columns(samples, raw_kind, direction))
-    if not parts:
-        return _empty_timeseries()
-    columns = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
-    stamps = columns.pop("timestamp")
-    order = np.argsort(np.where(np.isnat(stamps), np.datetime64("9999-12-31"), stamps),
-                       kind="stable")  # fmt: skip
-    frame = pd.DataFrame(
-        {
-            "timestamp": pd.DatetimeIndex(stamps[order]).tz_localize("UTC").astype(UTC_NS),
-            "kind": pd.Categorical(columns.pop("kind")[order], dtype=_KIND_DTYPE),
-            "direction": pd.Categorical(columns.pop("direction")[order], dtype=_DIRECTION_DTYPE),
-            **{name: columns[name][order] for name in _MEASURES},
-            "limitation": pd.Categorical(columns["limitation"][order], dtype=_LIMITATION_DTYPE),
-        }
-    )
-    return frame
-
-
-def _track_columns(samples: list[dict[str, Any]], raw_kind: str, direction: str) -> dict[str, Any]:
-    """One track's samples as numpy columns (a track's samples are in time order)."""
-
-    def floats(name: str) -> np.ndarray:
-        return float_column([s.get(name) for s in samples])
-
-    n = len(samples)
-    stamps = pd.to_datetime([s.get("timestamp") for s in samples], utc=True, errors="coerce",
-                            format="ISO8601")  # fmt: skip
-    naive = stamps.tz_convert(None).to_numpy(dtype="datetime64[ns]")
-    sent, lost, received = (
-        floats("packets_sent"),
-        floats("packets_lost"),
-        floats("packets_received"),
-    )
-    denominator = np.where(sent > 0, sent, received + lost)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        loss_pct = np.where(denominator > 0, 100.0 * lost / denominator, np.nan)
-    # Bitrate from bytes where the sample has none, over the time since the track's previous
-    # sample (for the first sample: the track's median step).
-    seconds = naive.astype("int64") / 1e9
-    seconds[np.isnat(naive)] = np.nan
-    step = np.diff(seconds, prepend=np.nan)
-    step[~(step > 0)] = np.nan
-    if np.isfinite(step).any():
-        step[np.isnan(step)] = np.nanmedian(step)
-    bytes_rx, bytes_tx = floats("bytes_received"), floats("bytes_sent")
-    nbytes = bytes_rx if direction == "consumer" else bytes_tx
-    nbytes = np.where(np.isnan(nbytes), bytes_tx if direction == "consumer" else bytes_rx, nbytes)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        derived = nbytes * 8.0 / step / 1000.0
-    bitrate = floats("bitrate")
-    bitrate = np.where(np.isnan(bitrate), derived, bitrate)
-    limitation = np.array(
-        [_limitation(s.get("quality_limitation_reason")) for s in samples], dtype=object
-    )
-    kind = "screenshare" if raw_kind.startswith("screenshare") else raw_kind
-    return {
-        "timestamp": naive,
-        "kind": np.full(n, kind, dtype=object),
-        "direction": np.full(n, direction, dtype=object),
-        "mos": floats("mos_quality"),
-        "packets_lost": lost,
-        "loss_pct": loss_pct,
-        "rtt_ms": floats("rtt"),
-        "jitter_ms": floats("jitter"),
-        "bitrate_kbps": bitrate,
-        "fps": floats("frames_per_second"),
-        "frame_width": floats("frame_width"),
-        "frame_height": floats("frame_height"),
-        "frames_dropped": floats("frames_dropped"),
-        "limitation": limitation,
-    }
-
-
-def _limitation(reason: Any) -> str | None:
-    if not isinstance(reason, str) or not reason:
-        return None
-    reason = reason.lower()
-    return reason if reason in LIMITATIONS else "other"
+    return Tracks.from_quality(report.quality)
 
 
 # ---- the summary ----------------------------------------------------------------------------
 
 
-def _reference(ts: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """The track of ``kind`` this peer sent (producer), else the one it received."""
-    for direction in DIRECTIONS:
-        part = ts.loc[((ts["kind"] == kind) & (ts["direction"] == direction)).to_numpy(bool)]
-        if len(part):
-            return part
-    return ts.iloc[0:0]
-
-
-def _values(part: pd.DataFrame, column: str) -> np.ndarray:
-    values = part[column].to_numpy(dtype="float64")
+def _values(part: Track, column: str) -> np.ndarray:
+    values = part[column]
     return values[np.isfinite(values)]
 
 
@@ -370,9 +263,9 @@ def _share_at_least(values: np.ndarray, threshold: float) -> float | None:
     return float((values >= threshold).mean()) if values.size else None
 
 
-def _measures(ts: pd.DataFrame) -> dict[str, float | None]:
-    audio = _reference(ts, "audio")
-    video = _reference(ts, "video")
+def _measures(tracks: Tracks) -> dict[str, float | None]:
+    audio = tracks.reference("audio")
+    video = tracks.reference("video")
     mos = _values(audio, "mos")
     loss = _values(audio, "loss_pct")
     rtt = _values(audio, "rtt_ms")
@@ -416,7 +309,7 @@ def _device_text(device: Any) -> str | None:
     return " · ".join(p for p in parts if p) or None
 
 
-def _summary_record(report: PeerReport, ts: pd.DataFrame) -> dict[str, Any]:
+def _summary_record(report: PeerReport, tracks: Tracks) -> dict[str, Any]:
     device = report.device
     location = report.location
     joined, left = report.joined_at, report.left_at
@@ -433,7 +326,7 @@ def _summary_record(report: PeerReport, ts: pd.DataFrame) -> dict[str, Any]:
         "joined_at": joined,
         "left_at": left,
         "stay_min": stay,
-        **_measures(ts),
+        **_measures(tracks),
         "connection_type": report.transport,
         "device": _device_text(device),
         "os": device.os if device is not None else None,
@@ -468,26 +361,29 @@ def summary(report: PeerReport | Mapping[str, Any], ts: pd.DataFrame | None = No
     datetime64[ns, UTC], float64 measures, Int64 ``cpus``, boolean ``is_mobile``.
     """
     report = _as_report(report)
-    if ts is None:
-        ts = timeseries(report)
-    return _frame([_summary_record(report, ts)], _SUMMARY_SCHEMA)
+    tracks = Tracks.from_quality(report.quality) if ts is None else Tracks.from_frame(ts)
+    return _frame([_summary_record(report, tracks)], _SUMMARY_SCHEMA)
 
 
 # ---- findings and the verdict ---------------------------------------------------------------
 
 
 def run_rules(
-    ts: pd.DataFrame,
+    ts: pd.DataFrame | Tracks,
     summary_row: Mapping[str, Any] | pd.DataFrame,
     report: PeerReport | None = None,
     rules: Iterable[Rule] = RULES,
 ) -> list[Finding]:
-    """Every rule over one peer, findings sorted most severe first (then rule order, time)."""
+    """Every rule over one peer, findings sorted most severe first (then rule order, time).
+
+    ``ts``: the tidy time series, or the :class:`~rtk_notebook.quality.tracks.Tracks` it is
+    built from."""
     if isinstance(summary_row, pd.DataFrame):
         row = summary_row.iloc[0].to_dict() if len(summary_row) else {}
     else:
         row = dict(summary_row)
-    ctx = Context(timeseries=ts, summary=row, report=report)
+    tracks = ts if isinstance(ts, Tracks) else Tracks.from_frame(ts)
+    ctx = Context(tracks=tracks, summary=row, report=report)
     found: list[tuple[int, int, Finding]] = []
     for order, rule in enumerate(rules):
         for finding in rule(ctx):
@@ -603,7 +499,7 @@ class PeerQuality:
     """
 
     peer_id: str | None
-    timeseries: pd.DataFrame
+    tracks: Tracks
     summary_record: dict[str, Any]
     finding_list: list[Finding]
     verdict: str
@@ -612,6 +508,11 @@ class PeerQuality:
 
     # The frames are built on first use: a fan-out over hundreds of peers needs only the
     # record and the findings' count, and building frames costs more than the rules.
+    @functools.cached_property
+    def timeseries(self) -> pd.DataFrame:
+        """One row per sample and track, in time order (see :func:`timeseries`)."""
+        return self.tracks.frame()
+
     @functools.cached_property
     def summary(self) -> pd.DataFrame:
         """One row: who, when, how the call went, on what device and network."""
@@ -643,7 +544,7 @@ class PeerQuality:
         top = f": {self.top_finding}" if self.top_finding else ""
         return (
             f"PeerQuality({who!r}, verdict={self.verdict!r}, findings={len(self.findings)}, "
-            f"samples={len(self.timeseries)}{top})"
+            f"samples={self.tracks.samples}{top})"
         )
 
     def _key_numbers(self) -> list[tuple[str, str | None]]:
@@ -682,7 +583,7 @@ class PeerQuality:
             ("device", " · ".join(p for p in (text("device"), text("browser")) if p) or None),
             ("location", " · ".join(p for p in (text("location"), text("asn_org")) if p) or None),
             ("stay", stay),
-            ("samples", str(len(self.timeseries))),
+            ("samples", str(self.tracks.samples)),
         ]
 
     def _repr_html_(self) -> str:
@@ -731,12 +632,12 @@ def analyze(body_or_report: Any) -> PeerQuality:
     ``{"success": true, "data": {"participant": ...}}``, its text, or the participant record).
     """
     report = _as_report(body_or_report)
-    ts = timeseries(report)
-    record = _summary_record(report, ts)
-    found = run_rules(ts, record, report)
+    tracks = Tracks.from_quality(report.quality)
+    record = _summary_record(report, tracks)
+    found = run_rules(tracks, record, report)
     return PeerQuality(
         peer_id=report.id,
-        timeseries=ts,
+        tracks=tracks,
         summary_record=record,
         finding_list=found,
         verdict=verdict(found),
@@ -776,6 +677,37 @@ def _identity(
     return row
 
 
+def peer_facts(pq: PeerQuality, *, jsonable: bool = False) -> dict[str, Any]:
+    """What the per-peer table needs of an analysed peer (see :func:`row_from_facts`).
+
+    ``jsonable=True`` gives plain JSON values (times as ISO strings, NaN as None), so that the
+    facts can cross to another process or be kept in the cache.
+    """
+    report = pq.report
+    facts = {
+        "peer_id": pq.peer_id,
+        "summary": dict(pq.summary_record),
+        "preset_name": report.preset_name if report is not None else None,
+        "user_id": report.user_id if report is not None else None,
+        "verdict": pq.verdict,
+        "top_finding": pq.top_finding,
+        "findings": len(pq.finding_list),
+    }
+    if jsonable:
+        facts["summary"] = {k: _plain(v) for k, v in facts["summary"].items()}
+    return facts
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime.datetime):  # pd.Timestamp too
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def quality_row(
     pq: PeerQuality, participant: Any = None, *, session_id: str | None = None
 ) -> dict[str, Any]:
@@ -785,21 +717,27 @@ def quality_row(
     ``preset_name``, ``user_id``, ``joined_at``, ``left_at``, ``duration``, optionally
     ``session_id``); its identity fields win, the report fills what it lacks.
     """
+    return row_from_facts(peer_facts(pq), participant, session_id=session_id)
+
+
+def row_from_facts(
+    facts: Mapping[str, Any], participant: Any = None, *, session_id: str | None = None
+) -> dict[str, Any]:
+    """:func:`quality_row` from the :func:`peer_facts` of a peer (analysed elsewhere)."""
     part = _participant_dict(participant)
-    row = _identity(part, session_id, pq.peer_id)
-    summ = pq.summary_record
+    row = _identity(part, session_id, facts.get("peer_id"))
+    summ = facts.get("summary") or {}
     for name in ("display_name", "joined_at", "left_at", "stay_min"):
         if _na(row.get(name)):
             row[name] = summ.get(name)
-    if _na(row.get("preset_name")) and pq.report is not None:
-        row["preset_name"] = pq.report.preset_name
-    if _na(row.get("user_id")) and pq.report is not None:
-        row["user_id"] = pq.report.user_id
+    for name in ("preset_name", "user_id"):
+        if _na(row.get(name)):
+            row[name] = facts.get(name)
     for name in (*_DEVICE_COLUMNS, *_METRIC_COLUMNS):
         row[name] = summ.get(name)
-    row["verdict"] = pq.verdict
-    row["top_finding"] = pq.top_finding
-    row["findings"] = len(pq.finding_list)
+    row["verdict"] = facts.get("verdict")
+    row["top_finding"] = facts.get("top_finding")
+    row["findings"] = facts.get("findings")
     row["error"] = None
     return {name: row.get(name) for name in QUALITY_COLUMNS}
 
@@ -814,7 +752,8 @@ def error_row(
     text = " ".join(str(exc).split()) or repr(exc)
     if len(text) > 300:
         text = text[:299] + "…"
-    row["error"] = f"{type(exc).__name__}: {text}"
+    kind = getattr(exc, "kind", None) or type(exc).__name__  # `kind`: raised in a worker
+    row["error"] = f"{kind}: {text}"
     return {name: row.get(name) for name in QUALITY_COLUMNS}
 
 

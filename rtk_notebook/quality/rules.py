@@ -15,8 +15,8 @@ figure comes from (``shared/quality-sources.md`` gathers the sources):
 
 A rule is a small function ``rule(ctx: Context) -> list[Finding]``; :data:`RULES` lists them in
 priority order (the order breaks ties between findings of the same severity). The
-:class:`Context` gives every rule the same view of one peer: the tidy time series
-(:func:`rtk_notebook.quality.analysis.timeseries`), the summary row as a dict and the parsed
+:class:`Context` gives every rule the same view of one peer: its samples per track as numpy columns
+(:class:`rtk_notebook.quality.tracks.Tracks`), the summary row as a dict and the parsed
 report (for metadata: device, candidate pairs, events, device updates, pre-call test).
 
 Pure analysis: no HTTP, no plotting.
@@ -34,6 +34,7 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from rtk_notebook.models.peer import PeerReport
+    from rtk_notebook.quality.tracks import Track, Tracks
 
 __all__ = [
     "RULES",
@@ -243,50 +244,44 @@ class Window:
 class Context:
     """What every rule sees of one peer.
 
-    ``timeseries``: the tidy frame of :func:`~rtk_notebook.quality.analysis.timeseries`;
-    ``summary``: the summary row as a dict (``mos_avg``, ``rtt_p90_ms``, ``connection_type``...);
-    ``report``: the parsed :class:`~rtk_notebook.models.peer.PeerReport` (metadata, events),
-    or ``None``.
+    ``tracks``: the peer's samples per track as numpy columns
+    (:class:`~rtk_notebook.quality.tracks.Tracks`; ``ctx.track("audio", "producer")["rtt_ms"]``
+    is a float64 array in time order); ``summary``: the summary row as a dict (``mos_avg``,
+    ``rtt_p90_ms``, ``connection_type``...); ``report``: the parsed
+    :class:`~rtk_notebook.models.peer.PeerReport` (metadata, events), or ``None``.
     """
 
-    timeseries: pd.DataFrame
+    tracks: Tracks
     summary: dict[str, Any]
     report: PeerReport | None = None
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """The tidy time series (built on first use; the rules here read ``tracks``)."""
+        if "timeseries" not in self._cache:
+            self._cache["timeseries"] = self.tracks.frame()
+        return self._cache["timeseries"]
 
     # ---- the stay -------------------------------------------------------------------------
 
     @property
     def stay_start(self) -> pd.Timestamp | None:
         value = _ts(self.summary.get("joined_at"))
-        if value is None and len(self.timeseries):
-            value = self.timeseries["timestamp"].min()
-        return value
+        return value if value is not None else self.tracks.time_range()[0]
 
     @property
     def stay_end(self) -> pd.Timestamp | None:
         value = _ts(self.summary.get("left_at"))
-        if value is None and len(self.timeseries):
-            value = self.timeseries["timestamp"].max()
-        return value
+        return value if value is not None else self.tracks.time_range()[1]
 
     # ---- tracks ---------------------------------------------------------------------------
 
-    def track(self, kind: str, direction: str) -> pd.DataFrame:
-        """One track's samples in time order (empty frame if the peer has none)."""
-        key = ("track", kind, direction)
-        if key not in self._cache:
-            ts = self.timeseries
-            mask = (ts["kind"].to_numpy(dtype=object) == kind) & (
-                ts["direction"].to_numpy(dtype=object) == direction
-            )
-            part = ts.take(np.flatnonzero(mask))
-            if not part["timestamp"].is_monotonic_increasing:  # timeseries() sorts already
-                part = part.sort_values("timestamp", kind="stable")
-            self._cache[key] = part.reset_index(drop=True)
-        return self._cache[key]
+    def track(self, kind: str, direction: str) -> Track:
+        """One track's samples in time order (empty if the peer has none)."""
+        return self.tracks.track(kind, direction)
 
-    def audio(self) -> tuple[str | None, pd.DataFrame]:
+    def audio(self) -> tuple[str | None, Track]:
         """The reference audio track: what the peer sent (producer), else what it received."""
         for direction in ("producer", "consumer"):
             part = self.track("audio", direction)
@@ -299,7 +294,7 @@ class Context:
         key = ("quantile", column, q)
         if key not in self._cache:
             _, part = self.audio()
-            values = part[column].to_numpy(dtype="float64")
+            values = part[column]
             values = values[np.isfinite(values)]
             self._cache[key] = float(np.quantile(values, q)) if values.size else None
         return self._cache[key]
@@ -315,10 +310,11 @@ class Context:
                             part = self.track(kind, direction)
             value = pd.Timedelta(seconds=5)
             if len(part) >= 2:
-                steps = part["timestamp"].diff().dropna()
-                steps = steps[steps > pd.Timedelta(0)]
-                if len(steps):
-                    value = steps.median()
+                ns = part.ns[part.ns != np.iinfo(np.int64).min]
+                steps = np.diff(ns)
+                steps = steps[steps > 0]
+                if steps.size:
+                    value = pd.Timedelta(int(np.median(steps)), unit="ns")
             self._cache["interval"] = value
         return self._cache["interval"]
 
@@ -337,7 +333,7 @@ class Context:
             part = self.track(kind, direction)
             if not len(part):
                 continue
-            values = part[column].to_numpy(dtype="float64")
+            values = part[column]
             with np.errstate(invalid="ignore"):
                 mask = np.asarray(flag(values), dtype=bool) & ~np.isnan(values)
             found.extend(
@@ -418,36 +414,34 @@ def find_windows(
     never before ``stay_start``) and ends at its last sample.
     """
     stamps = pd.DatetimeIndex(times)
-    n = len(stamps)
-    if n == 0 or not mask.any():
+    flagged = np.flatnonzero(mask)
+    if flagged.size == 0:
         return []
     gap_ns = (interval * GAP_INTERVALS).value
     ns = stamps.asi8
+    # A run goes on while the next flagged sample is the next sample, no later than the gap.
+    goes_on = (np.diff(flagged) == 1) & (np.diff(ns[flagged]) <= gap_ns)
+    breaks = np.flatnonzero(~goes_on)
+    firsts = np.concatenate(([flagged[0]], flagged[breaks + 1]))
+    lasts = np.concatenate((flagged[breaks], [flagged[-1]]))
     out: list[Window] = []
-    i = 0
-    while i < n:
-        if not mask[i]:
-            i += 1
+    for i, j in zip(firsts.tolist(), lasts.tolist(), strict=True):
+        if j - i + 1 < min_samples:
             continue
-        j = i
-        while j + 1 < n and mask[j + 1] and ns[j + 1] - ns[j] <= gap_ns:
-            j += 1
-        if j - i + 1 >= min_samples:
-            start = stamps[i] - interval
-            if stay_start is not None and start < stay_start:
-                start = stay_start
-            run = values[i : j + 1]
-            out.append(
-                Window(
-                    start=start,
-                    end=stamps[j],
-                    samples=j - i + 1,
-                    peak=float(np.nanmax(run)),
-                    mean=float(np.nanmean(run)),
-                    low=float(np.nanmin(run)),
-                )
+        start = stamps[i] - interval
+        if stay_start is not None and start < stay_start:
+            start = stay_start
+        run = values[i : j + 1]
+        out.append(
+            Window(
+                start=start,
+                end=stamps[j],
+                samples=j - i + 1,
+                peak=float(np.nanmax(run)),
+                mean=float(np.nanmean(run)),
+                low=float(np.nanmin(run)),
             )
-        i = j + 1
+        )
     return out
 
 
@@ -551,7 +545,7 @@ def _share(values: np.ndarray, flag: np.ndarray) -> float:
 
 def rule_no_data(ctx: Context) -> list[Finding]:
     """No quality samples at all: nothing can be judged (the verdict becomes "unknown")."""
-    if len(ctx.timeseries):
+    if ctx.tracks.samples:
         return []
     stay = _num(ctx.summary.get("stay_min"))
     length = f" (stay {stay:.1f} min)" if stay is not None else ""
@@ -894,9 +888,9 @@ def rule_video(ctx: Context) -> list[Finding]:
         part = ctx.track("video", direction)
         if len(part) < WINDOW_MIN_SAMPLES:
             continue
-        fps = part["fps"].to_numpy(dtype="float64")
-        height = part["frame_height"].to_numpy(dtype="float64")
-        reason = part["limitation"].astype(object).to_numpy()
+        fps = part["fps"]
+        height = part["frame_height"]
+        reason = part["limitation"]
         limited = np.isin(reason, ("bandwidth", "cpu"))
         top = np.nanmax(height) if np.isfinite(height).any() else np.nan
         with np.errstate(invalid="ignore"):
@@ -1161,7 +1155,7 @@ def _rtt_windows(ctx: Context) -> list[Window]:
 
 def _loss_share(ctx: Context, threshold: float) -> float:
     _, part = ctx.audio()
-    values = part["loss_pct"].to_numpy(dtype="float64")
+    values = part["loss_pct"]
     with np.errstate(invalid="ignore"):
         return _share(values, values >= threshold)
 
@@ -1222,12 +1216,11 @@ def _unexplained_gaps(
     _, part = ctx.audio()
     if len(part) < 2:
         return []
-    stamps = pd.DatetimeIndex(part["timestamp"]).unique().sort_values()
+    ns = np.unique(part.ns[part.ns != np.iinfo(np.int64).min])  # sorted, as the gaps need
     limit = max(ctx.interval() * GAP_INTERVALS, pd.Timedelta(seconds=MIN_GAP_S))
     out = []
-    for a, b in zip(stamps[:-1], stamps[1:], strict=True):
-        if b - a <= limit:
-            continue
+    for i in np.flatnonzero(np.diff(ns) > limit.value):  # a handful: box only these
+        a, b = pd.Timestamp(int(ns[i]), tz="UTC"), pd.Timestamp(int(ns[i + 1]), tz="UTC")
         covered = any(
             (s is None or s <= b) and (e is None or e >= a) and (s is not None or e is not None)
             for s, e in pairs

@@ -1,0 +1,242 @@
+"""Analysing many peer reports next to the requests that fetch them.
+
+A fan-out over hundreds of peers is CPU-bound in the client, not in the network: each report
+is 250-700 KB of JSON to parse and about a thousand samples to judge, some 15 ms of Python.
+On the connection's one event-loop thread that work would hold back the next requests, so a
+big batch is analysed in worker processes while the loop keeps fetching. What crosses to a
+worker is the body's bytes; what comes back is one peer's facts (a small dict of JSON
+values), which the cache can also keep, so that a re-run costs neither requests nor analysis.
+
+- :func:`facts_from_json`: one body in, its :func:`~rtk_notebook.quality.analysis.peer_facts`
+  out (or what went wrong); what a worker runs.
+- :class:`Analyst`: runs it in-process for a few peers, in worker processes for many.
+- :data:`FACTS_TAG`: names the facts in the cache; it changes whenever the analysis code
+  does, so facts from older rules are never reused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from rtk_notebook._json import loads
+from rtk_notebook.quality.analysis import analyze, peer_facts
+
+__all__ = ["FACTS_TAG", "MIN_BATCH", "Analyst", "PeerAnalysisError", "facts_from_json"]
+
+MIN_BATCH = 32  # below this, starting worker processes costs more than it saves
+MAX_PROCESSES = 4  # each worker holds numpy, pandas and pydantic: about 100 MB
+
+
+def _facts_tag() -> str:
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for part in ("models/peer.py", "quality/tracks.py", "quality/analysis.py", "quality/rules.py"):
+        try:
+            digest.update((root / part).read_bytes())
+        except OSError:  # not installed as files: the version stands in for the code
+            from importlib.metadata import version
+
+            digest.update(version("rtk_notebook").encode())
+    return "quality-facts-" + digest.hexdigest()[:16]
+
+
+FACTS_TAG = _facts_tag()
+
+
+class PeerAnalysisError(Exception):
+    """Analysing one peer's report failed (perhaps in a worker): ``kind`` names the original
+    exception's type, the message is its message."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def facts_from_json(raw: bytes | str) -> dict[str, Any]:
+    """Parse and analyse one peer-report body; a failure comes back as ``{"error": ...}``
+    (an exception's own class may not survive the trip back from a worker)."""
+    try:
+        return peer_facts(analyze(loads(raw)), jsonable=True)
+    except Exception as exc:  # noqa: BLE001 - the peer's failure, reported in its row
+        return {"error": type(exc).__name__, "message": str(exc)}
+
+
+def default_processes() -> int:
+    """One worker per CPU this process may use, at most :data:`MAX_PROCESSES`."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS and Windows
+        cpus = os.cpu_count() or 1
+    return min(MAX_PROCESSES, cpus) if cpus > 1 else 0
+
+
+class Analyst:
+    """Turns peer-report bodies into facts: in-process, or in worker processes once a batch of
+    at least :data:`MIN_BATCH` peers asks for it (``processes=0``: never).
+
+    The workers are shared by every connection in this Python process: they start on the
+    first big batch (in the background, while the first reports are fetched) and stay until
+    the interpreter exits.
+    """
+
+    def __init__(self, processes: int | None = None) -> None:
+        if processes is not None and processes < 0:
+            raise ValueError(f"workers must be 0 or more (got {processes})")
+        self.processes = default_processes() if processes is None else processes
+        self._pool: _WorkerPool | None = None
+
+    def __repr__(self) -> str:
+        where = f"{self.processes} worker processes" if self.processes else "in-process"
+        return f"Analyst({where})"
+
+    def prepare(self, batch: int) -> None:
+        """Use (and start) the workers if a batch this big is worth it."""
+        if self._pool is None and self.processes > 0 and batch >= MIN_BATCH:
+            self._pool = _shared_pool(self.processes)
+
+    async def facts(self, raw: bytes | str) -> dict[str, Any]:
+        """One body's facts; raises :class:`PeerAnalysisError` when it cannot be analysed."""
+        if self._pool is None:
+            result = facts_from_json(raw)
+        else:
+            loop = asyncio.get_running_loop()
+            result = await loop.run_in_executor(self._pool.threads, self._pool.run, raw)
+        if "error" in result:
+            raise PeerAnalysisError(result["error"], result["message"])
+        return result
+
+
+# ---- the workers ---------------------------------------------------------------------------
+# Each worker is ``python -m rtk_notebook.quality.parallel``, fed over its stdin: a 4-byte
+# length, then a body; it answers on stdout the same way with the facts as JSON (an empty
+# body is a ping, answered ``{}``). Plain pipes rather than ``multiprocessing``: its spawned
+# workers re-import the user's script (running it again unless guarded by ``if __name__ ==
+# "__main__"``, failing when it came from stdin), and forking a process with threads can
+# deadlock. One thread per worker does the blocking pipe I/O, which lets go
+# of the GIL, so the event loop is never blocked and any loop can use the same workers.
+
+
+class _Worker:
+    def __init__(self) -> None:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)  # import as we do
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "rtk_notebook.quality.parallel"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+
+    def call(self, raw: bytes) -> bytes:
+        stdin, stdout = self.proc.stdin, self.proc.stdout
+        assert stdin is not None and stdout is not None
+        stdin.write(len(raw).to_bytes(4, "big") + raw)
+        stdin.flush()
+        size = int.from_bytes(_read_exactly(stdout, 4), "big")
+        return _read_exactly(stdout, size)
+
+    def close(self) -> None:
+        try:
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()  # the worker ends at end of input
+            self.proc.wait(timeout=5)
+        except Exception:  # noqa: BLE001 - at exit, a worker that will not stop is killed
+            self.proc.kill()
+
+
+def _read_exactly(stream: Any, size: int) -> bytes:
+    data = stream.read(size)
+    if len(data) != size:
+        raise EOFError("the analysis worker stopped")
+    return data
+
+
+class _WorkerPool:
+    def __init__(self, processes: int) -> None:
+        self.threads = ThreadPoolExecutor(processes, thread_name_prefix="rtk-analysis")
+        self._local = threading.local()
+        self._workers: list[_Worker] = []
+        self._lock = threading.Lock()
+        for _ in range(processes):  # start them now, while the first reports are fetched
+            self.threads.submit(self._worker)
+
+    def _worker(self) -> _Worker:
+        worker = getattr(self._local, "worker", None)
+        if worker is None:
+            if getattr(self._local, "failed", False):
+                raise EOFError("this thread's worker failed before")
+            worker = _Worker()
+            worker.call(b"")  # waits for its imports
+            self._local.worker = worker
+            with self._lock:
+                self._workers.append(worker)
+        return worker
+
+    def run(self, raw: bytes | str) -> dict[str, Any]:
+        """Analyse in this thread's worker; in this process if the worker cannot."""
+        data = raw.encode() if isinstance(raw, str) else bytes(raw)
+        try:
+            return loads(self._worker().call(data))
+        except (OSError, EOFError, ValueError):
+            # A worker that cannot start or died: this thread analyses by itself from now on
+            # (slower, as it shares this process's GIL, but every peer still gets its row).
+            self._local.worker, self._local.failed = None, True
+            return facts_from_json(data)
+
+    def close(self) -> None:
+        self.threads.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            for worker in self._workers:
+                worker.close()
+            self._workers.clear()
+
+
+_pools: dict[int, _WorkerPool] = {}
+_pools_lock = threading.Lock()
+
+
+def _shared_pool(processes: int) -> _WorkerPool:
+    with _pools_lock:
+        if processes not in _pools:
+            if not _pools:
+                atexit.register(_close_pools)
+            _pools[processes] = _WorkerPool(processes)
+        return _pools[processes]
+
+
+def _close_pools() -> None:
+    with _pools_lock:
+        for pool in _pools.values():
+            pool.close()
+        _pools.clear()
+
+
+def serve(stdin: Any, stdout: Any) -> None:
+    """A worker's loop: a body in, its facts out, until the input ends."""
+    while True:
+        head = stdin.read(4)
+        if len(head) < 4:
+            return
+        raw = _read_exactly(stdin, int.from_bytes(head, "big"))
+        try:
+            out = json.dumps(facts_from_json(raw) if raw else {}).encode()
+        except Exception as exc:  # noqa: BLE001 - facts that will not encode: say so, go on
+            out = json.dumps({"error": type(exc).__name__, "message": str(exc)}).encode()
+        stdout.write(len(out).to_bytes(4, "big") + out)
+        stdout.flush()
+
+
+if __name__ == "__main__":
+    channel = sys.stdout.buffer
+    sys.stdout = sys.stderr  # a stray print must not corrupt the answers
+    serve(sys.stdin.buffer, channel)

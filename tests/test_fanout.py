@@ -1,0 +1,314 @@
+"""The quality fan-out's machinery: analysis in worker processes, the cached per-peer facts,
+the fast JSON paths, and the numpy columns the rules read."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import rtk_notebook as rtk
+from rtk_notebook._json import loads, outline
+from rtk_notebook.api.cache import ResponseCache
+from rtk_notebook.api.errors import ResponseError
+from rtk_notebook.api.http import HttpCore
+from rtk_notebook.demo import DemoBackend, DemoTransport, Faults
+from rtk_notebook.quality import analysis, parallel
+from rtk_notebook.quality.parallel import FACTS_TAG, Analyst, PeerAnalysisError
+from rtk_notebook.quality.tracks import Tracks
+from tests.conftest import TOKEN, find_ids, make_world
+
+
+def connect(backend: DemoBackend, **kw: Any) -> rtk.Kit:
+    world = backend.world
+    return rtk.connect(
+        token=TOKEN,
+        account_id=world.account_id,
+        app_id=world.apps[0].id,
+        base_url="https://demo.invalid/client/v4",
+        transport=DemoTransport(backend),
+        **kw,
+    )
+
+
+def ended_sessions(backend: DemoBackend, peers: int) -> list[str]:
+    """Ended sessions, newest first, holding at least ``peers`` joins."""
+    app = backend.world.apps[0]
+    chosen, count = [], 0
+    for i in reversed(range(app.session_count)):
+        if not app.is_live(i):
+            chosen.append(app.session_id(i))
+            count += len(app.joins(i))
+            if count >= peers:
+                break
+    return chosen
+
+
+# ---- workers ---------------------------------------------------------------------------------
+
+
+def test_worker_processes_give_the_same_table_as_in_process() -> None:
+    backend = DemoBackend(make_world(), token=TOKEN)
+    sessions = ended_sessions(backend, parallel.MIN_BATCH + 8)
+    inline = connect(backend, cache=False, workers=0)
+    expected = inline.quality(sessions, progress=False)
+    inline.close()
+    pooled = connect(backend, cache=False, workers=2)
+    got = pooled.quality(sessions, progress=False)
+    assert pooled._core.analyst._pool is not None  # the batch did go to the workers
+    pooled.close()
+    assert len(got) >= parallel.MIN_BATCH and got["error"].isna().all()
+    pd.testing.assert_frame_equal(got, expected)
+    assert set(got["verdict"].astype(str)) >= {"good"}
+
+
+def test_a_small_batch_stays_in_process() -> None:
+    backend = DemoBackend(make_world(), token=TOKEN)
+    kit = connect(backend, cache=False, workers=2)
+    frame = kit.session_quality(find_ids(backend.world).ended_session_id, progress=False)
+    assert 0 < len(frame) < parallel.MIN_BATCH and frame["error"].isna().all()
+    assert kit._core.analyst._pool is None
+    kit.close()
+
+
+def test_a_worker_that_cannot_start_leaves_every_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The analysis falls back to this process; no peer is lost or doubled."""
+
+    class Broken(parallel._Worker):
+        def __init__(self) -> None:
+            raise OSError("no worker today")
+
+    monkeypatch.setattr(parallel, "_Worker", Broken)
+    monkeypatch.setattr(parallel, "_pools", {})
+    backend = DemoBackend(make_world(), token=TOKEN)
+    sessions = ended_sessions(backend, parallel.MIN_BATCH)
+    kit = connect(backend, cache=False, workers=3)
+    frame = kit.quality(sessions, progress=False)
+    kit.close()
+    parallel._close_pools()
+    assert frame["error"].isna().all()
+    assert frame["peer_id"].is_unique and len(frame) >= parallel.MIN_BATCH
+
+
+def test_the_worker_protocol_answers_facts_errors_and_pings() -> None:
+    import io
+
+    backend = DemoBackend(make_world(), token=TOKEN)
+    ids = find_ids(backend.world)
+    kit = connect(backend, cache=False, workers=0)
+    body = kit.api.sessions.get_participant_data_from_peer_id(ids.peer_id)
+    kit.close()
+    frames = b""
+    for payload in (b"", json.dumps(body).encode(), b'{"success": true, "data": 3}'):
+        frames += len(payload).to_bytes(4, "big") + payload
+    out = io.BytesIO()
+    parallel.serve(io.BytesIO(frames), out)
+    answers, data = [], out.getvalue()
+    while data:
+        size = int.from_bytes(data[:4], "big")
+        answers.append(json.loads(data[4 : 4 + size]))
+        data = data[4 + size :]
+    assert answers[0] == {}
+    assert answers[1]["peer_id"] == ids.peer_id and answers[1]["verdict"] in analysis.VERDICTS
+    assert answers[1] == parallel.facts_from_json(json.dumps(body))
+    assert answers[2]["error"] == "ResponseError"
+
+
+def test_an_unanalysable_report_is_that_peers_error_row() -> None:
+    with pytest.raises(PeerAnalysisError) as caught:
+        asyncio.run(Analyst(0).facts(b'{"success": false, "errors": [{"message": "gone"}]}'))
+    row = analysis.error_row("peer-1", {"id": "peer-1"}, caught.value)
+    assert row["error"].startswith("ResponseError: ")
+
+
+# ---- facts in the cache: a re-run costs neither requests nor analysis ---------------------
+
+
+def test_a_quality_rerun_reuses_the_cached_facts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = DemoBackend(make_world(), token=TOKEN)
+    sessions = ended_sessions(backend, 12)
+    kit = connect(backend, cache=tmp_path, workers=0)
+    first = kit.quality(sessions, progress=False)
+    kit.close()
+    sent = backend.request_count
+
+    analysed: list[int] = []
+    real = parallel.facts_from_json
+    monkeypatch.setattr(parallel, "facts_from_json", lambda raw: analysed.append(1) or real(raw))
+    again = connect(backend, cache=tmp_path, workers=0)
+    second = again.quality(sessions, progress=False)
+    assert backend.request_count == sent and analysed == []  # no request, no analysis
+    assert again.cache.stats.misses == 0
+    pd.testing.assert_frame_equal(second, first)
+
+    # New rules (another tag): the reports come from the cache and are analysed again.
+    monkeypatch.setattr(parallel, "FACTS_TAG", FACTS_TAG + "-next")
+    third = again.quality(sessions, progress=False)
+    assert backend.request_count == sent and len(analysed) == len(first)
+    pd.testing.assert_frame_equal(third, first)
+    again.close()
+
+
+def test_facts_of_a_live_peer_expire_with_its_report(tmp_path: Path) -> None:
+    backend = DemoBackend(make_world(), token=TOKEN)
+    ids = find_ids(backend.world)
+    kit = connect(backend, cache=tmp_path, workers=0)
+    kit.session_quality(ids.live_session_id, progress=False)
+    cache = kit.cache
+    with cache._lock:
+        rows = cache._db.execute("SELECT key, expires FROM entries").fetchall()
+    kit.close()
+    derived = [expires for key, expires in rows if key.endswith(":" + FACTS_TAG)]
+    assert derived and max(derived) < 1e17  # short-lived: a live peer's report still changes
+
+
+def test_derive_without_a_cache_and_a_failed_derive_keeps_nothing(tmp_path: Path) -> None:
+    backend = DemoBackend(make_world(), token=TOKEN)
+    ids = find_ids(backend.world)
+    app = f"/accounts/{ids.account_id}/realtime/kit/{ids.app_id}"
+    path = f"{app}/sessions/peer-report/{ids.peer_id}"
+
+    async def size(raw: bytes | str) -> int:
+        return len(raw)
+
+    async def fail(raw: bytes | str) -> int:
+        raise ValueError("no")
+
+    async def run(cache: ResponseCache | None) -> tuple[int, int]:
+        core = HttpCore(
+            "https://demo.invalid/client/v4", TOKEN, transport=DemoTransport(backend), cache=cache
+        )
+        key = "sessions.get_participant_data_from_peer_id"
+        with pytest.raises(ValueError):
+            await core.derive(path, fail, "t", cache_as=key)
+        n = await core.derive(path, size, "t", cache_as=key)
+        again = await core.derive(path, size, "t", cache_as=key)
+        await core.aclose()
+        return n, again
+
+    n, again = asyncio.run(run(None))
+    assert n == again > 100_000
+    cache = ResponseCache(tmp_path, namespace="t")
+    before = backend.request_count
+    assert asyncio.run(run(cache)) == (n, n)
+    assert backend.request_count == before + 1  # the failed derive kept the body, not a value
+    cache.close()
+
+
+def test_a_malformed_body_is_retried_then_a_clear_error_on_the_derive_path() -> None:
+    backend = DemoBackend(make_world(), token=TOKEN)
+    ids = find_ids(backend.world)
+    backend.faults = Faults(rate_malformed=1.0)
+    kit = connect(backend, cache=False, workers=0, max_retries=2)
+    frame = kit.session_quality(ids.ended_session_id, progress=False)
+    kit.close()
+    assert frame["error"].str.contains("not valid JSON").all()
+
+
+# ---- JSON ------------------------------------------------------------------------------------
+
+
+def test_loads_matches_the_standard_library() -> None:
+    for text in ('{"a": [1, 2.5, null, true, "é"]}', '{"x": NaN}', '{"big": 1e400}', "3"):
+        got, want = loads(text), json.loads(text)
+        assert json.dumps(got) == json.dumps(want)
+    assert math.isinf(loads(b'{"big": 1e400}')["big"])
+    for bad in (b'{"a": ', b"\xff\xfe", b"<html>"):
+        with pytest.raises(ValueError):
+            loads(bad)
+
+
+def test_outline_reads_what_the_cache_needs_and_checks_the_json() -> None:
+    body = {
+        "success": True,
+        "data": {
+            "participant": {"left_at": "2026-11-18T10:00:00Z", "quality": {"x": [1] * 50}},
+            "status": "ENDED",
+        },
+    }
+    assert outline(json.dumps(body)) == {
+        "success": True,
+        "data": {"participant": {"left_at": "2026-11-18T10:00:00Z"}, "status": "ENDED"},
+    }
+    assert outline(b'{"success": true, "data": [1, 2]}') == {"success": True, "data": [1, 2]}
+    with pytest.raises(ValueError):
+        outline(json.dumps(body)[:-5])
+
+
+def test_a_truncated_200_raises_a_response_error() -> None:
+    backend = DemoBackend(make_world(), token=TOKEN)
+    ids = find_ids(backend.world)
+    backend.faults = Faults(rate_malformed=1.0)
+    kit = connect(backend, cache=False, workers=0, max_retries=0)
+    with pytest.raises(ResponseError, match="not valid JSON"):
+        kit.api.sessions.get_participant_data_from_peer_id(ids.peer_id)
+    kit.close()
+
+
+# ---- the numpy columns ---------------------------------------------------------------------
+
+
+def sample(t: int, **kw: Any) -> dict[str, Any]:
+    base = {
+        "timestamp": f"2026-11-18T10:00:{t:02d}.000Z",
+        "packets_sent": 250,
+        "packets_lost": 5,
+        "rtt": 80.5,
+        "jitter": 12,
+        "mos_quality": 4.1,
+        "bytes_sent": 40000,
+    }
+    base.update(kw)
+    return base
+
+
+def columns(samples: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+    quality = type("Q", (), {"audio_producer": samples})()
+    track = Tracks.from_quality(quality).track("audio", "producer")
+    return {name: track[name] for name in ("loss_pct", "rtt_ms", "jitter_ms", "bitrate_kbps")}
+
+
+def test_regular_and_irregular_samples_read_alike() -> None:
+    regular = [sample(t) for t in range(0, 50, 5)]
+    irregular = [dict(s) for s in regular]
+    irregular[3]["rtt"] = "80.5"  # a numeric string: the tolerant path
+    del irregular[4]["jitter"]  # a missing field
+    irregular[5]["rtt"] = {"odd": 1}  # junk
+    fast, slow = columns(regular), columns(irregular)
+    np.testing.assert_allclose(fast["loss_pct"], slow["loss_pct"])
+    assert fast["rtt_ms"][3] == slow["rtt_ms"][3] == 80.5
+    assert np.isnan(slow["jitter_ms"][4]) and np.isnan(slow["rtt_ms"][5])
+    np.testing.assert_allclose(fast["loss_pct"], 2.0)
+    np.testing.assert_allclose(fast["bitrate_kbps"], 64.0)  # 40 kB over 5 s
+
+
+def test_odd_timestamps_take_the_tolerant_path_and_sort_last() -> None:
+    samples = [sample(0), sample(5), sample(10)]
+    samples[1]["timestamp"] = "not a time"
+    samples[2]["timestamp"] = "2026-11-18T10:00:10+00:00"
+    quality = type("Q", (), {"audio_producer": samples})()
+    track = Tracks.from_quality(quality).track("audio", "producer")
+    times = track["timestamp"]
+    assert str(times.tz) == "UTC" and times[0] == pd.Timestamp("2026-11-18T10:00:00Z")
+    assert times[1] == pd.Timestamp("2026-11-18T10:00:10Z") and pd.isna(times[2])
+
+
+def test_tracks_round_trip_through_the_tidy_frame() -> None:
+    backend = DemoBackend(make_world(), token=TOKEN)
+    ids = find_ids(backend.world)
+    kit = connect(backend, cache=False, workers=0)
+    pq = kit.peer_quality(ids.peer_id)
+    kit.close()
+    ts = pq.timeseries
+    again = Tracks.from_frame(ts)
+    assert again.samples == pq.tracks.samples == len(ts)
+    pd.testing.assert_frame_equal(again.frame(), ts)
+    assert analysis.run_rules(ts, pq.summary_record, pq.report) == pq.finding_list
