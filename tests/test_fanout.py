@@ -68,6 +68,30 @@ def test_worker_processes_give_the_same_table_as_in_process() -> None:
     assert set(got["verdict"].astype(str)) >= {"good"}
 
 
+def test_the_default_worker_count_follows_the_containers_cpu_quota(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    v2 = tmp_path / "cpu.max"
+    monkeypatch.setattr(parallel, "CGROUP_CPU_FILES", ((str(v2), None),))
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    v2.write_text("max 100000\n")
+    assert parallel.usable_cpus() == 8 and parallel.default_processes() == parallel.MAX_PROCESSES
+    v2.write_text("150000 100000\n")  # 1.5 CPUs, as on a notebook host
+    assert parallel.usable_cpus() == 1.5 and parallel.default_processes() == 0
+    v2.write_text("300000 100000\n")
+    assert parallel.default_processes() == 3
+    quota, period = tmp_path / "cfs_quota_us", tmp_path / "cfs_period_us"
+    quota.write_text("-1\n")
+    period.write_text("100000\n")
+    monkeypatch.setattr(parallel, "CGROUP_CPU_FILES", ((str(quota), str(period)),))
+    assert parallel.usable_cpus() == 8
+    quota.write_text("200000\n")
+    assert parallel.default_processes() == 2
+    assert Analyst(None).processes == 2 and Analyst(0).processes == 0
+    with pytest.raises(ValueError, match="workers"):
+        Analyst(-1)
+
+
 def test_a_small_batch_stays_in_process() -> None:
     backend = DemoBackend(make_world(), token=TOKEN)
     kit = connect(backend, cache=False, workers=2)

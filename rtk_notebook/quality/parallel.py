@@ -71,12 +71,35 @@ def facts_from_json(raw: bytes | str) -> dict[str, Any]:
         return {"error": type(exc).__name__, "message": str(exc)}
 
 
-def default_processes() -> int:
-    """One worker per CPU this process may use, at most :data:`MAX_PROCESSES`."""
+CGROUP_CPU_FILES: tuple[tuple[str, str | None], ...] = (
+    ("/sys/fs/cgroup/cpu.max", None),  # cgroup v2: "quota period", or "max period"
+    ("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "/sys/fs/cgroup/cpu/cpu.cfs_period_us"),  # v1
+)
+
+
+def usable_cpus() -> float:
+    """The CPUs this process may use: its affinity, capped by a container's CPU quota
+    (Binder and most notebook hosts run in a cgroup with fewer CPUs than the machine has)."""
     try:
-        cpus = len(os.sched_getaffinity(0))
+        cpus: float = len(os.sched_getaffinity(0))
     except AttributeError:  # macOS and Windows
         cpus = os.cpu_count() or 1
+    for quota_file, period_file in CGROUP_CPU_FILES:
+        try:
+            quota, *rest = Path(quota_file).read_text().split()
+            period = rest[0] if period_file is None else Path(period_file).read_text().strip()
+        except (OSError, IndexError):
+            continue
+        if quota not in ("max", "-1") and quota.isdigit() and period.isdigit():
+            cpus = min(cpus, int(quota) / int(period))
+        break
+    return cpus
+
+
+def default_processes() -> int:
+    """One worker per usable CPU, at most :data:`MAX_PROCESSES`; none with a single CPU (the
+    fetching needs it, and the workers would only take turns with it)."""
+    cpus = int(usable_cpus())
     return min(MAX_PROCESSES, cpus) if cpus > 1 else 0
 
 
