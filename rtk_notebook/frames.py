@@ -1,9 +1,10 @@
 """JSON records to typed DataFrames, through one declared schema per resource.
 
 Modelled on google-cloud-bigquery's ``_pandas_helpers``: a frame is built column by column
-from a declared schema (one list comprehension over the records per column, then one dtype
-conversion), never one pydantic object per row. So an empty result still has every column
-with its dtype, and ``df.groupby("status", observed=False)`` shows every known status.
+from a declared schema (the values pulled out of the records in C, a chunk of records at a
+time, then one dtype conversion per column), never one pydantic object per row. So an empty
+result still has every column with its dtype, and ``df.groupby("status", observed=False)``
+shows every known status.
 
 Conventions (``DESIGN.md``, "Conventions for DataFrames"):
 
@@ -32,9 +33,10 @@ import datetime as dt
 import json
 import math
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import chain, repeat
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -500,8 +502,12 @@ def flatten(record: Mapping[str, Any], sep: str = "_") -> dict[str, Any]:
 _NONE = type(None)
 _TEXT_TYPES = frozenset({str, _NONE})
 
+# A column's values on their way to a typed array: a list, or a 1-d object array (what
+# :func:`_values` extracts).
+_Values = list[Any] | np.ndarray
 
-def _types(values: list[Any]) -> set[type]:
+
+def _types(values: Iterable[Any]) -> set[type]:
     """The types of ``values`` (C speed: a set of ``map(type, ...)``)."""
     return set(map(type, values))
 
@@ -510,13 +516,13 @@ def _has_containers(types: set[type]) -> bool:
     return any(issubclass(t, (dict, list)) for t in types)
 
 
-def _ordered_keys(dicts: list[dict[str, Any]]) -> list[str]:
+def _ordered_keys(dicts: Sequence[dict[str, Any]] | np.ndarray) -> list[str]:
     """Union of the keys of ``dicts``, in first-seen order.
 
     Cheap: the union is taken in C; records are walked in Python only until every key of
     the union has been seen, and records whose keys are all known are passed over in C.
     """
-    if not dicts:
+    if len(dicts) == 0:
         return []
     union = set().union(*dicts)
     ordered = dict.fromkeys(dicts[0])
@@ -530,25 +536,96 @@ def _ordered_keys(dicts: list[dict[str, Any]]) -> list[str]:
 
 
 def _values(
-    records: list[dict[str, Any]], path: tuple[str, ...], cache: dict[tuple[str, ...], list[Any]]
-) -> list[Any]:
-    """The value at ``path`` in every record (``None`` where absent), cached per path."""
+    records: list[dict[str, Any]], path: tuple[str, ...], cache: dict[tuple[str, ...], np.ndarray]
+) -> np.ndarray:
+    """The value at ``path`` in every record (``None`` where absent), cached per path.
+
+    An object array, filled by ``np.fromiter`` from a C-level ``map``: no list in between,
+    whose filling, copying and freeing would each be one more pass over values scattered
+    in memory.
+    """
     values = cache.get(path)
     if values is None:
         key = path[-1]
         if len(path) == 1:
-            values = [r.get(key) for r in records]
+            values = np.fromiter(map(dict.get, records, repeat(key)), object, len(records))
         else:
             parents = _values(records, path[:-1], cache)
-            values = [p.get(key) if isinstance(p, dict) else None for p in parents]
+            try:
+                values = np.fromiter(map(dict.get, parents, repeat(key)), object, len(parents))
+            except TypeError:  # some parents are not dicts (None, mostly)
+                values = _object_array(
+                    [p.get(key) if isinstance(p, dict) else None for p in parents]
+                )
         cache[path] = values
     return values
 
 
+def _fill_top_level(
+    records: list[dict[str, Any]],
+    keys: Iterable[str],
+    cache: dict[tuple[str, ...], np.ndarray],
+    known_types: dict[tuple[str, ...], set[type]],
+    *,
+    plain: bool,
+) -> None:
+    """Put the values of top-level ``keys`` in ``cache``, as :func:`_values` would, faster,
+    and the types of each column in ``known_types``.
+
+    A chunk of records at a time, all keys: the chunk's records and values stay in the
+    CPU's cache from one key to the next and while their types are read. Key by key over
+    all the records, every pass would fetch them from memory again (the records are
+    scattered in it): that, more than the lookups, is the cost. Within a chunk, plain dicts
+    give the keys every record so far has had with one ``itemgetter`` call each; other keys
+    (and other dicts: a ``defaultdict`` would grow the keys it lacks) are read with
+    ``dict.get``.
+    """
+    n = len(records)
+    columns = {key: np.empty(n, dtype=object) for key in keys}
+    types: dict[str, set[type]] = {key: set() for key in columns}
+    common = list(columns) if plain else []  # every record seen so far has them
+    sparse = [] if plain else list(columns)
+    for start in range(0, n, _CHUNK):
+        rows = records[start : start + _CHUNK]
+        parts: list[tuple[str, np.ndarray]] = []
+        while len(common) > 1:
+            try:
+                parts = list(zip(common, _rows_of(rows, common).T, strict=True))
+                break
+            except KeyError as error:  # ``ended_at`` of a live session, say: a key to get
+                common.remove(error.args[0])
+                sparse.append(error.args[0])
+        if len(common) == 1:  # itemgetter of one key gives a value, not a tuple
+            sparse.append(common.pop())
+        for key in sparse:
+            parts.append((key, np.fromiter(map(dict.get, rows, repeat(key)), object, len(rows))))
+        for key, part in parts:
+            columns[key][start : start + len(rows)] = part
+            types[key].update(map(type, part.tolist()))  # a list iterates faster
+    for key, column in columns.items():
+        cache[(key,)] = column
+        known_types[(key,)] = types[key]
+
+
+_CHUNK = 1024  # records at a time: a few MB of records and values, kept in the CPU's cache
+
+
+def _rows_of(rows: list[dict[str, Any]], keys: list[str]) -> np.ndarray:
+    """The values of ``keys`` (two or more, which every row has): a row of them per row."""
+    flat = chain.from_iterable(map(itemgetter(*keys), rows))  # lists stay elements
+    values = np.fromiter(flat, dtype=object, count=len(rows) * len(keys))
+    return values.reshape(len(rows), len(keys))
+
+
 def _extra_columns(
-    records: list[dict[str, Any]], trie: _Node, cache: dict[tuple[str, ...], list[Any]]
-) -> list[tuple[tuple[str, ...], list[Any]]]:
-    """The fields the schema does not declare, in first-seen order: ``(path, values)`` pairs.
+    records: list[dict[str, Any]],
+    keys: list[str],
+    trie: _Node,
+    cache: dict[tuple[str, ...], np.ndarray],
+    known_types: dict[tuple[str, ...], set[type]],
+) -> list[tuple[tuple[str, ...], _Values, set[type] | None]]:
+    """The fields the schema does not declare, in first-seen order: ``(path, values, types)``
+    (``types`` of the values, when known). ``keys``: the records' keys, in first-seen order.
 
     Only key sets are scanned, except under keys the schema does not know or declares as a
     parent (``meeting`` in recordings), where the values are looked at to find nested dicts.
@@ -556,32 +633,51 @@ def _extra_columns(
     in some records and scalars in others gives a column of the scalars (NA where a dict was)
     besides the children's; a key holding only dicts and nulls gives no column of its own.
     """
-    found: list[tuple[tuple[str, ...], list[Any]]] = []
-
-    def walk(dicts: list[dict[str, Any]], node: _Node, prefix: tuple[str, ...]) -> None:
-        for key in _ordered_keys(dicts):
-            path = (*prefix, key)
-            leaf, children = node.get(key, (False, None))
-            if leaf and not children:
-                continue  # a declared field
-            values = _values(records, path, cache)
-            types = _types(values)
-            has_dict = any(issubclass(t, dict) for t in types)
-            if has_dict:
-                walk([v for v in values if isinstance(v, dict) and v], children or {}, path)
-            if children is not None:
-                continue  # a declared parent: its scalars, if any, have no column
-            if not has_dict:
-                found.append((path, values))
-            elif any(t is not _NONE and not issubclass(t, dict) for t in types):
-                found.append((path, [None if isinstance(v, dict) else v for v in values]))
-
-    walk(records, trie, ())
+    found: list[tuple[tuple[str, ...], _Values, set[type] | None]] = []
+    _walk_extra(records, cache, known_types, found, keys, trie, ())
     return found
 
 
+def _walk_extra(
+    records: list[dict[str, Any]],
+    cache: dict[tuple[str, ...], np.ndarray],
+    known_types: dict[tuple[str, ...], set[type]],
+    found: list[tuple[tuple[str, ...], _Values, set[type] | None]],
+    keys: list[str],
+    node: _Node,
+    prefix: tuple[str, ...],
+) -> None:
+    """:func:`_extra_columns` under ``prefix``, whose dict values have ``keys``.
+
+    A module-level function, not a closure: a closure that calls itself is a reference
+    cycle, which would keep the records and every extracted column alive until the next
+    garbage collection.
+    """
+    for key in keys:
+        path = (*prefix, key)
+        leaf, children = node.get(key, (False, None))
+        if leaf and not children:
+            continue  # a declared field
+        values = _values(records, path, cache)
+        types = known_types.get(path)
+        if types is None:
+            types = _types(values)
+        has_dict = any(issubclass(t, dict) for t in types)
+        if has_dict:
+            # Empty dicts add no keys, so a column of dicts alone needs no filtering.
+            below = values if types == {dict} else [v for v in values if isinstance(v, dict)]
+            below_keys = _ordered_keys(below)
+            _walk_extra(records, cache, known_types, found, below_keys, children or {}, path)
+        if children is not None:
+            continue  # a declared parent: its scalars, if any, have no column
+        if not has_dict:
+            found.append((path, values, types))
+        elif any(t is not _NONE and not issubclass(t, dict) for t in types):
+            found.append((path, [None if isinstance(v, dict) else v for v in values], None))
+
+
 # --------------------------------------------------------------------------------------------
-# Conversions: a list of JSON values -> one typed array
+# Conversions: a column of JSON values (list or object array) -> one typed array
 # --------------------------------------------------------------------------------------------
 
 
@@ -601,16 +697,24 @@ def _as_text(value: Any, reveal: bool) -> str | None:
     return str(value)
 
 
-def _to_string(values: list[Any], reveal: bool) -> Any:
-    if not _types(values) <= _TEXT_TYPES:
+def _to_string(values: _Values, types: set[type], reveal: bool) -> Any:
+    if not types <= _TEXT_TYPES:
         values = [_as_text(v, reveal) for v in values]
-    return pd.array(values, dtype=_STRING)
+    # From an object array pandas builds the column about twice as fast as from a list, and
+    # with copy=False it keeps the array (ours, used once) when it holds no None to replace.
+    return pd.array(_object_array(values), dtype=_STRING, copy=False)
 
 
-def _to_category(values: list[Any], categories: tuple[str, ...] | None, reveal: bool) -> Any:
-    if not _types(values) <= _TEXT_TYPES:
+def _to_category(values: _Values, categories: tuple[str, ...] | None, reveal: bool) -> Any:
+    # The distinct values are few: checking their types spares a pass over every value.
+    try:
+        present = set(values)
+        text = _types(present) <= _TEXT_TYPES
+    except TypeError:  # unhashable: dicts or lists, to be dumped to JSON text
+        text = False
+    if not text:
         values = [_as_text(v, reveal) for v in values]
-    present = set(values)
+        present = set(values)
     present.discard(None)
     if categories is None:
         dtype = pd.CategoricalDtype(sorted(present))
@@ -641,14 +745,17 @@ def _timestamp_text(value: Any) -> str | None:
     return None  # numbers, objects: not a timestamp the API sends
 
 
-def _to_datetime(values: list[Any]) -> Any:
-    if not _types(values) <= _TEXT_TYPES:
+def _to_datetime(values: _Values, types: set[type]) -> Any:
+    if not types <= _TEXT_TYPES:
         values = [_timestamp_text(v) for v in values]
-    parsed = pd.to_datetime(values, utc=True, errors="coerce", format="ISO8601")
-    if len(parsed) and parsed.unit != "ns":
-        out_of_range = (parsed < _NS_MIN) | (parsed > _NS_MAX)
-        if out_of_range.any():
-            parsed = parsed.where(~out_of_range)
+    # cache=False: pandas' cache (unique values, then a lookup per value) costs more than it
+    # saves unless most values repeat, and API timestamps rarely do.
+    parsed = pd.to_datetime(
+        _object_array(values), utc=True, errors="coerce", format="ISO8601", cache=False
+    )
+    # min/max first: two reductions cost less than masks over every value.
+    if len(parsed) and parsed.unit != "ns" and (parsed.min() < _NS_MIN or parsed.max() > _NS_MAX):
+        parsed = parsed.where((parsed >= _NS_MIN) & (parsed <= _NS_MAX))
     return parsed.as_unit("ns").array
 
 
@@ -675,10 +782,11 @@ def _as_int(value: Any) -> int | None:
     return None  # None, bools, objects
 
 
-def _to_int(values: list[Any]) -> Any:
-    if _types(values) <= {int, _NONE}:
+def _to_int(values: _Values, types: set[type]) -> Any:
+    if types <= {int, _NONE}:
         try:
-            return pd.array(values, dtype="Int64")
+            # From a list: pandas is several times slower from an object array.
+            return pd.array(_as_list(values), dtype="Int64")
         except (OverflowError, TypeError, ValueError):
             pass
     return pd.array([_as_int(v) for v in values], dtype="Int64")
@@ -703,8 +811,8 @@ def _as_float(value: Any) -> float:
     return math.nan  # None, bools, objects
 
 
-def _to_float(values: list[Any]) -> Any:
-    if _types(values) <= {float, int, _NONE}:
+def _to_float(values: _Values, types: set[type]) -> Any:
+    if types <= {float, int, _NONE}:
         try:
             return np.array(values, dtype="float64")
         except (OverflowError, TypeError, ValueError):
@@ -727,17 +835,32 @@ def _as_bool(value: Any) -> bool | None:
     return None
 
 
-def _to_bool(values: list[Any]) -> Any:
-    if not _types(values) <= {bool, _NONE}:
+def _to_bool(values: _Values, types: set[type]) -> Any:
+    if not types <= {bool, _NONE}:
         values = [_as_bool(v) for v in values]
-    return pd.array(values, dtype="boolean")
+    return pd.array(_as_list(values), dtype="boolean")
 
 
-def _to_object(values: list[Any], reveal: bool) -> np.ndarray:
-    if not reveal and _has_containers(_types(values)):
+def _as_list(values: _Values) -> list[Any]:
+    return values.tolist() if isinstance(values, np.ndarray) else values
+
+
+def _object_array(values: _Values) -> np.ndarray:
+    """``values`` as a 1-d object array (lists stay elements, unlike with ``np.array``).
+
+    An object array is passed through, not copied: every one that reaches a conversion was
+    made by this module for that column alone (a path is converted once).
+    """
+    if isinstance(values, np.ndarray):
+        return values
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
+def _to_object(values: _Values, types: set[type], reveal: bool) -> np.ndarray:
+    if not reveal and _has_containers(types):
         # Empty containers hold no secret: only non-empty ones go through mask_secrets.
         values = [mask_secrets(v) if v and isinstance(v, (dict, list)) else v for v in values]
-    return np.fromiter(values, dtype=object, count=len(values))
+    return _object_array(values)
 
 
 def _as_timedelta(value: Any) -> Any:
@@ -746,7 +869,7 @@ def _as_timedelta(value: Any) -> Any:
     return value if isinstance(value, (str, dt.timedelta)) else None
 
 
-def _to_timedelta(values: list[Any]) -> Any:
+def _to_timedelta(values: _Values) -> Any:
     """Timedeltas from ``timedelta``s, strings pandas understands, or numbers of seconds."""
     cleaned = [_as_timedelta(v) for v in values]
     return (
@@ -756,25 +879,34 @@ def _to_timedelta(values: list[Any]) -> Any:
     )
 
 
-def _convert(kind: str, values: list[Any], categories: tuple[str, ...] | None, reveal: bool) -> Any:
-    if kind in ("id", "text"):
-        return _to_string(values, reveal)
+def _convert(
+    kind: str,
+    values: _Values,
+    categories: tuple[str, ...] | None,
+    reveal: bool,
+    types: set[type] | None = None,
+) -> Any:
+    """``values`` as an array of ``kind``; ``types``, the types of the values, if known."""
     if kind == "category":
-        return _to_category(values, categories, reveal)
-    if kind == "datetime":
-        return _to_datetime(values)
-    if kind == "int":
-        return _to_int(values)
-    if kind == "float":
-        return _to_float(values)
-    if kind == "bool":
-        return _to_bool(values)
+        return _to_category(values, categories, reveal)  # looks at its distinct values only
     if kind == "timedelta":
         return _to_timedelta(values)
-    return _to_object(values, reveal)
+    if types is None:
+        types = _types(values)
+    if kind in ("id", "text"):
+        return _to_string(values, types, reveal)
+    if kind == "datetime":
+        return _to_datetime(values, types)
+    if kind == "int":
+        return _to_int(values, types)
+    if kind == "float":
+        return _to_float(values, types)
+    if kind == "bool":
+        return _to_bool(values, types)
+    return _to_object(values, types, reveal)
 
 
-def _mask_column(values: list[Any], secret: bool) -> list[Any]:
+def _mask_column(values: _Values, secret: bool) -> _Values:
     """What ``mask_secrets`` does to these values, had it walked the whole record.
 
     Masking record by record costs more than building the frame (about a second per 100k
@@ -788,9 +920,9 @@ def _mask_column(values: list[Any], secret: bool) -> list[Any]:
     return values
 
 
-def _infer_kind(values: list[Any]) -> str:
+def _infer_kind(types: set[type]) -> str:
     """Kind of a column the schema does not declare, from the types of its values."""
-    types = {type(v) for v in values if v is not None}
+    types = types - {_NONE}
     if not types:
         return "object"
     if types == {str}:
@@ -860,7 +992,10 @@ def to_frame(
         records = [records if isinstance(records, dict) else dict(records)]
     elif not isinstance(records, list):
         records = list(records)
-    rows = [r for r in records if isinstance(r, dict)]
+    # Plain dicts, as json.loads gives (checked in C): nothing to filter, and itemgetter may
+    # read them (see _fill_top_level).
+    plain = _types(records) <= {dict}
+    rows = records if plain else [r for r in records if isinstance(r, dict)]
     if len(rows) != len(records):
         warnings.warn(
             f"to_frame({resource!r}): skipped {len(records) - len(rows)} record(s) "
@@ -872,7 +1007,11 @@ def to_frame(
     reveal = reveal_secrets
     constants = dict(extra or {})
     declared = {c.name for c in schema}
-    cache: dict[tuple[str, ...], list[Any]] = {}
+    cache: dict[tuple[str, ...], np.ndarray] = {}  # values by path
+    known_types: dict[tuple[str, ...], set[type]] = {}  # their types, where already read
+    top_keys = _ordered_keys(rows)  # every top-level key of the records, in first-seen order
+    top = [c.path[0] for c in schema if c.path is not None and c.name not in constants]
+    _fill_top_level(rows, dict.fromkeys([*top, *top_keys]), cache, known_types, plain=plain)
     data: dict[str, Any] = {}
 
     # 1. Constant columns the caller prepends.
@@ -883,10 +1022,7 @@ def to_frame(
         col = by_name.get(name)
         kind = col.kind if col is not None else _constant_kind(value)
         categories = col.categories if col is not None else None
-        if kind == "object":
-            data[name] = _to_object([value] * n, reveal)
-        else:
-            data[name] = _convert(kind, [value] * n, categories, reveal)
+        data[name] = _convert(kind, [value] * n, categories, reveal)
 
     # 2. Declared columns (derived ones once the others exist).
     derived: list[Column] = []
@@ -898,11 +1034,15 @@ def to_frame(
             continue
         path = col.path
         assert path is not None
-        values = _mask_column(_values(rows, path, cache), not reveal and path[-1] in SECRET_KEYS)
-        data[col.name] = _convert(col.kind, values, col.categories, reveal)
+        secret = not reveal and path[-1] in SECRET_KEYS
+        values = _mask_column(_values(rows, path, cache), secret)
+        types = None if secret else known_types.get(path)  # masking changes them
+        data[col.name] = _convert(col.kind, values, col.categories, reveal, types)
     if derived:
         base = pd.DataFrame(
-            {c.name: data[c.name] for c in schema if c.derive is None}, index=pd.RangeIndex(n)
+            {c.name: data[c.name] for c in schema if c.derive is None},
+            index=pd.RangeIndex(n),
+            copy=False,
         )
         for col in derived:
             if col.name in constants:
@@ -912,16 +1052,20 @@ def to_frame(
 
     # 3. Fields the server sent that the schema does not declare.
     taken = declared | set(constants)
-    for path, values in _extra_columns(rows, _trie(resource), cache):
+    for path, values, types in _extra_columns(rows, top_keys, _trie(resource), cache, known_types):
         name = "_".join(map(str, path))
         if name in taken:
             continue  # a declared column (or a constant) of that name wins
         taken.add(name)
-        values = _mask_column(values, not reveal and path[-1] in SECRET_KEYS)
-        data[name] = _convert(_infer_kind(values), values, None, reveal)
+        secret = not reveal and path[-1] in SECRET_KEYS
+        values = _mask_column(values, secret)
+        if secret or types is None:
+            types = _types(values)
+        data[name] = _convert(_infer_kind(types), values, None, reveal, types)
 
     order = dict.fromkeys([*constants, *(c.name for c in schema), *data])
-    frame = pd.DataFrame({name: data[name] for name in order}, index=pd.RangeIndex(n))
+    # copy=False: every array in ``data`` was built here for this frame alone.
+    frame = pd.DataFrame({name: data[name] for name in order}, index=pd.RangeIndex(n), copy=False)
     frame.attrs["rtk_resource"] = resource
     return frame
 

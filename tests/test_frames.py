@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import collections
 import copy
 import datetime as dt
+import gc
 import json
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -750,6 +753,141 @@ def test_demo_daywise_adds_up(demo_records: dict[str, list[dict[str, Any]]]) -> 
     assert frame["day"].is_monotonic_increasing and frame["day"].is_unique
     assert (frame["day"].dt.hour == 0).all()
     assert frame["total_sessions"].sum() > 0 and frame["total_recordings"].sum() > 0
+
+
+# -- how values are pulled out of the records ------------------------------------------------
+# A chunk of records at a time: keys that every plain dict (what json.loads gives) has with
+# one itemgetter call per record, other keys and other dicts with dict.get.
+
+
+class Record(dict):  # type: ignore[type-arg]
+    """A dict that is not a plain dict (and can be weakly referenced)."""
+
+
+def assert_generic_path_agrees(resource: str, records: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = to_frame(resource, records)
+    pd.testing.assert_frame_equal(frame, to_frame(resource, [Record(r) for r in records]))
+    return frame
+
+
+@pytest.mark.parametrize(
+    "missing",
+    [
+        {0: ["ended_at"]},  # as for a live session
+        {49: ["ended_at"]},  # only the last record lacks it
+        {10: ["ended_at"], 30: ["type"], 48: ["live_participants", "breakout_rooms"]},
+        {i: ["organization_id"] for i in range(50)},  # no record has it
+        {i: ["id", "minutes_consumed"] for i in range(1, 50, 2)},
+    ],
+)
+def test_fields_missing_from_some_records_are_na_wherever_they_are(
+    missing: dict[int, list[str]],
+) -> None:
+    records = [session(id=f"s{i}", live_participants=i) for i in range(50)]
+    for i, keys in missing.items():
+        for key in keys:
+            del records[i][key]
+    frame = assert_generic_path_agrees("sessions", records)
+    assert_declared(frame, "sessions")
+    explicit = [{key: r.get(key) for key in session()} for r in records]  # None where absent
+    pd.testing.assert_frame_equal(frame, to_frame("sessions", explicit))
+    for i, keys in missing.items():
+        assert all(pd.isna(frame.loc[i, key]) for key in keys)
+    assert frame["minutes_consumed"].notna().sum() == sum("minutes_consumed" in r for r in records)
+
+
+def test_fields_missing_from_records_in_later_chunks_are_na() -> None:
+    records = [session(id=f"s{i}", live_participants=i) for i in range(2600)]
+    for i in (1500, 2599):
+        del records[i]["ended_at"]
+    del records[2100]["type"]
+    records[2200].pop("minutes_consumed")
+    records[2300]["late_field"] = "x"
+    frame = assert_generic_path_agrees("sessions", records)
+    assert frame["ended_at"].isna().sum() == 2 and pd.isna(frame.loc[1500, "ended_at"])
+    assert frame["type"].isna().sum() == 1 and pd.isna(frame.loc[2100, "type"])
+    assert np.isnan(frame.loc[2200, "minutes_consumed"])
+    assert frame["live_participants"].tolist() == list(range(2600))
+    assert frame["late_field"].notna().sum() == 1 and frame.loc[2300, "late_field"] == "x"
+
+
+def test_awkward_values_come_out_the_same_on_either_path() -> None:
+    records = [
+        session(breakout_rooms=[1], meeting_display_name=["a"], type=[2], live_participants=[3]),
+        session(breakout_rooms=[[1], [2]], meeting_display_name={"a": [1]}, status=("x", "y")),
+        session(breakout_rooms=(1, 2), minutes_consumed=[1.5], started_at=["2026-11-02"]),
+        session(id=None, associated_id=7, max_concurrent_participants="8", ended_at=None),
+    ]
+    frame = assert_generic_path_agrees("sessions", records)
+    assert frame["breakout_rooms"].tolist() == [[1], [[1], [2]], (1, 2), []]
+    assert frame["meeting_display_name"].tolist()[:2] == ['["a"]', '{"a": [1]}']
+    assert frame["live_participants"].isna().tolist() == [True, False, False, False]
+    assert frame["minutes_consumed"].isna().tolist() == [False, False, True, False]
+    assert frame["started_at"].isna().tolist() == [False, False, True, False]
+    assert frame["associated_id"].tolist()[3] == "7"
+
+
+def test_a_defaultdict_record_is_not_grown() -> None:
+    record = collections.defaultdict(lambda: "default", {"id": "s1", "status": "LIVE"})
+    frame = to_frame("sessions", [record, session()])
+    assert set(record) == {"id", "status"}
+    assert frame["ended_at"].isna().tolist() == [True, False]
+    assert frame["type"].isna().tolist() == [True, False]
+
+
+def test_numbers_beyond_float64_are_nan() -> None:
+    frame = assert_generic_path_agrees(
+        "sessions", [session(minutes_consumed=10**400), session(minutes_consumed=2)]
+    )
+    assert np.isnan(frame["minutes_consumed"][0]) and frame["minutes_consumed"][1] == 2.0
+
+
+def test_category_values_of_other_types_become_text() -> None:
+    values = [{"a": 1}, ["x"], 3, True, None, float("nan"), "meeting"]
+    frame = assert_generic_path_agrees("sessions", [session(type=v) for v in values])
+    assert frame["type"].isna().tolist() == [False] * 4 + [True, True, False]
+    assert frame["type"].tolist()[:4] == ['{"a": 1}', '["x"]', "3", "true"]
+    assert frame["type"][6] == "meeting"
+    categories = list(frame["type"].cat.categories)
+    assert categories[:3] == ["meeting", "livestream", "participant"]
+    assert sorted(categories[3:]) == categories[3:]
+
+
+def test_nested_values_under_parents_of_any_type() -> None:
+    records = [
+        {"id": "r1", "meeting": {"id": "m1", "title": "t"}},
+        {"id": "r2", "meeting": None},
+        {"id": "r3", "meeting": "junk"},
+        {"id": "r4"},
+        {"id": "r5", "meeting": {}},
+    ]
+    frame = assert_generic_path_agrees("recordings", records)
+    assert frame["meeting_id"].tolist()[0] == "m1"
+    assert frame["meeting_id"].isna().tolist() == [False, True, True, True, True]
+
+
+def test_the_records_are_not_kept_alive_by_building_a_frame() -> None:
+    records = [Record(session(meta={"region": "eu"})), Record(session())]
+    ref = weakref.ref(records[0])
+    gc.disable()  # only reference counting may free them: no reference cycle must hold them
+    try:
+        frame = to_frame("sessions", records)
+        del records
+        assert ref() is None
+    finally:
+        gc.enable()
+    assert frame["meta_region"].tolist() == ["eu", pd.NA]
+
+
+def test_the_frame_owns_its_columns() -> None:
+    records = [session(id=f"s{i}", breakout_rooms=[i]) for i in range(3)]
+    frame = to_frame("sessions", records)
+    again = to_frame("sessions", records)
+    for name in frame.columns:
+        frame.loc[0, name] = frame.loc[1, name]
+    assert frame.iloc[0].tolist() == frame.iloc[1].tolist()
+    pd.testing.assert_frame_equal(again, to_frame("sessions", records))
+    assert records[0]["id"] == "s0" and records[0]["breakout_rooms"] == [0]
 
 
 # -- scale ------------------------------------------------------------------------------------
