@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+import rtk_notebook as rtk
 from rtk_notebook.demo import DemoBackend, DemoServer, DemoTransport, DemoWorld
 from rtk_notebook.demo.routes import active_session_index
 
@@ -19,6 +20,19 @@ TOKEN = "test-token-not-a-secret"
 
 def make_world(**kw: object) -> DemoWorld:
     return DemoWorld(seed=SEED, now=NOW, **kw)  # type: ignore[arg-type]
+
+
+def connect_to(backend: DemoBackend, **kw: object) -> rtk.Kit:
+    """A kit on the in-process transport of `backend` (the real-API code path otherwise)."""
+    world = backend.world
+    return rtk.connect(
+        token=TOKEN,
+        account_id=world.account_id,
+        app_id=world.apps[0].id,
+        base_url="https://demo.invalid/client/v4",
+        transport=DemoTransport(backend),
+        **kw,  # type: ignore[arg-type]
+    )
 
 
 @dataclass

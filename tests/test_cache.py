@@ -12,21 +12,12 @@ import pytest
 import rtk_notebook as rtk
 from rtk_notebook.api.cache import FOREVER, ResponseCache, lifetime
 from rtk_notebook.api.http import RateLimiter
-from rtk_notebook.demo import DemoBackend, DemoServer, DemoTransport, Faults
-from tests.conftest import TOKEN, find_ids, make_world
+from rtk_notebook.demo import DemoBackend, DemoServer, Faults
+from tests.conftest import TOKEN, connect_to, find_ids, make_world
 
 
 def cached_kit(backend: DemoBackend, directory: Path, **kw: object) -> rtk.Kit:
-    world = backend.world
-    return rtk.connect(
-        token=TOKEN,
-        account_id=world.account_id,
-        app_id=world.apps[0].id,
-        base_url="https://demo.invalid/client/v4",
-        transport=DemoTransport(backend),
-        cache=directory,
-        **kw,
-    )
+    return connect_to(backend, cache=directory, **kw)
 
 
 def notebook_run(kit: rtk.Kit, session_id: str) -> tuple[int, float]:

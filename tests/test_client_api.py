@@ -12,23 +12,10 @@ import pytest
 import rtk_notebook as rtk
 from rtk_notebook.demo import DemoBackend, DemoServer, DemoTransport, Faults
 from rtk_notebook.spec.endpoints import ENDPOINTS
-from tests.conftest import TOKEN, Ids, find_ids, make_world
+from tests.conftest import TOKEN, Ids, connect_to, find_ids, make_world
 from tests.test_demo_sdk import CALLS
 
 SDK_EXTRAS = {"extra_headers", "extra_query", "extra_body", "timeout"}
-
-
-def connect_to(backend: DemoBackend, **kw: object) -> rtk.Kit:
-    """A kit on the in-process transport of `backend` (the real-API code path otherwise)."""
-    world = backend.world
-    return rtk.connect(
-        token=TOKEN,
-        account_id=world.account_id,
-        app_id=world.apps[0].id,
-        base_url="https://demo.invalid/client/v4",
-        transport=DemoTransport(backend),
-        **kw,
-    )
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import rtk_notebook as rtk
 from rtk_notebook._json import loads, outline
 from rtk_notebook.api.cache import ResponseCache
 from rtk_notebook.api.errors import ResponseError
@@ -22,19 +21,7 @@ from rtk_notebook.demo import DemoBackend, DemoTransport, Faults
 from rtk_notebook.quality import analysis, parallel
 from rtk_notebook.quality.parallel import FACTS_TAG, Analyst, PeerAnalysisError
 from rtk_notebook.quality.tracks import Tracks
-from tests.conftest import TOKEN, find_ids, make_world
-
-
-def connect(backend: DemoBackend, **kw: Any) -> rtk.Kit:
-    world = backend.world
-    return rtk.connect(
-        token=TOKEN,
-        account_id=world.account_id,
-        app_id=world.apps[0].id,
-        base_url="https://demo.invalid/client/v4",
-        transport=DemoTransport(backend),
-        **kw,
-    )
+from tests.conftest import TOKEN, connect_to, find_ids, make_world
 
 
 def ended_sessions(backend: DemoBackend, peers: int) -> list[str]:
@@ -56,10 +43,10 @@ def ended_sessions(backend: DemoBackend, peers: int) -> list[str]:
 def test_worker_processes_give_the_same_table_as_in_process() -> None:
     backend = DemoBackend(make_world(), token=TOKEN)
     sessions = ended_sessions(backend, parallel.MIN_BATCH + 8)
-    inline = connect(backend, cache=False, workers=0)
+    inline = connect_to(backend, cache=False, workers=0)
     expected = inline.quality(sessions, progress=False)
     inline.close()
-    pooled = connect(backend, cache=False, workers=2)
+    pooled = connect_to(backend, cache=False, workers=2)
     got = pooled.quality(sessions, progress=False)
     assert pooled._core.analyst._pool is not None  # the batch did go to the workers
     pooled.close()
@@ -94,7 +81,7 @@ def test_the_default_worker_count_follows_the_containers_cpu_quota(
 
 def test_a_small_batch_stays_in_process() -> None:
     backend = DemoBackend(make_world(), token=TOKEN)
-    kit = connect(backend, cache=False, workers=2)
+    kit = connect_to(backend, cache=False, workers=2)
     frame = kit.session_quality(find_ids(backend.world).ended_session_id, progress=False)
     assert 0 < len(frame) < parallel.MIN_BATCH and frame["error"].isna().all()
     assert kit._core.analyst._pool is None
@@ -112,7 +99,7 @@ def test_a_worker_that_cannot_start_leaves_every_row(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(parallel, "_pools", {})
     backend = DemoBackend(make_world(), token=TOKEN)
     sessions = ended_sessions(backend, parallel.MIN_BATCH)
-    kit = connect(backend, cache=False, workers=3)
+    kit = connect_to(backend, cache=False, workers=3)
     frame = kit.quality(sessions, progress=False)
     kit.close()
     parallel._close_pools()
@@ -125,7 +112,7 @@ def test_the_worker_protocol_answers_facts_errors_and_pings() -> None:
 
     backend = DemoBackend(make_world(), token=TOKEN)
     ids = find_ids(backend.world)
-    kit = connect(backend, cache=False, workers=0)
+    kit = connect_to(backend, cache=False, workers=0)
     body = kit.api.sessions.get_participant_data_from_peer_id(ids.peer_id)
     kit.close()
     frames = b""
@@ -159,7 +146,7 @@ def test_a_quality_rerun_reuses_the_cached_facts(
 ) -> None:
     backend = DemoBackend(make_world(), token=TOKEN)
     sessions = ended_sessions(backend, 12)
-    kit = connect(backend, cache=tmp_path, workers=0)
+    kit = connect_to(backend, cache=tmp_path, workers=0)
     first = kit.quality(sessions, progress=False)
     kit.close()
     sent = backend.request_count
@@ -167,7 +154,7 @@ def test_a_quality_rerun_reuses_the_cached_facts(
     analysed: list[int] = []
     real = parallel.facts_from_json
     monkeypatch.setattr(parallel, "facts_from_json", lambda raw: analysed.append(1) or real(raw))
-    again = connect(backend, cache=tmp_path, workers=0)
+    again = connect_to(backend, cache=tmp_path, workers=0)
     second = again.quality(sessions, progress=False)
     assert backend.request_count == sent and analysed == []  # no request, no analysis
     assert again.cache.stats.misses == 0
@@ -184,7 +171,7 @@ def test_a_quality_rerun_reuses_the_cached_facts(
 def test_facts_of_a_live_peer_expire_with_its_report(tmp_path: Path) -> None:
     backend = DemoBackend(make_world(), token=TOKEN)
     ids = find_ids(backend.world)
-    kit = connect(backend, cache=tmp_path, workers=0)
+    kit = connect_to(backend, cache=tmp_path, workers=0)
     kit.session_quality(ids.live_session_id, progress=False)
     cache = kit.cache
     with cache._lock:
@@ -231,7 +218,7 @@ def test_a_malformed_body_is_retried_then_a_clear_error_on_the_derive_path() -> 
     backend = DemoBackend(make_world(), token=TOKEN)
     ids = find_ids(backend.world)
     backend.faults = Faults(rate_malformed=1.0)
-    kit = connect(backend, cache=False, workers=0, max_retries=2)
+    kit = connect_to(backend, cache=False, workers=0, max_retries=2)
     frame = kit.session_quality(ids.ended_session_id, progress=False)
     kit.close()
     assert frame["error"].str.contains("not valid JSON").all()
@@ -271,7 +258,7 @@ def test_a_truncated_200_raises_a_response_error() -> None:
     backend = DemoBackend(make_world(), token=TOKEN)
     ids = find_ids(backend.world)
     backend.faults = Faults(rate_malformed=1.0)
-    kit = connect(backend, cache=False, workers=0, max_retries=0)
+    kit = connect_to(backend, cache=False, workers=0, max_retries=0)
     with pytest.raises(ResponseError, match="not valid JSON"):
         kit.api.sessions.get_participant_data_from_peer_id(ids.peer_id)
     kit.close()
@@ -328,7 +315,7 @@ def test_odd_timestamps_take_the_tolerant_path_and_sort_last() -> None:
 def test_tracks_round_trip_through_the_tidy_frame() -> None:
     backend = DemoBackend(make_world(), token=TOKEN)
     ids = find_ids(backend.world)
-    kit = connect(backend, cache=False, workers=0)
+    kit = connect_to(backend, cache=False, workers=0)
     pq = kit.peer_quality(ids.peer_id)
     kit.close()
     ts = pq.timeseries

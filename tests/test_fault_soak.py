@@ -14,20 +14,12 @@ import pytest
 
 import rtk_notebook as rtk
 from rtk_notebook.api.http import RetryPolicy
-from rtk_notebook.demo import DemoBackend, DemoTransport, Faults
-from tests.conftest import TOKEN, make_world
+from rtk_notebook.demo import DemoBackend, Faults
+from tests.conftest import TOKEN, connect_to, make_world
 
 
 def kit_for(backend: DemoBackend, retries: int = 12) -> rtk.Kit:
-    world = backend.world
-    kit = rtk.connect(
-        token=TOKEN,
-        account_id=world.account_id,
-        app_id=world.apps[0].id,
-        base_url="https://demo.invalid/client/v4",
-        transport=DemoTransport(backend),
-        max_concurrency=16,
-    )
+    kit = connect_to(backend, max_concurrency=16)
     # Quick backoff: the faults are injected, the waiting need not be real.
     kit._core.http.retry = RetryPolicy(max_retries=retries, backoff_s=0.002, max_backoff_s=0.02)
     return kit

@@ -234,13 +234,7 @@ def timeseries(report: PeerReport | Mapping[str, Any]) -> pd.DataFrame:
 
     A report without samples gives an empty frame with these columns and dtypes.
     """
-    return tracks_of(report).frame()
-
-
-def tracks_of(report: PeerReport | Mapping[str, Any]) -> Tracks:
-    """The peer's samples as numpy columns per track (what the summary and rules read)."""
-    report = _as_report(report)
-    return Tracks.from_quality(report.quality)
+    return Tracks.from_quality(_as_report(report).quality).frame()
 
 
 # ---- the summary ----------------------------------------------------------------------------

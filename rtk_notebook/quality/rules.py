@@ -310,7 +310,7 @@ class Context:
                             part = self.track(kind, direction)
             value = pd.Timedelta(seconds=5)
             if len(part) >= 2:
-                ns = part.ns[part.ns != np.iinfo(np.int64).min]
+                ns = part.known_ns()
                 steps = np.diff(ns)
                 steps = steps[steps > 0]
                 if steps.size:
@@ -1216,7 +1216,7 @@ def _unexplained_gaps(
     _, part = ctx.audio()
     if len(part) < 2:
         return []
-    ns = np.unique(part.ns[part.ns != np.iinfo(np.int64).min])  # sorted, as the gaps need
+    ns = np.unique(part.known_ns())  # sorted, as the gaps need
     limit = max(ctx.interval() * GAP_INTERVALS, pd.Timedelta(seconds=MIN_GAP_S))
     out = []
     for i in np.flatnonzero(np.diff(ns) > limit.value):  # a handful: box only these

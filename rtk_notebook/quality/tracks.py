@@ -95,6 +95,10 @@ class Track:
         order = np.argsort(key, kind="stable")
         return Track(self.ns[order], {k: v[order] for k, v in self.columns.items()})
 
+    def known_ns(self) -> np.ndarray:
+        """The sample times (int64 ns) that could be read, in the track's order."""
+        return self.ns[self.ns != _NAT]
+
     @classmethod
     def empty(cls) -> Track:
         columns: dict[str, np.ndarray] = {m: np.empty(0, dtype="float64") for m in MEASURES}
@@ -150,7 +154,7 @@ class Tracks:
 
     def time_range(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
         """The first and last sample time over every track (None when there is none)."""
-        stamps = [t.ns[t.ns != _NAT] for _, _, t in self.raw]
+        stamps = [t.known_ns() for _, _, t in self.raw]
         stamps = [s for s in stamps if s.size]
         if not stamps:
             return None, None
