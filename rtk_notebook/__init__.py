@@ -11,6 +11,7 @@ libraries when first used.
 from rtk_notebook.api.errors import (
     AppRequiredError,
     AuthError,
+    ClosedError,
     ConflictError,
     NotFoundError,
     RateLimitedError,
@@ -28,6 +29,7 @@ __all__ = [
     "AppRequiredError",
     "AsyncKit",
     "AuthError",
+    "ClosedError",
     "ConflictError",
     "Kit",
     "NotFoundError",

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from rtk_notebook import config
+from rtk_notebook.api import checks
 from rtk_notebook.api.cache import ResponseCache
 from rtk_notebook.api.errors import AppRequiredError, RTKError, ValidationError
 from rtk_notebook.api.http import HttpCore, RateLimiter, RetryPolicy
@@ -212,11 +213,9 @@ class _Core:
 
         spec = LISTS[name]
         limit = args.pop("limit", None)
-        reveal = bool(args.pop("reveal_secrets", False))
+        reveal = args.pop("reveal_secrets", False)
         key_value = args.pop(spec.key) if spec.key else None
         filters = {k: v for k, v in args.items() if v is not None}
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
-            raise ValidationError(f"limit must be a whole number of rows (got {limit!r})")
         op = self.op(spec.endpoint)
         positional = (key_value,) if spec.key else ()
         try:
@@ -253,6 +252,7 @@ class _Core:
     ) -> Any:
         from rtk_notebook import models
 
+        checks.flag("reveal_secrets", reveal)
         body = await self.op(key)(*args, **kwargs)
         return getattr(models, kind).from_response(body, reveal_secrets=reveal)
 
@@ -319,33 +319,57 @@ class _Core:
     async def quality(
         self, sessions: Any, start_time: Any, end_time: Any, status: Any, progress: bool | None
     ) -> pd.DataFrame:
-        ids = await self.session_ids_for(sessions, start_time, end_time, status)
-        return await self.quality_frame(ids, progress)
-
-    async def session_ids_for(
-        self, sessions: Any, start_time: Any, end_time: Any, status: Any
-    ) -> list[str]:
         if sessions is None:
             frame = await self.list_frame(
                 "sessions", {"start_time": start_time, "end_time": end_time, "status": status}
             )
-            return [str(s) for s in frame["id"]]
-        if start_time is not None or end_time is not None or status is not None:
-            raise ValidationError("give either sessions or start_time/end_time/status, not both")
-        if isinstance(sessions, str):
-            return [sessions]
-        column = getattr(sessions, "columns", None)
-        if column is not None:
-            if "id" not in sessions.columns:
-                raise ValidationError(
-                    "the sessions frame needs an 'id' column (kit.sessions() has one)"
-                )
-            return [str(s) for s in sessions["id"].dropna()]
-        ids = [str(s) for s in sessions]
-        return list(dict.fromkeys(ids))
+            ids = [str(s) for s in frame["id"]]
+        else:
+            ids = session_ids(sessions)
+        return await self.quality_frame(ids, progress)
 
     async def aclose(self) -> None:
         await self.http.aclose()
+
+    def shutdown(self) -> None:
+        """Stop the loop and close the cache; every later call raises ClosedError."""
+        self.runner.close()
+        if self.http.cache is not None:
+            self.http.cache.close()
+
+
+def session_ids(sessions: Any) -> list[str]:
+    """The session ids in a sessions frame (its ``id`` column), a list of ids or one id;
+    each checked to be an id before anything is fetched."""
+    if isinstance(sessions, str):
+        return [checks.segment("sessions", sessions)]
+    if hasattr(sessions, "columns"):
+        if "id" not in sessions.columns:
+            raise ValidationError(
+                "the sessions frame needs an 'id' column (kit.sessions() has one)"
+            )
+        values = list(sessions["id"].dropna())
+        name = "sessions['id']"
+    elif isinstance(sessions, (bytes, dict)) or not hasattr(sessions, "__iter__"):
+        raise ValidationError(
+            "sessions must be a frame from kit.sessions(), a list of session ids or one id "
+            f"(got {type(sessions).__name__} {checks.shorten(sessions)})"
+        )
+    else:
+        values, name = list(sessions), "sessions"
+    ids = [checks.segment(f"{name}[{i}]", value) for i, value in enumerate(values)]
+    return list(dict.fromkeys(ids))
+
+
+def _check_quality_args(
+    sessions: Any, start_time: Any, end_time: Any, status: Any, progress: Any
+) -> None:
+    """What ``quality`` can refuse before anything is sent (the rest is the list's check)."""
+    checks.optional_flag("progress", progress)
+    if sessions is not None:
+        if start_time is not None or end_time is not None or status is not None:
+            raise ValidationError("give either sessions or start_time/end_time/status, not both")
+        session_ids(sessions)
 
 
 def _make_list(name: str, spec: ListSpec, face: str) -> Callable[..., Any]:
@@ -359,6 +383,9 @@ def _make_list(name: str, spec: ListSpec, face: str) -> Callable[..., Any]:
             raise ValidationError(f"{name}(): {exc} (it takes: {allowed})") from None
         values = dict(bound.arguments)
         values.pop("self")
+        if values.get("limit") is not None:
+            checks.whole("limit", values["limit"])  # 0, -1 and "5" alike: not a row count
+        checks.flag("reveal_secrets", values.get("reveal_secrets", False))
         return values
 
     if face == "async":
@@ -484,7 +511,9 @@ class AsyncKit(_Face):
         self, session_id: str, *, progress: bool | None = None
     ) -> pd.DataFrame:
         """One row per peer of a session: who, device, network, metrics, verdict, top finding."""
-        return await self._core.runner.run_async(self._core.quality_frame([session_id], progress))
+        checks.optional_flag("progress", progress)
+        ids = [checks.segment("session_id", session_id)]
+        return await self._core.runner.run_async(self._core.quality_frame(ids, progress))
 
     async def quality(
         self,
@@ -496,11 +525,16 @@ class AsyncKit(_Face):
         progress: bool | None = None,
     ) -> pd.DataFrame:
         """Per-peer quality rows across many sessions (a sessions frame, ids or a time range)."""
+        _check_quality_args(sessions, start_time, end_time, status, progress)
         work = self._core.quality(sessions, start_time, end_time, status, progress)
         return await self._core.runner.run_async(work)
 
     async def aclose(self) -> None:
-        await self._core.runner.run_async(self._core.aclose())
+        """Close the connection pool and stop the background loop (see ``Kit.close``)."""
+        try:
+            await self._core.runner.run_async(self._core.aclose())
+        finally:
+            self._core.shutdown()
 
 
 class Kit(_Face):
@@ -575,7 +609,9 @@ class Kit(_Face):
         with ``Retry-After``); a peer whose report fails gets its error in the ``error``
         column instead of stopping the rest. A progress bar shows in a notebook.
         """
-        return self._core.runner.run(self._core.quality_frame([session_id], progress))
+        checks.optional_flag("progress", progress)
+        ids = [checks.segment("session_id", session_id)]
+        return self._core.runner.run(self._core.quality_frame(ids, progress))
 
     def quality(
         self,
@@ -591,17 +627,19 @@ class Kit(_Face):
         ``sessions`` is a frame from ``kit.sessions()`` (its ``id`` column), a list of ids or
         one id; or leave it out and give ``start_time``/``end_time`` (and ``status``).
         """
+        _check_quality_args(sessions, start_time, end_time, status, progress)
         work = self._core.quality(sessions, start_time, end_time, status, progress)
         return self._core.runner.run(work)
 
     def close(self) -> None:
-        """Close the connection pool and stop the background loop."""
+        """Close the connection pool and stop the background loop; any later call on this
+        kit raises ``ClosedError`` ("this connection is closed")."""
+        if self._core.runner.closed:
+            return
         try:
             self._core.runner.run(self._core.aclose())
         finally:
-            self._core.runner.close()
-            if self._core.http.cache is not None:
-                self._core.http.cache.close()
+            self._core.shutdown()
 
     def __enter__(self) -> Kit:
         return self
@@ -648,6 +686,7 @@ def connect(
     or more (``None``: one per CPU, at most 4; ``0``: analyse in this process).
     """
     global _announced
+    _check_connect_args(locals())
     settings = config.resolve(token, account_id, app_id, base_url, demo)
     if settings.is_demo and transport is None:
         from rtk_notebook.demo import DemoBackend, DemoTransport
@@ -677,6 +716,38 @@ def connect(
         workers=workers,
     )
     return Kit(core)
+
+
+def _check_connect_args(args: dict[str, Any]) -> None:
+    """Refuse what would fail later, or worse, quietly misbehave (``timeout=0``)."""
+    import os
+
+    for name in ("token", "account_id", "app_id", "base_url"):
+        if args[name] is not None and not isinstance(args[name], str):
+            raise ValidationError(f"'{name}' must be a string (got {type(args[name]).__name__})")
+    for name in ("account_id", "app_id"):  # they go into every path
+        if args[name]:
+            checks.segment(name, args[name], "connect")
+    demo = args["demo"]
+    if demo is not None and not isinstance(demo, bool) and type(demo).__name__ != "DemoWorld":
+        raise ValidationError(f"'demo' must be True, False, None or a DemoWorld (got {demo!r})")
+    cache = args["cache"]
+    if cache is not None and not isinstance(cache, (bool, str, os.PathLike)):
+        raise ValidationError(
+            "'cache' must be True, False, None or a directory path "
+            f"(got {type(cache).__name__} {checks.shorten(cache)})"
+        )
+    checks.whole("max_concurrency", args["max_concurrency"], maximum=1000)
+    checks.seconds("timeout", args["timeout"])
+    checks.whole("max_retries", args["max_retries"], minimum=0, maximum=100)
+    checks.optional_flag("rate_limit", args["rate_limit"])
+    if args["workers"] is not None:
+        checks.whole("workers", args["workers"], minimum=0, maximum=64)
+    transport = args["transport"]
+    if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
+        raise ValidationError(
+            f"'transport' must be an httpx.AsyncBaseTransport (got {type(transport).__name__})"
+        )
 
 
 def _make_cache(choice: Any, settings: config.Settings, real: bool) -> ResponseCache | None:

@@ -480,7 +480,7 @@ def test_demo_choices() -> None:
     kit = rtk.connect(demo=world)
     assert kit.demo is world and kit.is_demo and kit.app_id == world.apps[0].id
     kit.close()
-    with pytest.raises(TypeError, match="demo must be"):
+    with pytest.raises(rtk.ValidationError, match="'demo' must be"):
         rtk.connect(demo="yes")
     with pytest.raises(ValueError, match="no API token"):
         rtk.connect(demo=False, account_id="a")

@@ -81,6 +81,10 @@ class ResponseError(RTKError):
     """The API answered with a body that is not the JSON it should be."""
 
 
+class ClosedError(RTKError):
+    """The connection was closed (``kit.close()``): make a new one with ``rtk.connect()``."""
+
+
 class AppRequiredError(ValidationError):
     """The call needs an app id and the connection has none."""
 

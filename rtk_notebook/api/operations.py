@@ -17,7 +17,9 @@ import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
+from rtk_notebook.api import checks
 from rtk_notebook.api.errors import AppRequiredError, ValidationError
 from rtk_notebook.api.http import HttpCore
 from rtk_notebook.spec.bodies import BODY_MODELS, BodyError, validate_body
@@ -33,11 +35,16 @@ P = inspect.Parameter
 OWNER_PARAMS = ("account_id", "app_id")  # supplied by the connection
 
 
-def body_model(endpoint: Endpoint) -> Any:
+def body_template(endpoint: Endpoint) -> str:
+    """The path as the reference spells it, which is how body models are registered."""
     template = endpoint.path
     for ours, theirs in REFERENCE_PATH_ALIASES.items():
         template = template.replace(ours, theirs)
-    return BODY_MODELS.get((endpoint.method, template))
+    return template
+
+
+def body_model(endpoint: Endpoint) -> Any:
+    return BODY_MODELS.get((endpoint.method, body_template(endpoint)))
 
 
 def body_fields(endpoint: Endpoint) -> list[str]:
@@ -120,16 +127,12 @@ class Operation:
         path_values = {}
         for name in endpoint.path_params:
             value = values.pop(name, None)
-            if value is None or value == "":
-                if name == "app_id":
-                    raise AppRequiredError(f"{self.__qualname__} needs an app id")
+            if (value is None or value == "") and name == "app_id":
+                raise AppRequiredError(f"{self.__qualname__} needs an app id")
+            if value is None:
                 raise ValidationError(f"{self.__qualname__}: '{name}' is required")
-            if not isinstance(value, str):
-                raise ValidationError(
-                    f"{self.__qualname__}: '{name}' must be a string id "
-                    f"(got {type(value).__name__})"
-                )
-            path_values[name] = value
+            # The one place every path is built: each value must be exactly one segment.
+            path_values[name] = checks.segment(name, value, self.__qualname__)
         path = endpoint.path.format(**path_values)
         query_names = {q.name for q in endpoint.query}
         query = {k: v for k, v in values.items() if k in query_names}
@@ -138,16 +141,40 @@ class Operation:
             encoded = encode_query(endpoint, query)
         except QueryError as exc:
             raise ValidationError(f"{self.__qualname__}: {exc.message}") from None
+        for name, text in encoded:
+            checks.text(name, text, self.__qualname__)
+        self._check_ranges(encoded)
+        self._check_length(path, encoded)
         payload = None
         if endpoint.has_body:
-            template = endpoint.path
-            for ours, theirs in REFERENCE_PATH_ALIASES.items():
-                template = template.replace(ours, theirs)
             try:
-                payload = validate_body(endpoint.method, template, body)
+                payload = validate_body(endpoint.method, body_template(endpoint), body)
             except BodyError as exc:
                 raise ValidationError(f"{self.__qualname__}: {exc}") from None
+            checks.texts_in("", payload, self.__qualname__)
         return Prepared(path, encoded, payload, path_values.get("app_id"))
+
+    def _check_ranges(self, encoded: list[tuple[str, str]]) -> None:
+        """``start_*`` must not come after ``end_*`` (both are encoded as sortable ISO text)."""
+        given = dict(encoded)
+        for start, end in (("start_time", "end_time"), ("start_date", "end_date")):
+            if start in given and end in given and given[start] > given[end]:
+                raise ValidationError(
+                    f"{self.__qualname__}: '{start}' ({given[start]}) is after "
+                    f"'{end}' ({given[end]})"
+                )
+
+    def _check_length(self, path: str, encoded: list[tuple[str, str]]) -> None:
+        """A URL the edge would refuse (414) fails here, naming the longest parameter."""
+        sizes = {name: len(quote(text, safe="")) for name, text in encoded}
+        total = len(self.core.base_url) + len(path) + sum(len(n) + 2 for n in sizes)
+        total += sum(sizes.values())
+        if total > checks.MAX_URL_BYTES:
+            longest = max(sizes, key=lambda n: sizes[n])
+            raise ValidationError(
+                f"{self.__qualname__}: '{longest}' is too long ({sizes[longest]:,} bytes "
+                f"encoded; the whole URL may be at most {checks.MAX_URL_BYTES:,})"
+            )
 
     async def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:

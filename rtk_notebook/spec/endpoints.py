@@ -43,6 +43,7 @@ class Param:
     name: str
     kind: ParamKind = "str"
     choices: tuple[str, ...] = ()
+    maximum: int | None = None  # for "int": the largest value the API takes
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class Endpoint:
 
 
 # Query parameters shared by many operations.
-PAGE = (Param("page_no", "int"), Param("per_page", "int"))
+PAGE = (Param("page_no", "int"), Param("per_page", "int", maximum=100))  # 100: the API's largest
 TIME_RANGE = (Param("start_time", "datetime"), Param("end_time", "datetime"))
 SORT_ORDER = Param("sort_order", "enum", ("ASC", "DESC"))
 PEER_FILTERS = Param(
@@ -342,6 +343,10 @@ def _encode_value(param: Param, value: Any) -> list[str]:
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise QueryError(name, f"parameter '{name}' must be a positive integer (got {value!r})")
+        if param.maximum is not None and value > param.maximum:
+            raise QueryError(
+                name, f"parameter '{name}' must be between 1 and {param.maximum} (got {value})"
+            )
         return [str(value)]
     if kind in ("datetime", "epoch_or_datetime"):
         return [iso_z(to_utc(value, name))]

@@ -139,7 +139,8 @@ class Panel(widgets.VBox):
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     def close(self) -> None:
-        for task in list(self._tasks):
+        # getattr: ipywidgets closes on __del__ also a panel whose __init__ refused its input.
+        for task in list(getattr(self, "_tasks", ())):
             task.cancel()
         super().close()
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from rtk_notebook.api import checks
 from rtk_notebook.plots import SEVERITY_COLORS, VERDICT_COLORS
 from rtk_notebook.widgets._base import GOOD, MUTED, Panel, badge, show_figure
 
@@ -43,6 +44,7 @@ class PeerQualityPanel(Panel):
     """Quality over time (MOS, loss, RTT, jitter), the findings, device and network cards."""
 
     def __init__(self, kit: Any, peer_id: str, **kwargs: Any) -> None:
+        checks.segment("peer_id", peer_id, "PeerQualityPanel")  # before anything is shown
         super().__init__(kit, **kwargs)
         self.peer_id = peer_id
         self.quality: Any = None  # the PeerQuality once loaded
