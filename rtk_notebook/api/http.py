@@ -10,6 +10,7 @@ made. Anything else that fails on a POST/PATCH is raised, since the server may h
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import random
 import re
@@ -75,6 +76,74 @@ class RateLimiter:
             await asyncio.sleep(pause)
 
 
+class Breaker:
+    """Stops sending to a server that has gone away.
+
+    After ``threshold`` requests in a row got no answer at all (connection refused, reset,
+    timed out), every request fails at once with a ``TransportError`` instead of being sent and
+    retried in turn: a fan-out over hundreds of peers then ends in seconds, each peer's row
+    saying why, instead of minutes of backoff per peer. Once every ``probe_s`` one request is
+    let through to see whether the server is back; any answer, even an error status, closes
+    the breaker. ``threshold`` is high enough that transient drops (a few percent of
+    requests) do not trip it by chance.
+    """
+
+    def __init__(
+        self,
+        threshold: int = 8,
+        probe_s: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.threshold, self.probe_s, self.clock = threshold, probe_s, clock
+        self.in_a_row = 0
+        self.last_failure: str | None = None
+        self.opened = 0  # how many times the server was found gone (for stats and tests)
+        self._probe_at = 0.0
+        self._changed: asyncio.Event | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.in_a_row >= self.threshold
+
+    def check(self, method: str, path: str) -> None:
+        """Raise if the server is taken as gone, unless it is time to probe it."""
+        if not self.is_open:
+            return
+        now = self.clock()
+        if now >= self._probe_at:
+            self._probe_at = now + self.probe_s  # this request is the probe
+            return
+        raise TransportError(
+            f"not sent: the server stopped answering ({self.in_a_row} requests in a row got "
+            f"no answer; the last: {self.last_failure}); it is tried again every "
+            f"{self.probe_s:g} s",
+            method=method,
+            path=path,
+        )
+
+    def failed(self, what: str) -> None:
+        self.in_a_row += 1
+        self.last_failure = what
+        if self.in_a_row == self.threshold:
+            self.opened += 1
+            self._probe_at = self.clock() + self.probe_s
+            if self._changed is not None:
+                self._changed.set()  # wake the requests waiting to retry: they fail now
+
+    def answered(self) -> None:
+        self.in_a_row = 0
+
+    async def pause(self, seconds: float) -> None:
+        """Sleep before a retry, but wake as soon as the breaker opens."""
+        if self._changed is None:
+            self._changed = asyncio.Event()
+        if self.is_open:
+            return
+        self._changed.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._changed.wait(), seconds)
+
+
 @dataclass
 class Stats:
     """What the core has done; `requests` counts every attempt sent."""
@@ -121,6 +190,7 @@ class HttpCore:
         self.retry = retry or RetryPolicy()
         self.cache = cache
         self.rate_limiter = rate_limiter
+        self.breaker = Breaker()
         self.stats = Stats()
         self._client: httpx.AsyncClient | None = None
         self._semaphore: asyncio.Semaphore | None = None
@@ -236,6 +306,11 @@ class HttpCore:
         while True:
             retry_after: float | None = None
             async with semaphore:
+                try:
+                    self.breaker.check(method, path)
+                except TransportError:
+                    self.stats.errors += 1
+                    raise
                 if self.rate_limiter is not None:
                     await self.rate_limiter.acquire()
                 self.stats.requests += 1
@@ -249,15 +324,14 @@ class HttpCore:
                     failure: RTKError | None = None
                 except httpx.TransportError as exc:
                     response = None
-                    failure = TransportError(
-                        self._clean(
-                            f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-                        ),
-                        method=method,
-                        path=path,
+                    what = self._clean(
+                        f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                     )
+                    self.breaker.failed(what)
+                    failure = TransportError(what, method=method, path=path)
                     retryable = isinstance(exc, NOT_SENT) or self._may_repeat(method)
             if response is not None:
+                self.breaker.answered()
                 try:
                     return self._parse(method, path, response, parse), response.content
                 except RTKError as exc:
@@ -280,7 +354,7 @@ class HttpCore:
                 self.stats.errors += 1
                 raise failure
             self.stats.retries += 1
-            await asyncio.sleep(self.retry.wait(attempt, retry_after))
+            await self.breaker.pause(self.retry.wait(attempt, retry_after))
             attempt += 1
 
     def _may_repeat(self, method: str) -> bool:

@@ -149,15 +149,22 @@ class Analyst:
 # of the GIL, so the event loop is never blocked and any loop can use the same workers.
 
 
+_OWN_GROUP: dict[str, Any] = {"process_group": 0} if os.name == "posix" else {}
+
+
 class _Worker:
     def __init__(self) -> None:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)  # import as we do
+        # A process group of its own: Jupyter's Stop (and Ctrl-C in a terminal) signals the
+        # kernel's whole group, and a worker must not die mid-report printing a traceback into
+        # the cell. It is stopped by its parent instead (end of input, or killed at exit).
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "rtk_notebook.quality.parallel"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
+            **_OWN_GROUP,
         )
 
     def call(self, raw: bytes) -> bytes:
@@ -190,6 +197,8 @@ class _WorkerPool:
         self._local = threading.local()
         self._workers: list[_Worker] = []
         self._lock = threading.Lock()
+        self.busy = 0  # reports being analysed right now
+        self.analysed = 0  # reports analysed since the pool started
         for _ in range(processes):  # start them now, while the first reports are fetched
             self.threads.submit(self._worker)
 
@@ -208,6 +217,8 @@ class _WorkerPool:
     def run(self, raw: bytes | str) -> dict[str, Any]:
         """Analyse in this thread's worker; in this process if the worker cannot."""
         data = raw.encode() if isinstance(raw, str) else bytes(raw)
+        with self._lock:
+            self.busy += 1
         try:
             return loads(self._worker().call(data))
         except (OSError, EOFError, ValueError):
@@ -215,6 +226,10 @@ class _WorkerPool:
             # (slower, as it shares this process's GIL, but every peer still gets its row).
             self._local.worker, self._local.failed = None, True
             return facts_from_json(data)
+        finally:
+            with self._lock:
+                self.busy -= 1
+                self.analysed += 1
 
     def close(self) -> None:
         self.threads.shutdown(wait=False, cancel_futures=True)
@@ -259,7 +274,20 @@ def serve(stdin: Any, stdout: Any) -> None:
         stdout.flush()
 
 
-if __name__ == "__main__":
+def main() -> None:
+    import signal
+
+    # The parent stops a worker (end of input); an interrupt meant for the kernel is not ours.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     channel = sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not corrupt the answers
-    serve(sys.stdin.buffer, channel)
+    try:
+        serve(sys.stdin.buffer, channel)
+    except (BrokenPipeError, EOFError):
+        # The parent went away mid-answer: nothing to say, and nothing left to flush at exit
+        # (the recipe in Python's docs on SIGPIPE).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), channel.fileno())
+
+
+if __name__ == "__main__":
+    main()
