@@ -60,12 +60,14 @@ class Progress:
             failed = f", {self.failed} failed" if self.failed else ""
             self._label.value = f"{self.done} / {self.total}{failed}"
 
-    def close(self) -> None:
+    def close(self, stopped: bool = False) -> None:
         if self._bar is not None:
-            self._bar.bar_style = "warning" if self.failed else "success"
+            self._bar.bar_style = "warning" if self.failed or stopped else "success"
+            if stopped:  # Stop pressed, or the work cancelled: say where it got to
+                self._label.value += " (stopped)"
 
     def __enter__(self) -> Progress:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        self.close(stopped=kind is not None and not issubclass(kind, Exception))

@@ -323,3 +323,106 @@ def test_the_breaker_closes_when_the_server_answers_again() -> None:
     assert len(kit.webhooks()) == 3  # the probe gets through, and closes the breaker
     assert len(kit.webhooks()) == 3 and not breaker.is_open
     kit.close()
+
+
+# -- the real thing: Stop in a Jupyter kernel ---------------------------------------------------
+
+KERNEL_CELL = """
+import sys, time, httpx
+sys.path.insert(0, {root!r})
+import rtk_notebook as rtk
+from rtk_notebook.demo import DemoBackend, DemoTransport, Faults
+from tests.conftest import TOKEN, make_world
+from tests.test_fault_soak import sessions_holding
+
+class Logged(DemoTransport):
+    async def handle_async_request(self, request):
+        with open({log!r}, "a") as log:
+            log.write(f"{{time.time()}} {{request.url.path}}\\n")
+        return await super().handle_async_request(request)
+
+backend = DemoBackend(make_world(), token=TOKEN, faults=Faults(latency_ms=60))
+world = backend.world
+sessions, peers = sessions_holding(world, 300)
+kit = rtk.connect(token=TOKEN, account_id=world.account_id, app_id=world.apps[0].id,
+                  base_url="https://demo.invalid/client/v4", transport=Logged(backend),
+                  max_concurrency=4, workers=2)
+quality = kit.quality(sessions)
+"""
+
+
+@pytest.mark.timeout(300)
+def test_stop_in_a_jupyter_kernel(tmp_path: Path) -> None:
+    """The kernel's Stop button (SIGINT to the kernel's whole process group, as
+    jupyter_client sends it): the cell ends in KeyboardInterrupt, the workers print nothing,
+    no request follows, and the next cell works."""
+    from jupyter_client.manager import KernelManager
+
+    log = tmp_path / "requests.log"
+    stderr = (tmp_path / "kernel.stderr").open("w")
+    manager = KernelManager(kernel_name="python3")
+    manager.start_kernel(stderr=stderr, cwd=str(tmp_path))
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=120)
+        root = str(Path(__file__).resolve().parent.parent)
+        msg_id = client.execute(KERNEL_CELL.format(root=root, log=str(log)))
+
+        def reports() -> int:
+            return log.read_text().count("peer-report") if log.exists() else 0
+
+        deadline = time.monotonic() + 120
+        while reports() < 40 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert reports() >= 40, "the cell did not get going"
+        interrupted = time.time()
+        manager.interrupt_kernel()
+        reply = client.get_shell_msg(timeout=60)
+        while reply["parent_header"].get("msg_id") != msg_id:
+            reply = client.get_shell_msg(timeout=60)
+        replied = time.time()
+        assert reply["content"]["status"] == "error"
+        assert reply["content"]["ename"] == "KeyboardInterrupt"
+
+        time.sleep(0.5)
+        times = [float(line.split()[0]) for line in log.read_text().splitlines()]
+        assert max(times) <= replied  # nothing sent after the cell ended
+        sent = len(times)
+
+        outputs: list[dict] = []
+        check = client.execute_interactive(
+            "import time\n"
+            "pool = kit._core.analyst._pool\n"
+            "while pool.busy: time.sleep(0.01)\n"
+            "print(len(kit.webhooks()), pool.busy, quality_defined := 'quality' in dir())",
+            timeout=60,
+            output_hook=lambda msg: outputs.append(msg),
+        )
+        assert check["content"]["status"] == "ok"
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=False)
+        stderr.close()
+    texts = [m["content"].get("text", "") for m in outputs if m["msg_type"] == "stream"]
+    assert "3 0 False" in "".join(texts)  # the kit works; the cell's result was never assigned
+    assert len(log.read_text().splitlines()) == sent + 1  # just the webhooks call
+    kernel_log = (tmp_path / "kernel.stderr").read_text()
+    assert "Traceback" not in kernel_log and "KeyboardInterrupt" not in kernel_log, kernel_log
+    print(
+        f"\nkernel: Stop -> reply {replied - interrupted:.3f} s, last request "
+        f"{max(times) - interrupted:+.3f} s after the Stop, {sent} requests in all"
+    )
+
+
+def test_the_progress_bar_says_where_a_stopped_fanout_got_to() -> None:
+    from rtk_notebook.progress import Progress
+
+    with pytest.raises(KeyboardInterrupt), Progress(3, "Peer reports", show=True) as bar:
+        bar.advance()
+        raise KeyboardInterrupt
+    assert bar._label.value == "1 / 3 (stopped)" and bar._bar.bar_style == "warning"
+    with Progress(2, "Peer reports", show=True) as done:
+        done.advance()
+        done.advance()
+    assert done._label.value == "2 / 2" and done._bar.bar_style == "success"
