@@ -318,7 +318,7 @@ class HttpCore:
                     response = await client.request(
                         method,
                         path,
-                        params=params,
+                        params=list(params) if params else None,
                         json=json_body if json_body is not None else None,
                     )
                     failure: RTKError | None = None

@@ -14,7 +14,7 @@ body field raises ``ValidationError`` naming it.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -267,7 +267,7 @@ def _dress(call: Callable[..., Any], op: Operation) -> Callable[..., Any]:
 
 def wrapped_api(
     operations: dict[str, dict[str, Operation]],
-    runner: Callable[[Awaitable[Any]], Any],
+    runner: Callable[[Coroutine[Any, Any, Any]], Any],
     *,
     is_async: bool,
 ) -> Api:
