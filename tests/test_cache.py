@@ -124,21 +124,44 @@ def test_cache_defaults() -> None:
     assert rtk.connect(demo=True, cache=False).cache is None
 
 
+class FakeTime:
+    """A clock that moves only when told: by a sleep, or by a fixed step on each reading."""
+
+    def __init__(self, step: float = 0.0) -> None:
+        self.now, self.step, self.slept = 0.0, step, []  # type: list[float]
+
+    def __call__(self) -> float:
+        now = self.now
+        self.now += self.step
+        return now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
 def test_the_client_paces_itself_to_the_rate_limit() -> None:
-    limiter = RateLimiter(requests=5, per_s=0.2)
+    fake = FakeTime()
+    limiter = RateLimiter(requests=5, per_s=0.25, clock=fake, sleep=fake.sleep)
+    sent_at: list[float] = []
 
     async def burst() -> None:
         for _ in range(12):
             await limiter.acquire()
+            sent_at.append(fake.now)
 
     asyncio.run(burst())
-    assert limiter.waited_s > 0
+    assert sent_at == [0.0] * 5 + [0.25] * 5 + [0.5] * 2  # five per window, never six
+    assert fake.slept == [0.25, 0.25] and limiter.waited_s == 0.5
 
 
 def test_with_the_servers_limit_on_the_client_slows_instead_of_failing() -> None:
-    faults = Faults(rate_limit=True, rate_limit_requests=20, rate_limit_window_s=1.0)
+    # The server's window is measured by a clock that moves a quarter of the window on each
+    # request, whatever the machine's speed: the 4th request finds 3 in the window and gets a
+    # 429 (Retry-After: 1); the client waits and retries, by then the window has moved on.
+    faults = Faults(rate_limit=True, rate_limit_requests=3, rate_limit_window_s=1.0)
     world = make_world()
-    backend = DemoBackend(world, token=TOKEN, faults=faults)
+    backend = DemoBackend(world, token=TOKEN, faults=faults, clock=FakeTime(step=0.25))
     with DemoServer(backend) as server:
         kit = rtk.connect(
             token=TOKEN,
@@ -147,11 +170,12 @@ def test_with_the_servers_limit_on_the_client_slows_instead_of_failing() -> None
             base_url=server.base_url,
             max_retries=10,
         )
-        frames = [kit.webhooks() for _ in range(45)]
+        frames = [kit.webhooks() for _ in range(6)]
         kit.close()
     assert all(len(f) == 3 for f in frames)
-    assert backend.statuses[429] > 0  # the server did push back...
-    assert backend.statuses[200] == 45  # ...and every call still succeeded
+    assert backend.statuses[429] == 1  # the server did push back...
+    assert backend.statuses[200] == 6  # ...and every call still succeeded
+    assert [status for *_, status in backend.log] == [200, 200, 200, 429, 200, 200, 200]
 
 
 @pytest.mark.parametrize("choice", [True])
