@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from rtk_notebook import config
-from rtk_notebook.api.cache import ResponseCache
+from rtk_notebook.api.cache import MAX_BYTES, ResponseCache
 from rtk_notebook.api.errors import AppRequiredError, RTKError, ValidationError
 from rtk_notebook.api.http import HttpCore, RateLimiter, RetryPolicy
 from rtk_notebook.api.operations import Api, Operation, Owner, build_operations, wrapped_api
@@ -625,6 +625,7 @@ def connect(
     *,
     demo: Any = None,
     cache: Any = None,
+    cache_max_bytes: int = MAX_BYTES,
     max_concurrency: int = 16,
     timeout: float = 30.0,
     max_retries: int = 4,
@@ -646,6 +647,11 @@ def connect(
     1,200 per 5 minutes (``None``: on for Cloudflare's API only). ``workers``: processes
     that analyse peer reports while more are fetched, for a ``quality`` fan-out of 32 peers
     or more (``None``: one per CPU, at most 4; ``0``: analyse in this process).
+
+    The cache answers only the token that filled it; a path gets a private subdirectory
+    (``rtk_notebook_cache``, 0700) and keeps its own permissions. ``cache_max_bytes`` caps
+    what it keeps (2 GB; the least recently used go first). A damaged cache file is moved
+    aside with a warning and a fresh one made.
     """
     global _announced
     settings = config.resolve(token, account_id, app_id, base_url, demo)
@@ -664,7 +670,7 @@ def connect(
             )
     retry = RetryPolicy(max_retries=max_retries)
     real = settings.base_url == config.REAL_BASE_URL
-    response_cache = _make_cache(cache, settings, real)
+    response_cache = _make_cache(cache, settings, real, cache_max_bytes)
     limiter = RateLimiter() if (rate_limit if rate_limit is not None else real) else None
     core = _Core(
         settings,
@@ -679,7 +685,16 @@ def connect(
     return Kit(core)
 
 
-def _make_cache(choice: Any, settings: config.Settings, real: bool) -> ResponseCache | None:
+def _make_cache(
+    choice: Any, settings: config.Settings, real: bool, max_bytes: int = MAX_BYTES
+) -> ResponseCache | None:
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+        raise ValidationError(
+            f"cache_max_bytes must be a positive whole number of bytes (got {max_bytes!r})"
+        )
+    path_like = isinstance(choice, str) or hasattr(choice, "__fspath__")
+    if not (choice is None or isinstance(choice, bool) or path_like) or choice == "":
+        raise ValidationError(f"cache must be None, True, False or a directory (got {choice!r})")
     if choice is False or (choice is None and not real):
         return None
     directory = None if choice in (None, True) else choice
@@ -688,4 +703,10 @@ def _make_cache(choice: Any, settings: config.Settings, real: bool) -> ResponseC
         namespace = f"demo:{world.seed}:{world.now.isoformat()}:{world.scale}"
     else:
         namespace = settings.base_url
-    return ResponseCache(directory, namespace=namespace)
+    return ResponseCache(
+        directory,
+        namespace=namespace,
+        account=settings.account_id,
+        token=settings.token,
+        max_bytes=max_bytes,
+    )
