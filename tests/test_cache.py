@@ -530,6 +530,9 @@ def test_a_loose_cache_directory_of_ours_is_made_private(tmp_path: Path) -> None
     assert notebook_run(kit, session_id) == result and backend.request_count == sent
     kit.close()
     assert stat.S_IMODE(os.stat(database.parent).st_mode) == 0o700
+    os.chmod(database.parent, 0o500)  # too tight for us to write: ours, so made 0700 again
+    cached_kit(backend, tmp_path).close()
+    assert stat.S_IMODE(os.stat(database.parent).st_mode) == 0o700
     os.chmod(database.parent, 0o777)  # writable by others: anything could have been put in
     with pytest.warns(CacheWarning, match="writable by other users.*moved it aside"):
         kit = cached_kit(backend, tmp_path)

@@ -614,10 +614,12 @@ def _private_directory(directory: Path, inside_chosen: bool) -> str | None:
         return None
     if info.st_uid != os.geteuid():
         raise _Unusable("it belongs to another user")
+    if stat.S_IMODE(info.st_mode) == 0o700:
+        return None
+    os.chmod(directory, 0o700)  # ours, so ours to make private (and usable) again
     loose = stat.S_IMODE(info.st_mode) & 0o077
     if not loose:
         return None
-    os.chmod(directory, 0o700)  # ours, so ours to make private again
     if loose & 0o022:
         return "its directory was writable by other users, so it is not trusted"
     warnings.warn(
