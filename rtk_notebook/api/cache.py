@@ -485,6 +485,7 @@ class ResponseCache:
         return time.monotonic() >= self._writes_paused_until
 
     def _open(self) -> None:
+        self._file_id = None  # damage found while opening is this file's, whoever made it
         try:
             self._db = self._connect()
         except _Damaged as exc:
