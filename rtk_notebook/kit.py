@@ -24,7 +24,7 @@ import httpx
 
 from rtk_notebook import config
 from rtk_notebook.api import checks
-from rtk_notebook.api.cache import ResponseCache
+from rtk_notebook.api.cache import MAX_BYTES, ResponseCache
 from rtk_notebook.api.errors import AppRequiredError, RTKError, ValidationError
 from rtk_notebook.api.http import HttpCore, RateLimiter, RetryPolicy
 from rtk_notebook.api.operations import Api, Operation, Owner, build_operations, wrapped_api
@@ -663,6 +663,7 @@ def connect(
     *,
     demo: Any = None,
     cache: Any = None,
+    cache_max_bytes: int = MAX_BYTES,
     max_concurrency: int = 16,
     timeout: float = 30.0,
     max_retries: int = 4,
@@ -684,6 +685,11 @@ def connect(
     1,200 per 5 minutes (``None``: on for Cloudflare's API only). ``workers``: processes
     that analyse peer reports while more are fetched, for a ``quality`` fan-out of 32 peers
     or more (``None``: one per CPU, at most 4; ``0``: analyse in this process).
+
+    The cache answers only the token that filled it; a path gets a private subdirectory
+    (``rtk_notebook_cache``, 0700) and keeps its own permissions. ``cache_max_bytes`` caps
+    what it keeps (2 GB; the least recently used go first). A damaged cache file is moved
+    aside with a warning and a fresh one made.
     """
     global _announced
     _check_connect_args(locals())
@@ -703,7 +709,7 @@ def connect(
             )
     retry = RetryPolicy(max_retries=max_retries)
     real = settings.base_url == config.REAL_BASE_URL
-    response_cache = _make_cache(cache, settings, real)
+    response_cache = _make_cache(cache, settings, real, cache_max_bytes)
     limiter = RateLimiter() if (rate_limit if rate_limit is not None else real) else None
     core = _Core(
         settings,
@@ -732,11 +738,12 @@ def _check_connect_args(args: dict[str, Any]) -> None:
     if demo is not None and not isinstance(demo, bool) and type(demo).__name__ != "DemoWorld":
         raise ValidationError(f"'demo' must be True, False, None or a DemoWorld (got {demo!r})")
     cache = args["cache"]
-    if cache is not None and not isinstance(cache, (bool, str, os.PathLike)):
+    if cache == "" or (cache is not None and not isinstance(cache, (bool, str, os.PathLike))):
         raise ValidationError(
             "'cache' must be True, False, None or a directory path "
             f"(got {type(cache).__name__} {checks.shorten(cache)})"
         )
+    checks.whole("cache_max_bytes", args["cache_max_bytes"])
     checks.whole("max_concurrency", args["max_concurrency"], maximum=1000)
     checks.seconds("timeout", args["timeout"])
     checks.whole("max_retries", args["max_retries"], minimum=0, maximum=100)
@@ -750,7 +757,9 @@ def _check_connect_args(args: dict[str, Any]) -> None:
         )
 
 
-def _make_cache(choice: Any, settings: config.Settings, real: bool) -> ResponseCache | None:
+def _make_cache(
+    choice: Any, settings: config.Settings, real: bool, max_bytes: int = MAX_BYTES
+) -> ResponseCache | None:
     if choice is False or (choice is None and not real):
         return None
     directory = None if choice in (None, True) else choice
@@ -759,4 +768,10 @@ def _make_cache(choice: Any, settings: config.Settings, real: bool) -> ResponseC
         namespace = f"demo:{world.seed}:{world.now.isoformat()}:{world.scale}"
     else:
         namespace = settings.base_url
-    return ResponseCache(directory, namespace=namespace)
+    return ResponseCache(
+        directory,
+        namespace=namespace,
+        account=settings.account_id,
+        token=settings.token,
+        max_bytes=max_bytes,
+    )

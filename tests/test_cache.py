@@ -3,21 +3,38 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
+import random
+import sqlite3
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 import rtk_notebook as rtk
-from rtk_notebook.api.cache import FOREVER, ResponseCache, lifetime
+from rtk_notebook.api import cache as cache_module
+from rtk_notebook.api.cache import (
+    FILE_NAME,
+    FOREVER,
+    SUBDIRECTORY,
+    CacheWarning,
+    ResponseCache,
+    lifetime,
+)
 from rtk_notebook.api.http import RateLimiter
-from rtk_notebook.demo import DemoBackend, DemoServer, Faults
+from rtk_notebook.demo import DemoBackend, DemoServer, DemoTransport, Faults
 from tests.conftest import TOKEN, connect_to, find_ids, make_world
 
 
 def cached_kit(backend: DemoBackend, directory: Path, **kw: object) -> rtk.Kit:
     return connect_to(backend, cache=directory, **kw)
+
+
+def cache_file(directory: Path) -> Path:
+    """Where ``cache=directory`` keeps its database."""
+    return directory / SUBDIRECTORY / FILE_NAME
 
 
 def notebook_run(kit: rtk.Kit, session_id: str) -> tuple[int, float]:
@@ -53,12 +70,15 @@ def test_the_cache_is_private_and_holds_no_token(tmp_path: Path) -> None:
     kit = cached_kit(backend, directory)
     notebook_run(kit, ids.ended_session_id)
     kit.close()
-    assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
-    database = directory / "responses.sqlite3"
+    assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700  # made by the cache: private
+    database = cache_file(directory)
     assert stat.S_IMODE(os.stat(database).st_mode) == 0o600
-    for file in directory.iterdir():
+    assert stat.S_IMODE(os.stat(database.parent).st_mode) == 0o700
+    unsalted = hashlib.sha256(TOKEN.encode()).hexdigest().encode()
+    for file in [f for f in directory.rglob("*") if f.is_file()]:
         content = file.read_bytes()
         assert TOKEN.encode() not in content and b"Authorization" not in content
+        assert unsalted not in content  # only a salted digest of the token
 
 
 def test_what_may_change_is_kept_briefly_and_a_write_drops_it(tmp_path: Path) -> None:
@@ -124,21 +144,44 @@ def test_cache_defaults() -> None:
     assert rtk.connect(demo=True, cache=False).cache is None
 
 
+class FakeTime:
+    """A clock that moves only when told: by a sleep, or by a fixed step on each reading."""
+
+    def __init__(self, step: float = 0.0) -> None:
+        self.now, self.step, self.slept = 0.0, step, []  # type: list[float]
+
+    def __call__(self) -> float:
+        now = self.now
+        self.now += self.step
+        return now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
 def test_the_client_paces_itself_to_the_rate_limit() -> None:
-    limiter = RateLimiter(requests=5, per_s=0.2)
+    fake = FakeTime()
+    limiter = RateLimiter(requests=5, per_s=0.25, clock=fake, sleep=fake.sleep)
+    sent_at: list[float] = []
 
     async def burst() -> None:
         for _ in range(12):
             await limiter.acquire()
+            sent_at.append(fake.now)
 
     asyncio.run(burst())
-    assert limiter.waited_s > 0
+    assert sent_at == [0.0] * 5 + [0.25] * 5 + [0.5] * 2  # five per window, never six
+    assert fake.slept == [0.25, 0.25] and limiter.waited_s == 0.5
 
 
 def test_with_the_servers_limit_on_the_client_slows_instead_of_failing() -> None:
-    faults = Faults(rate_limit=True, rate_limit_requests=20, rate_limit_window_s=1.0)
+    # The server's window is measured by a clock that moves a quarter of the window on each
+    # request, whatever the machine's speed: the 4th request finds 3 in the window and gets a
+    # 429 (Retry-After: 1); the client waits and retries, by then the window has moved on.
+    faults = Faults(rate_limit=True, rate_limit_requests=3, rate_limit_window_s=1.0)
     world = make_world()
-    backend = DemoBackend(world, token=TOKEN, faults=faults)
+    backend = DemoBackend(world, token=TOKEN, faults=faults, clock=FakeTime(step=0.25))
     with DemoServer(backend) as server:
         kit = rtk.connect(
             token=TOKEN,
@@ -147,11 +190,12 @@ def test_with_the_servers_limit_on_the_client_slows_instead_of_failing() -> None
             base_url=server.base_url,
             max_retries=10,
         )
-        frames = [kit.webhooks() for _ in range(45)]
+        frames = [kit.webhooks() for _ in range(6)]
         kit.close()
     assert all(len(f) == 3 for f in frames)
-    assert backend.statuses[429] > 0  # the server did push back...
-    assert backend.statuses[200] == 45  # ...and every call still succeeded
+    assert backend.statuses[429] == 1  # the server did push back...
+    assert backend.statuses[200] == 6  # ...and every call still succeeded
+    assert [status for *_, status in backend.log] == [200, 200, 200, 429, 200, 200, 200]
 
 
 @pytest.mark.parametrize("choice", [True])
@@ -160,3 +204,353 @@ def test_cache_true_uses_the_users_cache_directory(choice, tmp_path, monkeypatch
     kit = rtk.connect(demo=make_world(), cache=choice)
     assert kit.cache is not None and kit.cache.path.parent == tmp_path / "rtk_notebook"
     kit.close()
+
+
+# ---- the cache answers only the token that filled it ----------------------------------------
+
+
+def kit_with_token(backend: DemoBackend, directory: Path, token: str, **kw: object) -> rtk.Kit:
+    world = backend.world
+    return rtk.connect(
+        token=token,
+        account_id=world.account_id,
+        app_id=world.apps[0].id,
+        base_url="https://demo.invalid/client/v4",
+        transport=DemoTransport(backend),
+        cache=directory,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_a_wrong_token_gets_the_servers_refusal_not_cached_data(tmp_path: Path) -> None:
+    backend = DemoBackend(make_world(), token=TOKEN)
+    ids = find_ids(backend.world)
+    kit = cached_kit(backend, tmp_path)
+    notebook_run(kit, ids.ended_session_id)
+    kit.close()
+    wrong = kit_with_token(backend, tmp_path, "revoked-or-wrong-token")
+    with pytest.raises(rtk.AuthError):
+        wrong.session(ids.ended_session_id)
+    with pytest.raises(rtk.AuthError):
+        wrong.peer_report(ids.peer_id)
+    assert wrong.cache is not None and wrong.cache.stats.hits == 0
+    wrong.close()
+    assert backend.statuses[403] == 2
+    again = cached_kit(backend, tmp_path)  # the right token still finds its entries
+    notebook_run(again, ids.ended_session_id)
+    assert again.cache is not None and again.cache.stats.misses == 0
+    again.close()
+
+
+def test_each_token_has_its_own_entries(tmp_path: Path) -> None:
+    backend = DemoBackend(make_world())  # accepts any token
+    ids = find_ids(backend.world)
+    first = kit_with_token(backend, tmp_path, "token-of-ann")
+    result = notebook_run(first, ids.ended_session_id)
+    first.close()
+    sent = backend.request_count
+    other = kit_with_token(backend, tmp_path, "token-of-bob")
+    assert notebook_run(other, ids.ended_session_id) == result
+    assert backend.request_count == 2 * sent  # nothing of Ann's was served to Bob
+    other.close()
+    database = cache_file(tmp_path)
+    with sqlite3.connect(database) as db:
+        whos = {who for (who,) in db.execute("SELECT DISTINCT who FROM entries")}
+    assert len(whos) == 2
+    content = database.read_bytes()
+    for token in ("token-of-ann", "token-of-bob"):
+        assert token.encode() not in content
+        assert hashlib.sha256(token.encode()).hexdigest() not in whos
+
+
+# ---- a damaged cache heals itself, with a warning ----------------------------------------------
+
+
+def filled_cache(tmp_path: Path) -> tuple[DemoBackend, str, tuple[int, float], Path]:
+    """A backend, an ended session, what a notebook run on it gives, and the database file
+    that run filled (closed)."""
+    backend = DemoBackend(make_world(), token=TOKEN)
+    session_id = find_ids(backend.world).ended_session_id
+    kit = cached_kit(backend, tmp_path)
+    result = notebook_run(kit, session_id)
+    kit.close()
+    return backend, session_id, result, cache_file(tmp_path)
+
+
+def truncate(database: Path) -> bytes:
+    data = database.read_bytes()
+    database.write_bytes(data[: len(data) // 2])
+    return data[: len(data) // 2]
+
+
+def garbage(database: Path) -> bytes:
+    data = random.Random(1).randbytes(64 * 1024)
+    database.write_bytes(data)
+    return data
+
+
+def other_schema(database: Path) -> bytes:
+    database.unlink()
+    with sqlite3.connect(database) as db:
+        db.execute("CREATE TABLE notes (text TEXT)")
+        db.execute("INSERT INTO notes VALUES ('not a cache')")
+    db.close()
+    return database.read_bytes()
+
+
+def newer_version(database: Path) -> bytes:
+    with sqlite3.connect(database) as db:
+        db.execute("PRAGMA user_version = 99")
+    db.close()
+    return database.read_bytes()
+
+
+def a_directory(database: Path) -> bytes:
+    database.unlink()
+    database.mkdir()
+    (database / "note").write_text("a directory where the database should be")
+    return b""
+
+
+def another_users(database: Path) -> bytes:
+    os.chown(database, 65534, 65534)
+    return database.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        truncate,
+        garbage,
+        other_schema,
+        newer_version,
+        a_directory,
+        pytest.param(
+            another_users,
+            marks=pytest.mark.skipif(os.geteuid() != 0, reason="only root can chown"),
+        ),
+    ],
+)
+def test_a_damaged_cache_is_moved_aside_and_made_afresh(
+    tmp_path: Path, damage: Callable[[Path], bytes]
+) -> None:
+    backend, session_id, result, database = filled_cache(tmp_path)
+    content = damage(database)
+    with pytest.warns(CacheWarning, match="damaged .*moved it aside to responses.sqlite3.dam"):
+        kit = cached_kit(backend, tmp_path)
+    assert notebook_run(kit, session_id) == result  # from the server: nothing raised
+    kit.close()
+    aside = [p for p in database.parent.iterdir() if ".damaged-" in p.name]
+    assert [p.name for p in aside if not p.name.endswith(("-wal", "-shm"))] == [
+        f"{FILE_NAME}.damaged-{aside[0].name.split('.damaged-')[1][:15]}"
+    ]
+    if content:
+        assert aside[0].read_bytes() == content  # kept as it was, for a look
+    sent = backend.request_count
+    again = cached_kit(backend, tmp_path)  # the fresh cache works
+    assert notebook_run(again, session_id) == result
+    assert backend.request_count == sent
+    again.close()
+
+
+def test_damage_found_while_reading_heals_the_same_way(tmp_path: Path) -> None:
+    backend, session_id, result, database = filled_cache(tmp_path)
+    with open(database, "r+b") as file:  # zero the second half: the reports' pages
+        size = file.seek(0, os.SEEK_END)
+        file.seek(size // 2 // 4096 * 4096)
+        file.write(bytes(size - size // 2 // 4096 * 4096))
+    kit = cached_kit(backend, tmp_path)  # the schema and salt are intact: it opens
+    with pytest.warns(CacheWarning, match="malformed.*moved it aside") as caught:
+        assert notebook_run(kit, session_id) == result
+    assert len([w for w in caught if issubclass(w.category, CacheWarning)]) == 1
+    kit.close()
+    assert any(".damaged-" in p.name for p in database.parent.iterdir())
+    for _ in range(2):  # the fresh cache fills with what was read before the damage showed
+        again = cached_kit(backend, tmp_path)
+        sent = backend.request_count
+        assert notebook_run(again, session_id) == result
+        again.close()
+    assert backend.request_count == sent
+
+
+def test_a_cache_of_the_first_version_is_replaced(tmp_path: Path) -> None:
+    backend = DemoBackend(make_world(), token=TOKEN)
+    ids = find_ids(backend.world)
+    database = cache_file(tmp_path)
+    database.parent.mkdir(mode=0o700)
+    with sqlite3.connect(database) as db:  # as the first version made it: no token in keys
+        db.execute(
+            "CREATE TABLE entries (key TEXT PRIMARY KEY, namespace TEXT, app TEXT, "
+            "expires REAL, body TEXT)"
+        )
+        db.execute("INSERT INTO entries VALUES ('k', 'n', 'a', 1e18, '{}')")
+    db.close()
+    with pytest.warns(CacheWarning, match="older version"):
+        kit = cached_kit(backend, tmp_path)
+    notebook_run(kit, ids.ended_session_id)
+    kit.close()
+    assert sorted(p.name for p in database.parent.iterdir()) == [FILE_NAME]
+    with sqlite3.connect(database) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    db.close()
+
+
+def test_an_unreadable_cache_file_of_ours_is_made_readable_again(tmp_path: Path) -> None:
+    backend, session_id, result, database = filled_cache(tmp_path)
+    os.chmod(database, 0)
+    sent = backend.request_count
+    kit = cached_kit(backend, tmp_path)
+    assert notebook_run(kit, session_id) == result and backend.request_count == sent
+    kit.close()
+    assert stat.S_IMODE(os.stat(database).st_mode) == 0o600
+
+
+def test_a_locked_cache_is_bypassed_with_one_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache_module, "BUSY_TIMEOUT_S", 0.05)  # no long wait in a test
+    monkeypatch.setattr(cache_module, "PAUSE_S", 0.0)  # try again at once once released
+    backend, session_id, result, database = filled_cache(tmp_path)
+    ids = find_ids(backend.world)
+    kit = cached_kit(backend, tmp_path)
+    other = sqlite3.connect(database, isolation_level=None)  # another process, as it were
+    other.execute("BEGIN EXCLUSIVE")  # holds the write lock
+    sent = backend.request_count
+    with pytest.warns(CacheWarning, match="locked by another process") as caught:
+        assert notebook_run(kit, session_id) == result  # reads still answer...
+        assert backend.request_count == sent
+        kit.meeting(ids.meeting_id)  # ...what is new is fetched, not kept
+        kit.recordings()
+    assert len([w for w in caught if issubclass(w.category, CacheWarning)]) == 1
+    assert kit.cache is not None and kit.cache.stats.stored == 0
+    other.execute("ROLLBACK")
+    kit.meeting(ids.meeting_id)
+    assert kit.cache.stats.stored == 1  # released: kept again
+    kit.close()
+
+    # Locked for reading too, when the other holds the whole file: connect and calls go on.
+    other.execute("PRAGMA locking_mode = EXCLUSIVE")
+    other.execute("BEGIN EXCLUSIVE")
+    other.execute("COMMIT")  # in exclusive locking mode, the lock outlives the transaction
+    sent = backend.request_count
+    with pytest.warns(CacheWarning, match="locked by another process"):
+        kit = cached_kit(backend, tmp_path)
+        assert notebook_run(kit, session_id) == result
+    assert backend.request_count > sent
+    other.close()
+    sent = backend.request_count
+    assert notebook_run(kit, session_id) == result and backend.request_count == sent
+    kit.close()
+
+
+# ---- a cap, least recently used first -------------------------------------------------------
+
+
+def body_of(size: int, n: int) -> bytes:
+    """A JSON body of exactly ``size`` bytes."""
+    head = f'{{"n":{n},"pad":"'.encode()
+    return head + b"x" * (size - len(head) - 2) + b'"}'
+
+
+def test_the_cap_evicts_the_least_recently_used(tmp_path: Path) -> None:
+    fake = FakeTime(step=1.0)  # every reading of the clock is a second later
+    cache = ResponseCache(tmp_path, namespace="t", max_bytes=100_000, clock=fake)
+    for n in range(10):
+        cache.store(f"k{n}", "app", 1e18, body_of(9_000, n))
+    assert cache.get("k0")["n"] == 0  # k0 is now the most recently used
+    cache.store("k10", "app", 1e18, body_of(9_000, 10))  # 99,000 bytes: under the cap
+    assert cache.stats.evicted == 0
+    cache.store("k11", "app", 1e18, body_of(9_000, 11))  # 108,000: down to 90 % of the cap
+    stats = cache.stats
+    assert (stats.evicted, stats.entries, stats.bytes) == (2, 10, 90_000)
+    assert cache.get("k1") is None and cache.get("k2") is None  # the oldest used went
+    assert cache.get("k0") is not None and cache.get("k3") is not None
+    for n in range(12, 212):  # 1.8 MB more: the total, and the file, stay bounded
+        cache.store(f"k{n}", "app", 1e18, body_of(9_000, n))
+        assert cache.stats.bytes <= 100_000
+    assert cache.get("k211") is not None
+    cache.close()
+    assert os.path.getsize(cache.path) < 300_000  # pages freed by eviction went back
+    with pytest.raises(ValueError, match="max_bytes"):
+        ResponseCache(tmp_path, namespace="t", max_bytes=0)
+
+
+def test_connect_takes_a_cap_and_checks_its_arguments(tmp_path: Path) -> None:
+    backend = DemoBackend(make_world(), token=TOKEN)
+    ids = find_ids(backend.world)
+    kit = cached_kit(backend, tmp_path, cache_max_bytes=1_000_000)
+    notebook_run(kit, ids.ended_session_id)
+    assert kit.cache is not None
+    stats = kit.cache.stats
+    assert stats.max_bytes == 1_000_000 and 0 < stats.bytes <= 1_000_000
+    assert stats.evicted > 0 and stats.entries > 0
+    assert "bytes=" in repr(stats)
+    kit.close()
+    assert connect_to(backend, cache=tmp_path).cache.max_bytes == 2 * 1024**3  # type: ignore[union-attr]
+    for bad in (True, 0, -1, 1.5, "2GB"):
+        with pytest.raises(rtk.ValidationError, match="cache_max_bytes"):
+            cached_kit(backend, tmp_path, cache_max_bytes=bad)
+    for bad_choice in (5, 1.0, "", ["dir"]):
+        with pytest.raises(rtk.ValidationError, match="cache"):
+            connect_to(backend, cache=bad_choice)
+
+
+# ---- permissions: its own subdirectory, never the user's ----------------------------------
+
+
+def test_a_chosen_directory_keeps_its_permissions(tmp_path: Path) -> None:
+    backend = DemoBackend(make_world(), token=TOKEN)
+    ids = find_ids(backend.world)
+    chosen = tmp_path / "shared"
+    chosen.mkdir()
+    os.chmod(chosen, 0o755)
+    previous = os.umask(0)  # files must be private whatever the umask
+    try:
+        kit = cached_kit(backend, chosen)
+        notebook_run(kit, ids.ended_session_id)
+        database = cache_file(chosen)
+        files = [database, Path(f"{database}-wal"), Path(f"{database}-shm")]
+        assert all(stat.S_IMODE(os.stat(f).st_mode) == 0o600 for f in files)  # while open
+        kit.close()
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(os.stat(chosen).st_mode) == 0o755
+    assert stat.S_IMODE(os.stat(chosen / SUBDIRECTORY).st_mode) == 0o700
+    assert [p.name for p in chosen.iterdir()] == [SUBDIRECTORY]
+    for file in (chosen / SUBDIRECTORY).iterdir():
+        assert stat.S_IMODE(os.stat(file).st_mode) == 0o600
+
+
+def test_a_loose_cache_directory_of_ours_is_made_private(tmp_path: Path) -> None:
+    backend, session_id, result, database = filled_cache(tmp_path)
+    os.chmod(database.parent, 0o755)  # readable by others: tightened, contents kept
+    sent = backend.request_count
+    with pytest.warns(CacheWarning, match="readable by other users"):
+        kit = cached_kit(backend, tmp_path)
+    assert notebook_run(kit, session_id) == result and backend.request_count == sent
+    kit.close()
+    assert stat.S_IMODE(os.stat(database.parent).st_mode) == 0o700
+    os.chmod(database.parent, 0o500)  # too tight for us to write: ours, so made 0700 again
+    cached_kit(backend, tmp_path).close()
+    assert stat.S_IMODE(os.stat(database.parent).st_mode) == 0o700
+    os.chmod(database.parent, 0o777)  # writable by others: anything could have been put in
+    with pytest.warns(CacheWarning, match="writable by other users.*moved it aside"):
+        kit = cached_kit(backend, tmp_path)
+    assert notebook_run(kit, session_id) == result and backend.request_count > sent
+    kit.close()
+    assert stat.S_IMODE(os.stat(database.parent).st_mode) == 0o700
+
+
+def test_a_cache_directory_that_is_a_link_is_not_used(tmp_path: Path) -> None:
+    backend = DemoBackend(make_world(), token=TOKEN)
+    ids = find_ids(backend.world)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    chosen = tmp_path / "chosen"
+    chosen.mkdir()
+    (chosen / SUBDIRECTORY).symlink_to(elsewhere)
+    with pytest.warns(CacheWarning, match="cannot keep a cache"):
+        kit = cached_kit(backend, chosen)
+    notebook_run(kit, ids.ended_session_id)
+    kit.close()
+    assert list(elsewhere.iterdir()) == []

@@ -5,31 +5,107 @@ people who left, an uploaded recording's metadata (until its download link expir
 else is kept for a short while (``short_ttl_s``), and any write through the same connection
 drops those short-lived entries for its app.
 
-Entries are keyed by a namespace (the API's host, or the demo world), the method, the path
-(which holds account and app ids) and the sorted query. Only response bodies are stored:
-never the token, never a header. The directory is created private (0700), the database
-file 0600.
+Who may read an entry: only a connection with the token that filled it. An entry is found by
+its key (a digest of the namespace, i.e. the API's host or the demo world, the account, the
+method, the path, which holds the app id, and the sorted query) and by ``who``, an
+HMAC-SHA256 of the API token under a random salt made with the file. Another token (revoked,
+wrong, someone else's) finds nothing and gets the server's own 401/403. Only response bodies
+are stored: never the token, never a header.
+
+Where: ``default_cache_dir()`` (ours: kept 0700), or for ``cache=path`` a subdirectory
+``path/rtk_notebook_cache`` made 0700 (``path`` itself keeps its permissions). The database
+and its -wal/-shm files are 0600.
+
+How much: the stored bodies are capped (``max_bytes``, 2 GB by default); past the cap the least
+recently used entries go, down to 90 % of it, and the freed pages go back to the file system.
+
+When something is wrong, the cache never stops a call. A file that is not this cache's
+database (truncated, garbage, another schema or version, a directory, another user's) is
+moved aside to ``responses.sqlite3.damaged-<time>`` with a warning and a fresh one is made,
+when opening or when the damage shows later. A file locked by another process for more than
+``busy_timeout_s`` is bypassed for a while (``PAUSE_S``), with one warning.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import hashlib
+import hmac
 import json
 import os
 import sqlite3
+import stat
 import sys
 import threading
 import time
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rtk_notebook._json import loads
 
 FOREVER = float("inf")
 SETTLE_S = 600  # a participant who left this long ago will not be updated any more
+MAX_BYTES = 2 * 1024**3  # default cap on the bodies kept
+BUSY_TIMEOUT_S = 3.0  # how long to wait for another process's lock before going without
+PAUSE_S = 30.0  # after that, how long to go without the cache before waiting again
+SUBDIRECTORY = "rtk_notebook_cache"  # what ``cache=path`` makes inside ``path``
+FILE_NAME = "responses.sqlite3"
+SCHEMA_VERSION = 2  # PRAGMA user_version; the first cache (one table, no version) was 1
+KEEP_SHARE = 0.9  # eviction goes down to this share of the cap, so it runs once in a while
+WAL_LIMIT_BYTES = 64 * 1024 * 1024  # the write-ahead log is truncated back to this
+_FOREVER_AT = 1e18  # the expiry stored for FOREVER; short-lived entries are below 1e17
+_TOUCH_BATCH = 512  # hits remembered before their use times are written
+_BUSY = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+_DAMAGED = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
+
+_SCHEMA = (
+    "CREATE TABLE meta (name TEXT PRIMARY KEY, value NOT NULL)",
+    # body last: reading the other columns (eviction, totals) never touches its pages
+    "CREATE TABLE entries (key TEXT NOT NULL, who TEXT NOT NULL, namespace TEXT NOT NULL, "
+    "account TEXT NOT NULL, app TEXT NOT NULL, expires REAL NOT NULL, used REAL NOT NULL, "
+    "size INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY (key, who))",
+    "CREATE INDEX entries_by_use ON entries (used)",
+    "CREATE INDEX entries_by_scope ON entries (namespace, account, app)",
+    # Running totals, exact whichever process writes, so the cap never scans the table.
+    "CREATE TRIGGER entries_added AFTER INSERT ON entries BEGIN "
+    "UPDATE meta SET value = value + NEW.size WHERE name = 'bytes'; "
+    "UPDATE meta SET value = value + 1 WHERE name = 'entries'; END",
+    "CREATE TRIGGER entries_removed AFTER DELETE ON entries BEGIN "
+    "UPDATE meta SET value = value - OLD.size WHERE name = 'bytes'; "
+    "UPDATE meta SET value = value - 1 WHERE name = 'entries'; END",
+)
+# What the first version of this cache made: its entries were not keyed by token.
+_FIRST_SCHEMA = frozenset(
+    {
+        (
+            "table",
+            "entries",
+            "CREATE TABLE entries (key TEXT PRIMARY KEY, namespace TEXT, app TEXT, "
+            "expires REAL, body TEXT)",
+        ),
+        ("index", "sqlite_autoindex_entries_1", None),
+    }
+)
+
+T = TypeVar("T")
+
+
+class CacheWarning(UserWarning):
+    """Something was wrong with the on-disk cache; the call went on without it."""
+
+
+class _Damaged(Exception):
+    """The file at the cache's path is not a database this cache can trust."""
+
+
+class _Unusable(Exception):
+    """The cache directory cannot be used safely."""
 
 
 def default_cache_dir() -> Path:
@@ -45,12 +121,24 @@ def default_cache_dir() -> Path:
 
 @dataclass
 class CacheStats:
+    """What the cache holds (``entries``, ``bytes`` of bodies against ``max_bytes``, the file's
+    ``file_bytes``) and what this connection did with it."""
+
     hits: int = 0
     misses: int = 0
     stored: int = 0
+    evicted: int = 0
+    entries: int = 0
+    bytes: int = 0
+    max_bytes: int = 0
+    file_bytes: int = 0
 
     def __repr__(self) -> str:
-        return f"CacheStats(hits={self.hits}, misses={self.misses}, stored={self.stored})"
+        return (
+            f"CacheStats(entries={self.entries}, bytes={self.bytes:,} of {self.max_bytes:,}, "
+            f"file_bytes={self.file_bytes:,}, hits={self.hits}, misses={self.misses}, "
+            f"stored={self.stored}, evicted={self.evicted})"
+        )
 
 
 def _parse_time(value: Any) -> float | None:
@@ -106,56 +194,102 @@ def dumps(body: Any) -> bytes:
 
 
 class ResponseCache:
-    """A small SQLite store; used from the connection's one event-loop thread."""
+    """A small SQLite store; used from the connection's one event-loop thread (and a lock).
 
-    def __init__(self, directory: str | os.PathLike[str] | None = None, *,
-                 namespace: str, short_ttl_s: float = 60.0) -> None:  # fmt: skip
-        self.directory = Path(directory) if directory else default_cache_dir()
-        self.namespace = namespace
-        self.short_ttl_s = short_ttl_s
-        self.stats = CacheStats()
-        self._lock = threading.Lock()
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(self.directory, 0o700)  # also when it existed with looser rights
-        self.path = self.directory / "responses.sqlite3"
-        fresh = not self.path.exists()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        if fresh:
-            os.chmod(self.path, 0o600)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # No fsync per entry (WAL stays consistent; a crash can lose only the last entries,
-        # which are refetched): a cold fan-out writes hundreds of 0.5 MB reports.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, namespace TEXT, "
-            "app TEXT, expires REAL, body TEXT)"
+    ``directory``: None for ``default_cache_dir()``, else the files go in its subdirectory
+    ``rtk_notebook_cache``. ``token``: whose entries these are (only a salted digest is
+    stored). ``clock``: the wall clock entries expire and age by.
+    """
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str] | None = None,
+        *,
+        namespace: str,
+        account: str | None = None,
+        token: str | None = None,
+        short_ttl_s: float = 60.0,
+        max_bytes: int = MAX_BYTES,
+        busy_timeout_s: float | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+            raise ValueError(f"max_bytes must be a positive whole number (got {max_bytes!r})")
+        self.directory = (
+            default_cache_dir() if directory is None else Path(directory) / SUBDIRECTORY
         )
+        self.path = self.directory / FILE_NAME
+        self.namespace = namespace
+        self.account = account or ""
+        self.short_ttl_s = short_ttl_s
+        self.max_bytes = max_bytes
+        self.busy_timeout_s = BUSY_TIMEOUT_S if busy_timeout_s is None else busy_timeout_s
+        self._token = token or ""  # in memory only, to digest again under a new file's salt
+        self._clock = clock
+        self._counts = CacheStats()
+        self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
+        self._who = ""
+        self._file_id: tuple[int, int] | None = None
+        self._touched: dict[str, float] = {}  # hits whose use time is not written yet
+        self._paused_until = 0.0  # time.monotonic() before which the cache is not used
+        self._writes_paused_until = 0.0
+        self._warned: set[str] = set()
+        self._closed = False
+        with self._lock:
+            try:
+                untrusted = _private_directory(self.directory, directory is not None)
+            except (OSError, _Unusable) as exc:
+                self._closed = True
+                self._warn(f"cannot keep a cache in {self.directory} ({exc}); going without one")
+                return
+            if untrusted and os.path.lexists(self.path):
+                self._heal(untrusted)
+            else:
+                self._open()
 
     def __repr__(self) -> str:
         return f"ResponseCache(path={str(self.path)!r}, {self.stats!r})"
 
+    # ---- what the HTTP core calls --------------------------------------------------------
+
     def key(self, method: str, path: str, params: Sequence[tuple[str, str]] | None) -> str:
         query = "&".join(f"{k}={v}" for k, v in sorted(params or ()))
-        raw = f"{self.namespace}\n{method}\n{path}\n{query}"
+        raw = f"{self.namespace}\n{self.account}\n{method}\n{path}\n{query}"
         return hashlib.sha256(raw.encode()).hexdigest()
 
     def get(self, key: str) -> Any | None:
         """The parsed body kept under ``key``, or None."""
         hit = self.lookup(key)
-        return None if hit is None else loads(hit[0])
+        if hit is None:
+            return None
+        try:
+            return loads(hit[0])
+        except ValueError:  # damage SQLite could not see: drop the entry and ask again
+            self._run(lambda db: db.execute(*self._where("DELETE", key)), write=True, default=None)
+            self._counts.hits -= 1
+            self._counts.misses += 1
+            return None
 
     def lookup(self, key: str, *, count_miss: bool = True) -> tuple[bytes | str, float] | None:
         """The JSON kept under ``key`` and when it expires, or None (counted as a miss unless
         ``count_miss`` is False: a first look that another look will follow)."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT expires, body FROM entries WHERE key = ?", (key,)
-            ).fetchone()
-        if row is None or row[0] < time.time():
+        now = self._clock()
+
+        def read(db: sqlite3.Connection) -> tuple[float, bytes] | None:
+            row = db.execute(*self._where("SELECT expires, body", key)).fetchone()
+            if row is not None and row[0] >= now:
+                self._touched[key] = now
+            return row
+
+        row = self._run(read, write=False, default=None)
+        if row is None or row[0] < now:
             if count_miss:
-                self.stats.misses += 1
+                self._counts.misses += 1
             return None
-        self.stats.hits += 1
+        self._counts.hits += 1
+        if len(self._touched) >= _TOUCH_BATCH:
+            self._run(self._write_touches, write=True, default=None)
         return row[1], row[0]
 
     def put(
@@ -163,45 +297,460 @@ class ResponseCache:
     ) -> float | None:
         """Keep ``body`` as long as it stays true (``raw``: its JSON as received, if known);
         returns when the entry expires, or None when it is not kept."""
-        now = time.time()
+        now = self._clock()
         ttl = lifetime(endpoint_key, body, now, self.short_ttl_s)
         if ttl <= 0:
             return None
-        expires = 1e18 if ttl == FOREVER else now + ttl
-        self.store(key, app, expires, raw if raw is not None else dumps(body))
-        return expires
+        expires = _FOREVER_AT if ttl == FOREVER else now + ttl
+        kept = self._store(key, app, expires, raw if raw is not None else dumps(body))
+        return expires if kept else None
 
     def store(self, key: str, app: str | None, expires: float, raw: bytes) -> None:
         """Keep JSON ``raw`` under ``key`` until ``expires`` (e.g. a value derived from an
-        entry, kept exactly as long as that entry)."""
-        with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)",
-                (key, self.namespace, app or "", expires, raw),
-            )
-        self.stats.stored += 1
+        entry, kept exactly as long as that entry; the cap may drop either first)."""
+        self._store(key, app, expires, raw)
 
     def forget_short_lived(self, app: str | None) -> None:
-        """After a write: what may have changed is dropped; what cannot change stays."""
-        with self._lock:
-            self._db.execute(
-                "DELETE FROM entries WHERE namespace = ? AND app = ? AND expires < 1e17",
-                (self.namespace, app or ""),
-            )
+        """After a write: what may have changed is dropped (for every token: all of them are
+        stale now); what cannot change stays."""
+        dropped = self._run(
+            lambda db: db.execute(
+                "DELETE FROM entries WHERE namespace = ? AND account = ? AND app = ? "
+                "AND expires < 1e17",
+                (self.namespace, self.account, app or ""),
+            ),
+            write=True,
+            default=None,
+        )
+        if dropped is None and not self._closed:
+            # The stale copies are still there: read nothing until they have expired.
+            with self._lock:
+                until = time.monotonic() + max(PAUSE_S, self.short_ttl_s)
+                self._paused_until = max(self._paused_until, until)
 
     def clear(self) -> None:
-        """Forget everything this namespace stored (other accounts' entries stay)."""
-        with self._lock:
-            self._db.execute("DELETE FROM entries WHERE namespace = ?", (self.namespace,))
-        self.stats = CacheStats()
+        """Forget everything this account stored here (with any token; other accounts' and
+        hosts' entries stay)."""
+
+        def drop(db: sqlite3.Connection) -> None:
+            db.execute(
+                "DELETE FROM entries WHERE namespace = ? AND account = ?",
+                (self.namespace, self.account),
+            )
+            self._shrink(db)
+
+        self._run(drop, write=True, default=None)
+        self._touched.clear()
+        self._counts = CacheStats()
+
+    @property
+    def stats(self) -> CacheStats:
+        """Hits, misses, stored and evicted by this connection; entries and bytes in the file."""
+        totals: dict[str, Any] = self._run(
+            lambda db: dict(
+                db.execute("SELECT name, value FROM meta WHERE name IN ('bytes', 'entries')")
+            ),
+            write=False,
+            default={},
+        )
+        file_bytes = 0
+        for suffix in ("", "-wal"):
+            with suppress(OSError):
+                file_bytes += os.path.getsize(f"{self.path}{suffix}")
+        return dataclasses.replace(
+            self._counts,
+            entries=int(totals.get("entries", 0)),
+            bytes=int(totals.get("bytes", 0)),
+            max_bytes=self.max_bytes,
+            file_bytes=file_bytes,
+        )
 
     def __len__(self) -> int:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT COUNT(*) FROM entries WHERE namespace = ?", (self.namespace,)
-            ).fetchone()
+        """How many entries this connection (its host, account and token) can read."""
+        row = self._run(
+            lambda db: db.execute(
+                "SELECT COUNT(*) FROM entries WHERE namespace = ? AND account = ? AND who = ?",
+                (self.namespace, self.account, self._who),
+            ).fetchone(),
+            write=False,
+            default=(0,),
+        )
         return int(row[0])
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            if self._db is not None and self._touched and self._writable():
+                with suppress(sqlite3.Error):
+                    self._write_touches(self._db)
+            self._close_db()
+            self._closed = True
+
+    # ---- storing and evicting ------------------------------------------------------------
+
+    def _store(self, key: str, app: str | None, expires: float, raw: bytes) -> bool:
+        size = len(raw)
+        if size > self.max_bytes:
+            return False  # alone it would break the cap
+        now = self._clock()
+
+        def write(db: sqlite3.Connection) -> bool:
+            with _transaction(db):
+                self._write_touches(db, within=True)
+                db.execute(*self._where("DELETE", key))
+                row = db.execute(
+                    "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (key, self._who, self.namespace, self.account, app or "", expires, now, size,
+                     raw),
+                )  # fmt: skip
+                evicted = self._evict(db, keep=row.lastrowid or 0)
+            if evicted:
+                self._shrink(db)
+            return True
+
+        kept = self._run(write, write=True, default=False)
+        if kept:
+            self._counts.stored += 1
+        return kept
+
+    def _evict(self, db: sqlite3.Connection, keep: int) -> int:
+        """Drop the least recently used entries (never row ``keep``, just written) once the
+        bodies pass the cap, down to KEEP_SHARE of it; returns how many went."""
+        total = _meta(db, "bytes")
+        if total <= self.max_bytes:
+            return 0
+        target = int(self.max_bytes * KEEP_SHARE)
+        dropped = 0
+        while total > target:
+            rows = db.execute(
+                "SELECT rowid, size FROM entries WHERE rowid != ? ORDER BY used, rowid LIMIT 256",
+                (keep,),
+            ).fetchall()
+            if not rows:
+                break
+            victims = []
+            for rowid, size in rows:
+                victims.append((rowid,))
+                total -= size
+                if total <= target:
+                    break
+            db.executemany("DELETE FROM entries WHERE rowid = ?", victims)
+            dropped += len(victims)
+        self._counts.evicted += dropped
+        return dropped
+
+    def _shrink(self, db: sqlite3.Connection) -> None:
+        """Give free pages back to the file system once they are a quarter of the cap. Not
+        after every eviction: the next entries reuse those pages, and giving them back moves
+        pages around (as slow as writing them again)."""
+        free = db.execute("PRAGMA freelist_count").fetchone()[0]
+        if free * db.execute("PRAGMA page_size").fetchone()[0] > self.max_bytes // 4:
+            db.executescript("PRAGMA incremental_vacuum;")  # executescript: it runs to the end
+
+    def _write_touches(self, db: sqlite3.Connection, *, within: bool = False) -> None:
+        """Write the use times of recent hits (batched: a hit costs no write of its own)."""
+        if not self._touched:
+            return
+        rows = [(used, key, self._who) for key, used in self._touched.items()]
+        if within:
+            db.executemany("UPDATE entries SET used = ? WHERE key = ? AND who = ?", rows)
+        else:
+            with _transaction(db):
+                db.executemany("UPDATE entries SET used = ? WHERE key = ? AND who = ?", rows)
+        self._touched.clear()
+
+    def _where(self, action: str, key: str) -> tuple[str, tuple[str, str]]:
+        return f"{action} FROM entries WHERE key = ? AND who = ?", (key, self._who)
+
+    # ---- opening, failing, healing -------------------------------------------------------
+
+    def _run(self, op: Callable[[sqlite3.Connection], T], *, write: bool, default: T) -> T:
+        """``op(db)``, or ``default`` when the cache cannot be used now: never an sqlite3
+        error for the caller."""
+        with self._lock:
+            if self._closed or time.monotonic() < self._paused_until:
+                return default
+            if write and not self._writable():
+                return default
+            if self._db is None:
+                self._open()
+                if self._db is None:
+                    return default
+            try:
+                return op(self._db)
+            except sqlite3.DatabaseError as exc:
+                self._failed(exc, write=write)
+                return default
+
+    def _writable(self) -> bool:
+        return time.monotonic() >= self._writes_paused_until
+
+    def _open(self) -> None:
+        self._file_id = None  # damage found while opening is this file's, whoever made it
+        try:
+            self._db = self._connect()
+        except _Damaged as exc:
+            self._heal(str(exc))
+        except sqlite3.DatabaseError as exc:
+            self._failed(exc, write=False)
+        except OSError as exc:
+            self._give_up_for_now(exc)
+
+    def _failed(self, exc: sqlite3.DatabaseError, *, write: bool) -> None:
+        code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+        if code in _BUSY:
+            until = time.monotonic() + PAUSE_S
+            if write:
+                self._writes_paused_until = until
+            else:
+                self._paused_until = until
+            self._touched.clear()
+            self._warn_once(
+                "locked",
+                f"the cache {self.path} is locked by another process; answers are fetched "
+                "and not kept while it is",
+            )
+        elif code in _DAMAGED:
+            self._heal(str(exc))
+        else:  # the disk is full, read-only, failing...: not the file's fault, so keep it
+            self._give_up_for_now(exc)
+
+    def _give_up_for_now(self, exc: Exception) -> None:
+        self._close_db()
+        self._paused_until = time.monotonic() + PAUSE_S
+        self._warn_once("unusable", f"the cache {self.path} cannot be used now ({exc})")
+
+    def _heal(self, reason: str) -> None:
+        """Move the damaged file aside (unless another process already replaced it) and
+        start a fresh one; if even that fails, go without the cache."""
+        self._close_db()
+        self._touched.clear()
+        try:
+            if self._file_id is None or self._file_id == _file_id(self.path):
+                moved = _move_aside(self.path)
+                self._warn(
+                    f"the cache {self.path} was damaged ({reason}); moved it aside to "
+                    f"{moved.name} and started a fresh one"
+                )
+            self._db = self._connect()
+        except (OSError, sqlite3.Error, _Damaged) as exc:
+            self._close_db()
+            self._closed = True
+            self._warn(f"cannot make a fresh cache in {self.directory} ({exc}); going without one")
+
+    def _connect(self) -> sqlite3.Connection:
+        """Open the file, checked to be this cache's, made when missing."""
+        for suffix in ("", "-wal", "-shm"):
+            _own_file(Path(f"{self.path}{suffix}"))
+        if not os.path.lexists(self.path):
+            _create_private_file(self.path)
+        db = sqlite3.connect(
+            self.path, timeout=self.busy_timeout_s, isolation_level=None, check_same_thread=False
+        )
+        try:
+            db.execute("PRAGMA trusted_schema = OFF")
+            state = _schema_state(db)
+            if state == "first":  # the first version's entries, not keyed by token: dropped
+                db.close()
+                _remove(self.path)
+                self._warn(f"the cache {self.path} was an older version's; started a fresh one")
+                _create_private_file(self.path)
+                db = sqlite3.connect(
+                    self.path, timeout=self.busy_timeout_s, isolation_level=None,
+                    check_same_thread=False,
+                )  # fmt: skip
+                state = _schema_state(db)
+            if state == "empty":
+                _create_schema(db)
+                if _schema_state(db) != "current":
+                    raise _Damaged("another process made it with another schema")
+            db.execute("PRAGMA synchronous = NORMAL")  # no fsync per entry; see _create_schema
+            db.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}")
+            salt = _meta(db, "salt")
+            if not isinstance(salt, bytes) or len(salt) < 16:
+                raise _Damaged("it has no salt")
+        except BaseException:
+            db.close()
+            raise
+        self._who = hmac.new(salt, self._token.encode(), hashlib.sha256).hexdigest()
+        self._file_id = _file_id(self.path)
+        return db
+
+    def _close_db(self) -> None:
+        if self._db is not None:
+            with suppress(sqlite3.Error):
+                self._db.close()
+            self._db = None
+
+    def _warn(self, message: str) -> None:
+        warnings.warn(f"rtk_notebook: {message}", CacheWarning, stacklevel=3)
+
+    def _warn_once(self, kind: str, message: str) -> None:
+        if kind not in self._warned:
+            self._warned.add(kind)
+            self._warn(message)
+
+
+# ---- the file and its directory ------------------------------------------------------------
+
+
+def _private_directory(directory: Path, inside_chosen: bool) -> str | None:
+    """Make ``directory`` (ours) if missing, 0700; check it if it exists. Returns why what is
+    in it cannot be trusted, or None. The directory above it is never chmod-ed."""
+    parent = directory.parent
+    if inside_chosen:
+        parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # 0700 only when we make it
+    else:
+        parent.mkdir(parents=True, exist_ok=True)  # ~/.cache: the user's, left as it is
+    try:
+        os.mkdir(directory, 0o700)
+    except FileExistsError:
+        pass
+    else:
+        os.chmod(directory, 0o700)  # ours: 0700 whatever the umask
+        return None
+    info = os.lstat(directory)
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+        raise _Unusable("it is not a directory, or is a symbolic link")
+    if os.name != "posix":
+        return None
+    if info.st_uid != os.geteuid():
+        raise _Unusable("it belongs to another user")
+    if stat.S_IMODE(info.st_mode) == 0o700:
+        return None
+    os.chmod(directory, 0o700)  # ours, so ours to make private (and usable) again
+    loose = stat.S_IMODE(info.st_mode) & 0o077
+    if not loose:
+        return None
+    if loose & 0o022:
+        return "its directory was writable by other users, so it is not trusted"
+    warnings.warn(
+        f"rtk_notebook: the cache directory {directory} was readable by other users; made it "
+        "private (0700)",
+        CacheWarning,
+        stacklevel=4,
+    )
+    return None
+
+
+def _own_file(path: Path) -> None:
+    """A file of the cache must be a regular file of ours; made 0600 if it is not."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(info.st_mode):
+        raise _Damaged(f"{path.name} is a directory")
+    if not stat.S_ISREG(info.st_mode):
+        raise _Damaged(f"{path.name} is not a regular file")
+    if os.name == "posix":
+        if info.st_uid != os.geteuid():
+            raise _Damaged(f"{path.name} belongs to another user")
+        if stat.S_IMODE(info.st_mode) != 0o600:
+            os.chmod(path, 0o600)
+
+
+def _create_private_file(path: Path) -> None:
+    """Create ``path`` 0600 before SQLite writes a byte to it (its -wal and -shm files get
+    the same mode from SQLite)."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except FileExistsError:
+        return  # another process made it first
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)  # whatever the umask
+    finally:
+        os.close(fd)
+
+
+def _move_aside(path: Path) -> Path:
+    """Rename the database and its -wal/-shm to ``<name>.damaged-<time>[-wal|-shm]``."""
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    n = 1
+    while any(os.path.lexists(f"{target}{s}") for s in ("", "-wal", "-shm")):
+        n += 1
+        target = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.lexists(f"{path}{suffix}"):
+            os.replace(f"{path}{suffix}", f"{target}{suffix}")
+    return target
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        with suppress(FileNotFoundError):
+            os.remove(f"{path}{suffix}")
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+# ---- the schema ----------------------------------------------------------------------------
+
+
+@functools.cache
+def _expected_schema() -> frozenset[tuple[str, str, str | None]]:
+    db = sqlite3.connect(":memory:")
+    for statement in _SCHEMA:
+        db.execute(statement)
+    objects = frozenset(db.execute("SELECT type, name, sql FROM sqlite_master"))
+    db.close()
+    return objects
+
+
+def _schema_state(db: sqlite3.Connection) -> str:
+    """'current', 'empty', 'first' (the first version's); raises _Damaged for anything else
+    (sqlite3.DatabaseError for what SQLite cannot read)."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    objects = frozenset(db.execute("SELECT type, name, sql FROM sqlite_master"))
+    if version == SCHEMA_VERSION and objects == _expected_schema():
+        return "current"
+    if version == 0 and not objects:
+        return "empty"
+    if version == 0 and objects == _FIRST_SCHEMA:
+        return "first"
+    raise _Damaged(f"it is not this cache's database (schema version {version})")
+
+
+def _create_schema(db: sqlite3.Connection) -> None:
+    db.execute("PRAGMA auto_vacuum = INCREMENTAL")  # takes only before the first table
+    # WAL: readers never wait for a writer. With synchronous=NORMAL there is no fsync per
+    # entry (a cold fan-out writes hundreds of 0.5 MB reports); a crash can lose only the
+    # last entries, which are fetched again.
+    db.execute("PRAGMA journal_mode = WAL")
+    with _transaction(db):
+        if db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
+            return  # another process made it meanwhile
+        for statement in _SCHEMA:
+            db.execute(statement)
+        db.executemany(
+            "INSERT INTO meta VALUES (?, ?)",
+            [("salt", os.urandom(32)), ("bytes", 0), ("entries", 0)],
+        )
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _meta(db: sqlite3.Connection, name: str) -> Any:
+    row = db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+    return None if row is None else row[0]
+
+
+@contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    # IMMEDIATE: take the write lock up front, so waiting for it honours the busy timeout.
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            with suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+        raise

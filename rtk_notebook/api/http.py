@@ -58,14 +58,22 @@ class RateLimiter:
     """Never send faster than the API allows: Cloudflare's is 1,200 requests per 5 minutes
     per token. Waiting here is cheaper than a 429 and its Retry-After."""
 
-    def __init__(self, requests: int = 1200, per_s: float = 300.0) -> None:
+    def __init__(
+        self,
+        requests: int = 1200,
+        per_s: float = 300.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
         self.requests, self.per_s = requests, per_s
+        self._clock, self._sleep = clock, sleep  # injectable, so tests need no real time
         self._sent: deque[float] = deque()
         self.waited_s = 0.0
 
     async def acquire(self) -> None:
         while True:
-            now = time.monotonic()
+            now = self._clock()
             while self._sent and self._sent[0] <= now - self.per_s:
                 self._sent.popleft()
             if len(self._sent) < self.requests:
@@ -73,7 +81,7 @@ class RateLimiter:
                 return
             pause = self._sent[0] + self.per_s - now
             self.waited_s += pause
-            await asyncio.sleep(pause)
+            await self._sleep(pause)
 
 
 class Breaker:

@@ -16,7 +16,7 @@ import threading
 import time
 import traceback
 from collections import Counter, OrderedDict, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,7 +107,7 @@ class DemoBackend:
     """The demo API over a ``DemoWorld``.
 
     ``token=None`` accepts any non-empty bearer token (the default, as on Binder); a string
-    accepts only that token.
+    accepts only that token. ``clock`` (``time.monotonic``) measures the rate limit's window.
     """
 
     def __init__(
@@ -117,8 +117,10 @@ class DemoBackend:
         token: str | None = None,
         faults: Faults | None = None,
         keep_bytes: int = KEPT_ANSWERS_BYTES,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.world = world or DemoWorld()
+        self.clock = clock  # what the rate limit's window is measured by (tests give a fake)
         self.keep_bytes = keep_bytes  # at most this many bytes of encoded peer reports kept
         self.token = token
         self.faults = faults or Faults()
@@ -219,7 +221,7 @@ class DemoBackend:
     def _rate_limited(self, token: str) -> int | None:
         """Seconds to wait if this token is over its limit, else None (and count it)."""
         faults = self.faults
-        now = time.monotonic()
+        now = self.clock()
         with self._rng_lock:
             window = self._windows.setdefault(token, deque())
             while window and window[0] <= now - faults.rate_limit_window_s:
