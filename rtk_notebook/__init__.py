@@ -21,6 +21,7 @@ from rtk_notebook.api.errors import (
     TransportError,
     ValidationError,
 )
+from rtk_notebook.api.cache import CacheWarning
 from rtk_notebook.kit import AsyncKit, Kit, connect
 
 __version__ = "0.1.0"
@@ -29,6 +30,7 @@ __all__ = [
     "AppRequiredError",
     "AsyncKit",
     "AuthError",
+    "CacheWarning",
     "ClosedError",
     "ConflictError",
     "Kit",
