@@ -8,6 +8,7 @@ Importing the package is cheap: pandas loads with the first frame, plotting and 
 libraries when first used.
 """
 
+from rtk_notebook.api.cache import CacheWarning
 from rtk_notebook.api.errors import (
     AppRequiredError,
     AuthError,
@@ -21,7 +22,6 @@ from rtk_notebook.api.errors import (
     TransportError,
     ValidationError,
 )
-from rtk_notebook.api.cache import CacheWarning
 from rtk_notebook.kit import AsyncKit, Kit, connect
 
 __version__ = "0.1.0"
