@@ -139,7 +139,7 @@ class Panel(widgets.VBox):
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     def close(self) -> None:
-        for task in list(self._tasks):
+        for task in list(getattr(self, "_tasks", ())):  # none if __init__ did not finish
             task.cancel()
         super().close()
 
