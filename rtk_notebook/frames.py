@@ -974,6 +974,13 @@ def _mask_column(values: _Values, key: str) -> _Values:
     return values
 
 
+def _masked_by_key(key: str) -> bool:
+    """Whether :func:`_mask_column` masked the whole text of this key's values (a secret is
+    ``****`` and four characters; a download link is cut at its first ``?``), so no signed
+    URL is left in it to search for."""
+    return is_secret_key(key) or is_link_key(key)
+
+
 def _infer_kind(types: set[type]) -> str:
     """Kind of a column the schema does not declare, from the types of its values."""
     types = types - {_NONE}
@@ -1105,7 +1112,8 @@ def to_frame(
         if not reveal:
             values = _mask_column(values, path[-1])
         types = None if secret else known_types.get(path)  # masking secrets changes them
-        free = col.kind == "id" or path in url_free  # ids: the API's, never links
+        # ids: the API's, never links; a masked column: nothing left to find
+        free = col.kind == "id" or path in url_free or _masked_by_key(path[-1])
         data[col.name] = _convert(col.kind, values, col.categories, reveal, types, url_free=free)
     if derived:
         base = pd.DataFrame(
@@ -1132,7 +1140,8 @@ def to_frame(
         if secret or types is None:
             types = _types(values)
         kind = _infer_kind(types)
-        data[name] = _convert(kind, values, None, reveal, types, url_free=path in url_free)
+        free = path in url_free or _masked_by_key(path[-1])
+        data[name] = _convert(kind, values, None, reveal, types, url_free=free)
 
     order = dict.fromkeys([*constants, *(c.name for c in schema), *data])
     # copy=False: every array in ``data`` was built here for this frame alone.

@@ -169,6 +169,8 @@ def mask_url(url: str) -> str:
     if sep:
         authority, slash, path = rest.partition("/")
         head = f"{scheme}://{authority.rpartition('@')[2]}{slash}{path}"
+    if "@" in head:  # text with more URLs in it: no user:password@ of theirs stays either
+        head = mask_text(head)
     return head + MASKED_QUERY
 
 
