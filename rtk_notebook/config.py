@@ -3,6 +3,8 @@
 Credentials come from the arguments, else ``CLOUDFLARE_API_TOKEN``, ``CLOUDFLARE_ACCOUNT_ID``
 and ``RTK_APP_ID`` (``CLOUDFLARE_BASE_URL`` moves the API, as it does for the official SDK).
 With no token anywhere, the connection uses the built-in demo backend and says so once.
+A base URL carrying credentials (``https://user:token@host/...``) is refused: the URL shows up
+in reprs, errors and cache namespaces, where a credential must not.
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
+
+from rtk_notebook.api.errors import ValidationError  # a module without dependencies
 
 REAL_BASE_URL = "https://api.cloudflare.com/client/v4"
 DEMO_BASE_URL = "https://demo.realtimekit.invalid/client/v4"  # never resolves: nothing leaves
@@ -33,6 +38,36 @@ def _env(name: str) -> str | None:
     return value or None
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def _checked_base_url(url: str | None, source: str) -> str | None:
+    """``url``, unless it carries a user or password before its host, or would send the token
+    unencrypted: then a ``ValidationError`` that names where it came from but never quotes
+    the credentials."""
+    if url is None:
+        return None
+    scheme, sep, rest = url.partition("://")
+    if not sep:  # no scheme: what comes first is the host (or credentials)
+        scheme, rest = "", url
+    for stop in "/?#":
+        rest = rest.split(stop, 1)[0]
+    if "@" in rest:
+        raise ValidationError(
+            f"{source} must not carry credentials (a user, password or token before the host): "
+            "pass the API token as connect(token=...) or CLOUDFLARE_API_TOKEN instead"
+        )
+    if scheme.lower() not in ("http", "https") or not rest:
+        raise ValidationError(f"{source} must be an https:// URL (got {url!r})")  # no @ in it
+    host = (urlsplit(url).hostname or "").lower()
+    if scheme.lower() == "http" and host not in LOOPBACK:
+        raise ValidationError(
+            f"{source} must use https: plain http would send the API token unencrypted "
+            "(http is allowed only to this machine: 127.0.0.1, localhost, ::1)"
+        )
+    return url
+
+
 def resolve(
     token: str | None = None,
     account_id: str | None = None,
@@ -49,6 +84,7 @@ def resolve(
     ):
         if value is not None and not isinstance(value, str):
             raise TypeError(f"{name} must be a string (got {type(value).__name__})")
+    base_url = _checked_base_url(base_url, "base_url")
     use_demo = demo is not None and demo is not False
     if demo is None:
         use_demo = token is None and _env("CLOUDFLARE_API_TOKEN") is None and base_url is None
@@ -81,5 +117,9 @@ def resolve(
         token=token,
         account_id=account_id,
         app_id=app_id or _env("RTK_APP_ID"),
-        base_url=(base_url or _env("CLOUDFLARE_BASE_URL") or REAL_BASE_URL).rstrip("/"),
+        base_url=(
+            base_url
+            or _checked_base_url(_env("CLOUDFLARE_BASE_URL"), "CLOUDFLARE_BASE_URL")
+            or REAL_BASE_URL
+        ).rstrip("/"),
     )

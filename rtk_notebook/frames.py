@@ -20,8 +20,9 @@ Conventions (``DESIGN.md``, "Conventions for DataFrames"):
   (flattened with ``_``, dtype inferred), missing fields are NA, values that do not parse are
   NA, records that are not JSON objects are skipped with a ``RuntimeWarning``;
 - secrets the API returns (participant ``token``, livestream ``stream_key``, storage
-  ``access_key``/``secret``/``password``/``private_key``) are masked unless
-  ``reveal_secrets=True``.
+  ``access_key``/``secret``/``password``/``private_key``, pre-signed links such as
+  ``download_url``, and any URL whose query carries a signature or token) are masked unless
+  ``reveal_secrets=True``, as :func:`rtk_notebook.secrets.mask_secrets` masks them.
 
 Public: :class:`Column`, :data:`SCHEMAS`, :data:`DERIVATIONS`, :func:`to_frame`,
 :func:`empty_frame`, :func:`describe_columns`, :func:`flatten`, :func:`daywise_records`.
@@ -42,7 +43,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rtk_notebook.secrets import SECRET_KEYS, mask, mask_secrets
+from rtk_notebook.secrets import (
+    is_link_key,
+    is_secret_key,
+    mask,
+    mask_secrets,
+    mask_text,
+    mask_url,
+    may_hold_urls,
+    reveal_flag,
+)
 
 __all__ = [
     "DERIVATIONS",
@@ -568,9 +578,11 @@ def _fill_top_level(
     known_types: dict[tuple[str, ...], set[type]],
     *,
     plain: bool,
-) -> None:
+    scan: Iterable[str] = (),
+) -> set[tuple[str, ...]]:
     """Put the values of top-level ``keys`` in ``cache``, as :func:`_values` would, faster,
-    and the types of each column in ``known_types``.
+    and the types of each column in ``known_types``. Returns the paths of the ``scan`` keys
+    whose text holds no ``://``, so holds no URL to mask (read while the chunk is in cache).
 
     A chunk of records at a time, all keys: the chunk's records and values stay in the
     CPU's cache from one key to the next and while their types are read. Key by key over
@@ -585,6 +597,8 @@ def _fill_top_level(
     types: dict[str, set[type]] = {key: set() for key in columns}
     common = list(columns) if plain else []  # every record seen so far has them
     sparse = [] if plain else list(columns)
+    scanned = set(scan)
+    linked: set[str] = set()  # scanned keys with ``://`` in some text
     for start in range(0, n, _CHUNK):
         rows = records[start : start + _CHUNK]
         parts: list[tuple[str, np.ndarray]] = []
@@ -601,12 +615,27 @@ def _fill_top_level(
             parts.append((key, np.fromiter(map(dict.get, rows, repeat(key)), object, len(rows))))
         for key, part in parts:
             columns[key][start : start + len(rows)] = part
-            types[key].update(map(type, part.tolist()))  # a list iterates faster
+            values = part.tolist()  # a list iterates faster
+            seen = set(map(type, values))
+            types[key].update(seen)
+            scan_it = str in seen and key in scanned and key not in linked
+            if scan_it and _has_link_text(values, seen):
+                linked.add(key)
     for key, column in columns.items():
         cache[(key,)] = column
         known_types[(key,)] = types[key]
+    return {(key,) for key in scanned - linked}
 
 
+def _has_link_text(values: list[Any], types: set[type]) -> bool:
+    if types == {str}:
+        return "://" in "".join(values)
+    if types <= _TEXT_TYPES:
+        return may_hold_urls(values)
+    return any("://" in v for v in values if isinstance(v, str))
+
+
+_NO_SCAN = frozenset({"id", "category", "datetime", "int", "float", "bool", "timedelta"})
 _CHUNK = 1024  # records at a time: a few MB of records and values, kept in the CPU's cache
 
 
@@ -697,9 +726,21 @@ def _as_text(value: Any, reveal: bool) -> str | None:
     return str(value)
 
 
-def _to_string(values: _Values, types: set[type], reveal: bool) -> Any:
+def _mask_links(values: _Values) -> _Values:
+    """Text values (or None) with their signed URLs masked; ``values`` itself when none may
+    hold a URL, which one search in C over the joined text tells (the usual case)."""
+    if not may_hold_urls(values):
+        return values
+    return [mask_text(v) if v and "://" in v else v for v in values]
+
+
+def _to_string(values: _Values, types: set[type], reveal: bool, url_free: bool = False) -> Any:
+    """A ``string`` array; ``url_free``: the text is known to hold no URL (nothing to mask
+    but in the dicts and lists dumped to JSON text)."""
     if not types <= _TEXT_TYPES:
         values = [_as_text(v, reveal) for v in values]
+    if not reveal and not url_free:
+        values = _mask_links(values)
     # From an object array pandas builds the column about twice as fast as from a list, and
     # with copy=False it keeps the array (ours, used once) when it holds no None to replace.
     return pd.array(_object_array(values), dtype=_STRING, copy=False)
@@ -716,6 +757,10 @@ def _to_category(values: _Values, categories: tuple[str, ...] | None, reveal: bo
         values = [_as_text(v, reveal) for v in values]
         present = set(values)
     present.discard(None)
+    if not reveal and may_hold_urls(present):  # a few distinct values: cheap to check
+        masked = {v: mask_text(v) for v in present}
+        values = [masked.get(v, v) for v in values]
+        present = set(masked.values())
     if categories is None:
         dtype = pd.CategoricalDtype(sorted(present))
     elif present.issubset(categories):
@@ -860,6 +905,8 @@ def _to_object(values: _Values, types: set[type], reveal: bool) -> np.ndarray:
     if not reveal and _has_containers(types):
         # Empty containers hold no secret: only non-empty ones go through mask_secrets.
         values = [mask_secrets(v) if v and isinstance(v, (dict, list)) else v for v in values]
+    if not reveal and str in types:  # text among other values (numbers, lists...)
+        values = [mask_text(v) if isinstance(v, str) else v for v in values]
     return _object_array(values)
 
 
@@ -885,8 +932,10 @@ def _convert(
     categories: tuple[str, ...] | None,
     reveal: bool,
     types: set[type] | None = None,
+    url_free: bool = False,
 ) -> Any:
-    """``values`` as an array of ``kind``; ``types``, the types of the values, if known."""
+    """``values`` as an array of ``kind``; ``types``, the types of the values, if known;
+    ``url_free``: their text is known to hold no URL."""
     if kind == "category":
         return _to_category(values, categories, reveal)  # looks at its distinct values only
     if kind == "timedelta":
@@ -894,7 +943,7 @@ def _convert(
     if types is None:
         types = _types(values)
     if kind in ("id", "text"):
-        return _to_string(values, types, reveal)
+        return _to_string(values, types, reveal, url_free)
     if kind == "datetime":
         return _to_datetime(values, types)
     if kind == "int":
@@ -906,18 +955,30 @@ def _convert(
     return _to_object(values, types, reveal)
 
 
-def _mask_column(values: _Values, secret: bool) -> _Values:
-    """What ``mask_secrets`` does to these values, had it walked the whole record.
+def _mask_column(values: _Values, key: str) -> _Values:
+    """What ``mask_secrets`` does to these values by their key, had it walked the whole record.
 
     Masking record by record costs more than building the frame (about a second per 100k
-    sessions), so it is done column by column, with the same result (tests check it): a
-    scalar under a secret key is masked here; dicts and lists, wherever they are, go through
-    ``mask_secrets`` exactly once, in the conversion that meets them (objects kept as they
-    are, or dumped to JSON text), or are dropped (numbers, timestamps).
+    sessions), so it is done column by column, with the same result (tests check it; but
+    declared ``id`` columns are not searched for URLs, which costs a pass over each): a
+    scalar under a secret key is masked here, and so is the query of text under a download
+    link key; dicts and lists, wherever they are, go through ``mask_secrets`` exactly once, in
+    the conversion that meets them (objects kept as they are, or dumped to JSON text), or are
+    dropped (numbers, timestamps); signed URLs in any other text are masked by the text,
+    category and object conversions.
     """
-    if secret:
+    if is_secret_key(key):
         return [v if isinstance(v, (dict, list)) else mask(v) for v in values]
+    if is_link_key(key):
+        return [mask_url(v) if isinstance(v, str) else v for v in values]
     return values
+
+
+def _masked_by_key(key: str) -> bool:
+    """Whether :func:`_mask_column` masked the whole text of this key's values (a secret is
+    ``****`` and four characters; a download link is cut at its first ``?``), so no signed
+    URL is left in it to search for."""
+    return is_secret_key(key) or is_link_key(key)
 
 
 def _infer_kind(types: set[type]) -> str:
@@ -980,11 +1041,15 @@ def to_frame(
     not a JSON object is skipped, with a ``RuntimeWarning`` saying how many (a row of NA would
     only be noise). A single dict is taken as one record; ``None`` as no records.
 
-    Secrets (participant tokens, stream keys, storage credentials) are masked like
-    :func:`rtk_notebook.secrets.mask_secrets` does, unless ``reveal_secrets=True``.
+    Secrets (participant tokens, stream keys, storage credentials, pre-signed download links
+    and any URL whose query carries a signature or token) are masked like
+    :func:`rtk_notebook.secrets.mask_secrets` does, unless ``reveal_secrets=True`` (a bool:
+    anything else raises ``rtk_notebook.ValidationError``). One difference, for speed: the
+    declared ``id`` columns (the API's ids) are not searched for URLs.
 
     ``df.attrs["rtk_resource"]`` is ``resource``.
     """
+    reveal = reveal_flag(reveal_secrets)
     schema = _schema(resource)
     if records is None:
         records = []
@@ -1004,25 +1069,33 @@ def to_frame(
             stacklevel=2,
         )
     n = len(rows)
-    reveal = reveal_secrets
     constants = dict(extra or {})
     declared = {c.name for c in schema}
     cache: dict[tuple[str, ...], np.ndarray] = {}  # values by path
     known_types: dict[tuple[str, ...], set[type]] = {}  # their types, where already read
     top_keys = _ordered_keys(rows)  # every top-level key of the records, in first-seen order
     top = [c.path[0] for c in schema if c.path is not None and c.name not in constants]
-    _fill_top_level(rows, dict.fromkeys([*top, *top_keys]), cache, known_types, plain=plain)
+    keys = dict.fromkeys([*top, *top_keys])
+    # Text that may hold a signed URL is looked for while _fill_top_level has it in the CPU's
+    # cache (a pass of its own would fetch every string from memory again); not the API's ids,
+    # nor text that becomes numbers or timestamps, nor categories (their distinct values are
+    # checked, a few at most).
+    unscanned = {c.path[0] for c in schema if c.path and len(c.path) == 1 and c.kind in _NO_SCAN}
+    scan = [] if reveal else [k for k in keys if k not in unscanned]
+    url_free = _fill_top_level(rows, keys, cache, known_types, plain=plain, scan=scan)
     data: dict[str, Any] = {}
 
     # 1. Constant columns the caller prepends.
     by_name = {c.name: c for c in schema}
     for name, value in constants.items():
-        if not reveal and name in SECRET_KEYS and not isinstance(value, (dict, list)):
-            value = mask(value)  # containers are masked by the conversion
+        if not reveal and not isinstance(value, (dict, list)):  # containers: the conversion
+            value = _mask_column([value], name)[0]
+            value = mask_text(value) if isinstance(value, str) else value
         col = by_name.get(name)
         kind = col.kind if col is not None else _constant_kind(value)
         categories = col.categories if col is not None else None
-        data[name] = _convert(kind, [value] * n, categories, reveal)
+        # url_free: the one value is masked already, no need to search n copies of it
+        data[name] = _convert(kind, [value] * n, categories, reveal, url_free=True)
 
     # 2. Declared columns (derived ones once the others exist).
     derived: list[Column] = []
@@ -1034,10 +1107,14 @@ def to_frame(
             continue
         path = col.path
         assert path is not None
-        secret = not reveal and path[-1] in SECRET_KEYS
-        values = _mask_column(_values(rows, path, cache), secret)
-        types = None if secret else known_types.get(path)  # masking changes them
-        data[col.name] = _convert(col.kind, values, col.categories, reveal, types)
+        values: _Values = _values(rows, path, cache)
+        secret = not reveal and is_secret_key(path[-1])
+        if not reveal:
+            values = _mask_column(values, path[-1])
+        types = None if secret else known_types.get(path)  # masking secrets changes them
+        # ids: the API's, never links; a masked column: nothing left to find
+        free = col.kind == "id" or path in url_free or _masked_by_key(path[-1])
+        data[col.name] = _convert(col.kind, values, col.categories, reveal, types, url_free=free)
     if derived:
         base = pd.DataFrame(
             {c.name: data[c.name] for c in schema if c.derive is None},
@@ -1057,11 +1134,14 @@ def to_frame(
         if name in taken:
             continue  # a declared column (or a constant) of that name wins
         taken.add(name)
-        secret = not reveal and path[-1] in SECRET_KEYS
-        values = _mask_column(values, secret)
+        secret = not reveal and is_secret_key(path[-1])
+        if not reveal:
+            values = _mask_column(values, path[-1])
         if secret or types is None:
             types = _types(values)
-        data[name] = _convert(_infer_kind(types), values, None, reveal, types)
+        kind = _infer_kind(types)
+        free = path in url_free or _masked_by_key(path[-1])
+        data[name] = _convert(kind, values, None, reveal, types, url_free=free)
 
     order = dict.fromkeys([*constants, *(c.name for c in schema), *data])
     # copy=False: every array in ``data`` was built here for this frame alone.

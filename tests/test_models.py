@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from rtk_notebook import ResponseError
+from rtk_notebook.api.errors import SecretsMaskedError
 from rtk_notebook.demo import DemoBackend, DemoTransport, DemoWorld
 from rtk_notebook.models import (
     QUALITY_FRAME_COLUMNS,
@@ -392,18 +393,15 @@ def test_recording_storage_credentials_are_masked(stored_recording: dict[str, An
             assert secret not in text, f"secret leaked through {where}"
     assert recording.model_dump()["storage_config"]["secret"] == "****" + raw["secret"][-4:]
     assert recording.to_frame()["storage_config_secret"].iloc[0] == "****" + raw["secret"][-4:]
-    # the attribute is a Secret: masked when printed, raw on request
+    # the attribute is a Secret holding only the masked text: the credential is not kept
     secret = recording.storage_config.secret
-    assert isinstance(secret, Secret)
+    assert isinstance(secret, Secret) and secret.is_masked
     assert raw["secret"] not in f"{secret} {secret!r} {secret!s}"
-    assert secret.reveal() == raw["secret"]
     assert not recording.secrets_revealed
-    # deliberate access
-    assert recording.reveal()["storage_config"]["secret"] == raw["secret"]
-    assert (
-        recording.model_dump(reveal_secrets=True)["storage_config"]["access_key"]
-        == raw["access_key"]
-    )
+    # so there is nothing to reveal, and asking says so (issue 11: it used to give it back)
+    for ask in (secret.reveal, recording.reveal, lambda: recording.model_dump(reveal_secrets=True)):
+        with pytest.raises(SecretsMaskedError, match="reveal_secrets=True"):
+            ask()
 
 
 def test_reveal_secrets_shows_them(stored_recording: dict[str, Any]) -> None:
@@ -427,17 +425,21 @@ def test_token_stream_key_and_unknown_secret_fields_are_masked() -> None:
     body["data"]["token"] = token
     stream_key = "f26566285faca6fbe2e79a73a66rsrrsrrsr3cde23a2bb7dbc6c2c1761b98f4e4"
     hidden_password = "hunter2-but-longer-than-16"
-    cases: list[tuple[RTKModel, str]] = [
-        (MeetingParticipant.from_response(body), token),
-        (Livestream.from_response(example("POST", "/{app_id}/livestreams")), stream_key),
-        (SessionParticipant.from_record({"id": "p", "token": token}), token),
-        (Session.from_record({"id": "s", "meta": {"stream_key": stream_key}}), stream_key),
-        (Meeting.from_record({"id": "m", "password": hidden_password}), hidden_password),
+    cases: list[tuple[type[RTKModel], Any, str]] = [
+        (MeetingParticipant, body, token),
+        (Livestream, example("POST", "/{app_id}/livestreams"), stream_key),
+        (SessionParticipant, {"id": "p", "token": token}, token),
+        (Session, {"id": "s", "meta": {"stream_key": stream_key}}, stream_key),
+        (Meeting, {"id": "m", "password": hidden_password}, hidden_password),
     ]
-    for obj, secret in cases:
+    for model, data, secret in cases:
+        make = model.from_response if "data" in data else model.from_record
+        obj = make(data)
         for where, text in _outputs(obj).items():
             assert secret not in text, f"{type(obj).__name__}: secret leaked through {where}"
-        assert secret in str(obj.reveal())
+        with pytest.raises(SecretsMaskedError):  # not kept, so not revealed (issue 11)
+            obj.reveal()
+        assert secret in str(make(data, reveal_secrets=True).reveal())
 
 
 def test_every_secret_field_is_named_as_a_secret() -> None:

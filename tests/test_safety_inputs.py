@@ -316,11 +316,20 @@ def test_a_range_that_ends_before_it_starts_is_refused_everywhere(setup) -> None
         ({"app_id": "../other-app"}, "'app_id'"),
         ({"account_id": "acc/x"}, "'account_id'"),
         ({"token": 12345}, "'token'"),
+        ({"base_url": "http://api.example.com/client/v4"}, "must use https"),
+        ({"base_url": "api.cloudflare.com/client/v4"}, "https:// URL"),
     ],
 )
 def test_connect_checks_its_arguments(kwargs: dict[str, Any], words: str) -> None:
     with pytest.raises(rtk.ValidationError, match=words):
         rtk.connect(demo=True, **kwargs)
+
+
+def test_plain_http_only_to_this_machine() -> None:
+    for url in ("http://127.0.0.1:8787/client/v4", "http://localhost/client/v4"):
+        kit = rtk.connect(token=TOKEN, account_id="acc", app_id="app", base_url=url)
+        assert kit._core.settings.base_url == url
+        kit.close()
 
 
 @pytest.mark.parametrize("cache", [False, True])

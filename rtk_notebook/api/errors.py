@@ -89,6 +89,12 @@ class AppRequiredError(ValidationError):
     """The call needs an app id and the connection has none."""
 
 
+class SecretsMaskedError(RTKError):
+    """A secret was asked for that the object does not hold: it was fetched without
+    ``reveal_secrets=True``, so its secrets were masked when it was read and never kept.
+    Fetch it again with ``reveal_secrets=True``."""
+
+
 def error_for_status(status: int) -> type[RTKError]:
     if status in (401, 403):
         return AuthError

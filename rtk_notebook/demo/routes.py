@@ -652,9 +652,26 @@ def read_peer_report(call: Call) -> tuple[int, Any]:
     return ok({"participant": record})
 
 
+def presigned(world: DemoWorld, url: str, signed_at: dt.datetime, expires_in: int) -> str:
+    """``url`` pre-signed as R2 and S3 sign a GET (SigV4 in the query): deterministic, shaped
+    like the real thing, and never a working link (the host does not resolve)."""
+    key_id = _secret(world.seed, "r2-access-key-id", length=32)
+    stamp = signed_at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    signature = _secret(world.seed, url, stamp, expires_in, length=64)
+    return (
+        f"{url}?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+        f"&X-Amz-Credential={key_id}%2F{stamp[:8]}%2Fauto%2Fs3%2Faws4_request"
+        f"&X-Amz-Date={stamp}&X-Amz-Expires={expires_in}"
+        f"&X-Amz-SignedHeaders=host&X-Amz-Signature={signature}"
+    )
+
+
+_WEEK = 7 * 24 * 3600  # seconds: the longest a SigV4 pre-signed link may live
+
+
 def _download(app: AppWorld, kind: str, session_id: str, call: Call) -> tuple[str, str]:
-    token = _secret(app.world.seed, kind, session_id, length=24)
-    url = f"https://downloads.demo.realtimekit.invalid/{app.id}/{session_id}/{kind}?sig={token}"
+    base = f"https://downloads.demo.realtimekit.invalid/{app.id}/{session_id}/{kind}"
+    url = presigned(app.world, base, call.now, 3600)
     return url, iso_z(call.now + dt.timedelta(hours=1))
 
 
@@ -782,12 +799,11 @@ def generated_recording(app: AppWorld, i: int) -> dict[str, Any]:
             "caller": {"name": app.name, "type": "ORGANIZATION", "user_Id": app.id},
             "reason": "INTERNAL_ERROR" if status == "ERRORED" else "ALL_PEERS_LEFT",
         }
-    if status == "UPLOADED" and duration is not None:
-        sig = _secret(world.seed, rec_id, length=32)
+    if status == "UPLOADED" and duration is not None and end is not None:
         base = f"https://recordings.demo.realtimekit.invalid/{app.id}/{rec_id}"
-        record["download_url"] = f"{base}/{file_name}?X-Amz-Signature={sig}"
-        record["audio_download_url"] = f"{base}/audio.aac?X-Amz-Signature={sig}"
-        record["download_url_expiry"] = iso_z(end + dt.timedelta(days=7))  # type: ignore[operator]
+        record["download_url"] = presigned(world, f"{base}/{file_name}", end, _WEEK)
+        record["audio_download_url"] = presigned(world, f"{base}/audio.aac", end, _WEEK)
+        record["download_url_expiry"] = iso_z(end + dt.timedelta(seconds=_WEEK))
         record["file_size"] = float(int(duration * 1_200_000 / 8 * (0.8 + 0.4 * u)))
     return record
 
@@ -946,12 +962,13 @@ def read_recording(call: Call) -> tuple[int, Any]:
 
 
 def _finish_upload(call: Call, record: dict[str, Any]) -> None:
-    sig = _secret(call.world.seed, record["id"], length=32)
     base = f"https://recordings.demo.realtimekit.invalid/{call.a.id}/{record['id']}"
     record["status"] = "UPLOADED"
-    record["download_url"] = f"{base}/{record['output_file_name']}?X-Amz-Signature={sig}"
-    record["audio_download_url"] = f"{base}/audio.aac?X-Amz-Signature={sig}"
-    record["download_url_expiry"] = iso_z(call.now + dt.timedelta(days=7))
+    record["download_url"] = presigned(
+        call.world, f"{base}/{record['output_file_name']}", call.now, _WEEK
+    )
+    record["audio_download_url"] = presigned(call.world, f"{base}/audio.aac", call.now, _WEEK)
+    record["download_url_expiry"] = iso_z(call.now + dt.timedelta(seconds=_WEEK))
     record["file_size"] = float(int((record["recording_duration"] or 0) * 150_000))
 
 

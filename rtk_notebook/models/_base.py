@@ -6,10 +6,15 @@
   belongs) into ``None`` or drops that list item. Only a body that holds no such object at all
   is an error.
 - Secrets the API returns (``token``, ``stream_key``, storage ``access_key``/``secret``/
-  ``password``/``private_key``, wherever they appear, unknown fields included) are masked in
-  ``repr``, ``str``, ``_repr_html_``, ``model_dump`` and ``model_dump_json`` unless the object
-  was made with ``reveal_secrets=True``. Deliberate access: ``model.reveal()``,
-  ``model.model_dump(reveal_secrets=True)`` or ``secret_field.reveal()``.
+  ``password``/``private_key``, pre-signed links such as ``download_url``, any URL whose query
+  carries a signature or token; wherever they appear, unknown fields included) are masked
+  *when the object is made*, unless it is made with ``reveal_secrets=True``: the object holds
+  only the masked values, so nothing (``repr``, ``_repr_html_``, ``model_dump``, ``pickle``)
+  can get a secret out of it. An object made with ``reveal_secrets=True`` holds and shows
+  them; ``model.reveal()``, ``model.model_dump(reveal_secrets=True)`` and
+  ``secret_field.reveal()`` give them, and raise ``SecretsMaskedError`` on a masked object
+  (fetch it again with ``reveal_secrets=True``); ``model_dump(reveal_secrets=False)`` gives a
+  masked dump of a revealed object.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import json
 import typing
 from collections.abc import Mapping
+from contextvars import ContextVar
 from datetime import datetime
 from types import NoneType, UnionType
 from typing import TYPE_CHECKING, Any, ClassVar, Self
@@ -32,10 +38,18 @@ from pydantic import (
 )
 
 from rtk_notebook._json import loads
-from rtk_notebook.api.errors import ResponseError
+from rtk_notebook.api.errors import ResponseError, SecretsMaskedError
 from rtk_notebook.models._coerce import Col, Secret
 from rtk_notebook.models._display import card, fmt_time, short_id
-from rtk_notebook.secrets import SECRET_KEYS, mask, mask_secrets
+from rtk_notebook.secrets import (
+    is_link_key,
+    is_secret_key,
+    mask,
+    mask_secrets,
+    mask_text,
+    mask_url,
+    reveal_flag,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,6 +58,15 @@ __all__ = ["RTKModel"]
 
 _MAX_REPAIRS = 8
 _DROP = object()  # marks a list item the safety net removes
+# Set while a masked parse runs: its outermost model masked the whole input already.
+_MASKED_INPUT: ContextVar[bool] = ContextVar("rtk_masked_input", default=False)
+
+
+def _masked_error() -> SecretsMaskedError:
+    return SecretsMaskedError(
+        "this object was made without reveal_secrets=True: its secrets were masked when it "
+        "was read and are not kept; fetch it again with reveal_secrets=True"
+    )
 
 
 class RTKModel(BaseModel):
@@ -70,6 +93,20 @@ class RTKModel(BaseModel):
         cls, data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
     ) -> Any:
         context = info.context if isinstance(info.context, dict) else {}
+        reveal = context.get("reveal_secrets") is True  # only True reveals
+        if reveal or _MASKED_INPUT.get() or not isinstance(data, Mapping):
+            return cls._parse(data, handler, reveal)
+        # The outermost model of a masked parse masks its whole input, once: nested models,
+        # unknown fields and free-form values then never see a secret, so none is kept.
+        token = _MASKED_INPUT.set(True)
+        try:
+            masked = mask_secrets(data if isinstance(data, dict) else dict(data))
+            return cls._parse(masked, handler, reveal)
+        finally:
+            _MASKED_INPUT.reset(token)
+
+    @classmethod
+    def _parse(cls, data: Any, handler: ValidatorFunctionWrapHandler, reveal: bool) -> Any:
         try:
             obj = handler(data)
         except ValidationError as exc:
@@ -77,17 +114,26 @@ class RTKModel(BaseModel):
                 raise  # the parent's safety net replaces this value by None
             obj = _repaired(handler, data, exc)
         if obj is not data:
-            obj._reveal_secrets = bool(context.get("reveal_secrets"))
+            obj._reveal_secrets = reveal
         return obj
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any], *, reveal_secrets: bool = False) -> Self:
-        """The model of one JSON object (as found in a response's ``data`` or a list of them)."""
+        """The model of one JSON object (as found in a response's ``data`` or a list of them).
+
+        Secrets are masked as the object is made unless ``reveal_secrets=True`` (a bool:
+        anything else raises ``rtk_notebook.ValidationError``).
+        """
+        reveal = reveal_flag(reveal_secrets)
         if isinstance(record, cls):
+            if reveal and not record.secrets_revealed:
+                raise _masked_error()
+            if record.secrets_revealed and not reveal:
+                return cls.model_validate(record.model_dump(reveal_secrets=False))
             return record
         if not isinstance(record, Mapping):
             raise TypeError(f"{cls.__name__}.from_record needs a JSON object (a dict)")
-        return cls.model_validate(record, context={"reveal_secrets": reveal_secrets})
+        return cls.model_validate(record, context={"reveal_secrets": reveal})
 
     @classmethod
     def from_response(cls, body: Any, *, reveal_secrets: bool = False) -> Self:
@@ -95,8 +141,9 @@ class RTKModel(BaseModel):
 
         ``body`` may be the parsed JSON, its text, or anything with a ``.json()`` method (an
         ``httpx.Response``). An error envelope or a body without the object raises
-        ``rtk_notebook.ResponseError``.
+        ``rtk_notebook.ResponseError``. Secrets: as :meth:`from_record`.
         """
+        reveal_flag(reveal_secrets)
         body = _load_body(body)
         if body.get("success") is False:
             messages = "; ".join(
@@ -118,18 +165,25 @@ class RTKModel(BaseModel):
 
     @property
     def secrets_revealed(self) -> bool:
-        """Whether this object shows its secrets (made with ``reveal_secrets=True``)."""
+        """Whether this object holds and shows its secrets (made with ``reveal_secrets=True``);
+        ``False``: it holds only their masked forms."""
         return self._reveal_secrets
 
     def model_dump(  # type: ignore[override]
         self, *, reveal_secrets: bool | None = None, context: Any = None, **kwargs: Any
     ) -> dict[str, Any]:
-        """pydantic's ``model_dump``, with secrets masked unless revealed.
+        """pydantic's ``model_dump``, with secrets masked unless this object reveals them.
 
-        ``reveal_secrets`` defaults to how this object was made; pass ``True`` to get the raw
-        credentials deliberately (``reveal()`` is the same).
+        ``reveal_secrets`` defaults to how this object was made. ``False`` gives a masked dump
+        of a revealed object (to share); ``True`` on an object made without
+        ``reveal_secrets=True`` raises ``SecretsMaskedError``: it holds no secret to reveal.
         """
-        reveal = self._reveal_secrets if reveal_secrets is None else bool(reveal_secrets)
+        if reveal_secrets is None:
+            reveal = self._reveal_secrets
+        else:
+            reveal = reveal_flag(reveal_secrets)
+            if reveal and not self._reveal_secrets:
+                raise _masked_error()
         merged = {**(context or {}), "reveal_secrets": True}
         raw = super().model_dump(context=merged, **kwargs)
         return mask_secrets(raw, reveal=reveal)
@@ -146,15 +200,26 @@ class RTKModel(BaseModel):
         return json.dumps(data, indent=indent, ensure_ascii=ensure_ascii)
 
     def reveal(self) -> dict[str, Any]:
-        """``model_dump()`` with every secret in the clear. Handle with care."""
+        """``model_dump()`` with every secret in the clear. Handle with care.
+
+        Only an object made with ``reveal_secrets=True`` holds its secrets; on any other this
+        raises ``SecretsMaskedError`` (fetch the object again with ``reveal_secrets=True``).
+        """
         return self.model_dump(reveal_secrets=True)
 
     def _show(self, value: Any, key: str | None = None) -> Any:
-        """A value as it may be displayed: secrets masked unless this object reveals them."""
+        """A value as it may be displayed: secrets masked unless this object reveals them.
+
+        Values are masked when the object is made; masking again here covers what did not
+        go through validation (``model_construct``, assignment)."""
         if isinstance(value, Secret):
-            return value.reveal() if self._reveal_secrets else str(value)
-        if key in SECRET_KEYS and not self._reveal_secrets and not isinstance(value, dict | list):
+            return value.reveal() if self._reveal_secrets and not value.is_masked else str(value)
+        if self._reveal_secrets or isinstance(value, dict | list):
+            return value
+        if is_secret_key(key):
             return mask(value)
+        if isinstance(value, str):
+            return mask_url(value) if is_link_key(key) else mask_text(value)
         return value
 
     # ---- repr ----------------------------------------------------------------------------
@@ -230,7 +295,8 @@ class RTKModel(BaseModel):
         when one lacks a nested object), then unknown fields. Dtypes follow the project's
         conventions: timestamps ``datetime64[ns, UTC]``, ids and text ``string``, enums
         ``category``, counts ``Int64``, measures ``float64``, flags ``boolean``; lists stay as
-        Python objects. Secrets are masked unless revealed.
+        Python objects. Secrets: as :meth:`model_dump` (``reveal_secrets`` defaults to how
+        the object was made).
         """
         import pandas as pd
 

@@ -14,7 +14,9 @@ is an ``Annotated`` alias whose ``BeforeValidator`` returns a clean value or ``N
   arrays to ``None``. ``Label`` is an enum-like field: any value is accepted (the API adds
   values over time), and a frame holds it as ``category``.
 - ``Secret``: a credential the API returned, held in a wrapper whose ``repr``/``str`` show it
-  masked (``****`` plus the last four characters of a long value); ``.reveal()`` gives it back.
+  masked (``****`` plus the last four characters of a long value). In a model made without
+  ``reveal_secrets=True`` it holds only that masked text (the credential is not in the object
+  at all); in one made with it, ``.reveal()`` gives the credential back.
 
 Each alias also carries a ``Col`` marker naming the pandas dtype a frame gives that field.
 """
@@ -29,6 +31,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator
 from pydantic_core import core_schema
 
+from rtk_notebook.api.errors import SecretsMaskedError
 from rtk_notebook.secrets import mask
 
 __all__ = [
@@ -149,46 +152,80 @@ class Secret:
     """A credential returned by the API: shown masked, given back raw only by ``reveal()``.
 
     ``repr``, ``str`` and f-strings show ``****`` plus the last four characters of a long value
-    (enough to tell two keys apart). Dumping a model masks it too unless that model was made
+    (enough to tell two keys apart). A masked ``Secret`` (``Secret.masked(text)``, what a model
+    made without ``reveal_secrets=True`` holds) keeps only that masked text: nothing, not even
+    ``pickle``, can get the credential out of it, and its ``reveal()`` raises
+    ``SecretsMaskedError``. Dumping a model masks a raw one too unless that model was made
     with ``reveal_secrets=True``.
     """
 
-    __slots__ = ("_value",)
+    __slots__ = ("_is_masked", "_value")
 
     def __init__(self, value: str) -> None:
         self._value = value
+        self._is_masked = False
+
+    @classmethod
+    def masked(cls, value: str) -> Secret:
+        """A ``Secret`` holding only the masked form of ``value`` (masked here if it is not)."""
+        secret = cls(str(mask(value)))
+        secret._is_masked = True
+        return secret
+
+    @property
+    def is_masked(self) -> bool:
+        """Whether this holds only the masked text (the credential itself was never kept)."""
+        return self._is_masked
 
     def reveal(self) -> str:
-        """The raw value: call this only where you mean to use the credential."""
+        """The raw value: call this only where you mean to use the credential.
+
+        Raises ``SecretsMaskedError`` when this ``Secret`` was masked when it was read: fetch
+        the object again with ``reveal_secrets=True``.
+        """
+        if self._is_masked:
+            raise SecretsMaskedError(
+                "this secret was masked when it was fetched and is not kept: "
+                "fetch it again with reveal_secrets=True"
+            )
         return self._value
 
+    def _shown(self) -> str:
+        return self._value if self._is_masked else str(mask(self._value))
+
     def __repr__(self) -> str:
-        return f"Secret({mask(self._value)!r})"
+        return f"Secret({self._shown()!r})"
 
     def __str__(self) -> str:
-        return str(mask(self._value))
+        return self._shown()
 
     def __format__(self, spec: str) -> str:
         return format(str(self), spec)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
+        return (
+            isinstance(other, Secret)
+            and other._is_masked == self._is_masked
+            and other._value == self._value
+        )
 
     def __hash__(self) -> int:
-        return hash((Secret, self._value))
+        return hash((Secret, self._is_masked, self._value))
 
     def __bool__(self) -> bool:
         return bool(self._value)
 
-    def __getstate__(self) -> str:
-        return self._value
+    def __getstate__(self) -> tuple[str, bool]:
+        return self._value, self._is_masked
 
-    def __setstate__(self, state: str) -> None:
-        self._value = state
+    def __setstate__(self, state: str | tuple[str, bool]) -> None:
+        if isinstance(state, str):  # pickled before masked secrets existed
+            state = (state, False)
+        self._value, self._is_masked = state
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> core_schema.CoreSchema:
-        return core_schema.no_info_plain_validator_function(
+        return core_schema.with_info_plain_validator_function(
             _to_secret,
             serialization=core_schema.plain_serializer_function_ser_schema(
                 _dump_secret, info_arg=True
@@ -200,20 +237,29 @@ class Secret:
         return {"type": "string", "format": "password", "writeOnly": True}
 
 
-def _to_secret(value: Any) -> Secret:
+def _revealing(info: Any) -> bool:
+    context = info.context if isinstance(info.context, dict) else {}
+    return context.get("reveal_secrets") is True
+
+
+def _to_secret(value: Any, info: Any) -> Secret:
+    """A raw ``Secret`` only when the validation's context reveals secrets; else a masked one."""
     if isinstance(value, Secret):
-        return value
+        if value.is_masked or _revealing(info):
+            return value
+        return Secret.masked(value.reveal())
     text = to_text(value)
     if text is None:
         raise ValueError("a secret must be text")  # the model's safety net turns this into None
-    return Secret(text)
+    return Secret(text) if _revealing(info) else Secret.masked(text)
 
 
 def _dump_secret(value: Secret, info: Any) -> str:
     """Raw only when the dump's context asks for it (the models' ``model_dump`` decides)."""
-    context = info.context if isinstance(info.context, dict) else {}
+    if value.is_masked:
+        return str(value)
     raw = value.reveal()
-    return raw if context.get("reveal_secrets") else mask(raw)
+    return raw if _revealing(info) else str(mask(raw))
 
 
 UtcDatetime = Annotated[datetime | None, BeforeValidator(to_utc), Col("datetime")]

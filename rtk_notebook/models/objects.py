@@ -70,7 +70,8 @@ TextList = Annotated[list[str] | None, BeforeValidator(_text_list)]
 
 
 class StorageConfig(RTKModel):
-    """Where recordings are uploaded. Its credentials are ``Secret``s: masked when shown."""
+    """Where recordings are uploaded. Its credentials are ``Secret``s, held masked unless the
+    object was made with ``reveal_secrets=True``."""
 
     type: Label = None
     """Storage kind: ``aws``, ``azure``, ``digitalocean``, ``gcs``, ``sftp``."""
@@ -362,7 +363,9 @@ class RecordingReason(RTKModel):
 
 class Recording(RTKModel):
     """A recording (``kit.recording(id)``). ``recording_duration`` is in seconds,
-    ``file_size`` in bytes; ``storage_config`` credentials are masked when shown."""
+    ``file_size`` in bytes. ``storage_config`` credentials and the pre-signed
+    ``download_url``/``audio_download_url`` (``https://host/path?…(masked)``) are held masked
+    unless fetched with ``reveal_secrets=True``."""
 
     id: Text = None
     audio_download_url: Text = None
@@ -435,7 +438,8 @@ class Recording(RTKModel):
 
 
 class Livestream(RTKModel):
-    """A livestream. ``stream_key`` is a ``Secret``: anyone holding it can stream as you."""
+    """A livestream. ``stream_key`` is a ``Secret`` (held masked unless fetched with
+    ``reveal_secrets=True``): anyone holding it can stream as you."""
 
     id: Text = None
     name: Text = None

@@ -1,4 +1,9 @@
-"""``RecordingMonitor(kit)``: recordings by status, with stuck and errored ones called out."""
+"""``RecordingMonitor(kit)``: recordings by status, with stuck and errored ones called out.
+
+Download links are pre-signed (a capability): the panel fetches them masked, so no link is
+in its table or its state, and says a download exists; ``RecordingMonitor(kit,
+reveal_secrets=True)`` fetches them in the clear and links them.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,8 @@ import ipywidgets as widgets
 import pandas as pd
 
 from rtk_notebook.plots import STATUS_COLORS
-from rtk_notebook.widgets._base import Panel, badge, show_figure, table_html
+from rtk_notebook.secrets import reveal_flag
+from rtk_notebook.widgets._base import MUTED, Panel, badge, show_figure, table_html
 
 RECORDING_STATUSES = ("UPLOADED", "RECORDING", "PAUSED", "UPLOADING", "INVOKED", "ERRORED")
 # A recording still INVOKED or UPLOADING this long after it was started is stuck: uploads
@@ -29,9 +35,16 @@ def stuck_mask(recordings: pd.DataFrame, now: pd.Timestamp) -> pd.Series:
 
 
 class RecordingMonitor(Panel):
-    """Counts by status, a filterable table (stuck and errored highlighted), refresh."""
+    """Counts by status, a filterable table (stuck and errored highlighted), refresh.
 
-    def __init__(self, kit: Any, *, auto_refresh_s: int = 60, **kwargs: Any) -> None:
+    ``reveal_secrets=True`` fetches the download links unmasked and makes them links in the
+    table (and so in the widget's state, which a saved notebook keeps).
+    """
+
+    def __init__(
+        self, kit: Any, *, auto_refresh_s: int = 60, reveal_secrets: bool = False, **kwargs: Any
+    ) -> None:
+        self.reveal_secrets = reveal_flag(reveal_secrets)
         super().__init__(kit, **kwargs)
         self.counts_html = widgets.HTML()
         self.status_filter = widgets.SelectMultiple(
@@ -73,7 +86,12 @@ class RecordingMonitor(Panel):
         return pd.Timestamp(demo.now if demo is not None else dt.datetime.now(dt.UTC))
 
     def refresh(self) -> None:
-        self.run("recordings", "Loading recordings", lambda: self.kit.aio.recordings(), self._apply)
+        self.run(
+            "recordings",
+            "Loading recordings",
+            lambda: self.kit.aio.recordings(reveal_secrets=self.reveal_secrets),
+            self._apply,
+        )
 
     def _apply(self, frame: pd.DataFrame) -> None:
         from rtk_notebook import plots
@@ -123,6 +141,7 @@ class RecordingMonitor(Panel):
                     html.escape(str(r["meeting_title"])),
                     "–" if minutes is None else f"{minutes:.0f} min",
                     html.escape(str(r["output_file_name"])),
+                    self._download_cell(r["download_url"]),
                     f"<b>{note}</b>" if note else "",
                 ]
             )
@@ -133,11 +152,19 @@ class RecordingMonitor(Panel):
         self.table.value = (
             table_html(
                 rows,
-                ["status", "invoked (UTC)", "meeting", "length", "file", ""],
+                ["status", "invoked (UTC)", "meeting", "length", "file", "download", ""],
                 row_styles=styles,
             )
             + more
         )
+
+    def _download_cell(self, url: Any) -> str:
+        if pd.isna(url) or not url:
+            return "–"
+        if not self.reveal_secrets:  # the frame holds only the masked link: say it exists
+            hint = "pre-signed link, masked: RecordingMonitor(kit, reveal_secrets=True) shows it"
+            return f'<span style="color:{MUTED}" title="{html.escape(hint)}">masked</span>'
+        return f'<a href="{html.escape(str(url))}" target="_blank" rel="noopener">download</a>'
 
     # -- auto-refresh: a loop task on the kernel's event loop -------------------------------------
 
@@ -163,5 +190,7 @@ class RecordingMonitor(Panel):
             await super().wait()
 
     def close(self) -> None:
-        self.auto.value = False
+        auto = getattr(self, "auto", None)  # None when __init__ refused its arguments
+        if auto is not None:
+            auto.value = False
         super().close()
