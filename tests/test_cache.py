@@ -87,12 +87,13 @@ def test_what_may_change_is_kept_briefly_and_a_write_drops_it(tmp_path: Path) ->
     kit = cached_kit(backend, tmp_path)
     live = kit.session(ids.live_session_id)
     assert live.status == "LIVE"
-    kit.meeting(ids.meeting_id)
+    kit.webhooks()
     sent = backend.request_count
-    kit.meeting(ids.meeting_id)  # briefly cached
+    kit.webhooks()  # briefly cached
     assert backend.request_count == sent
-    kit.api.meetings.update_meeting_by_id(ids.meeting_id, title="Renamed")
-    assert kit.meeting(ids.meeting_id).title == "Renamed"  # the write dropped the stale copy
+    kit.api.webhooks.edit_webhook(ids.webhook_id, name="Renamed")
+    renamed = kit.webhooks().set_index("id").loc[ids.webhook_id, "name"]
+    assert renamed == "Renamed"  # the write dropped the stale copy
     kit.close()
     short = ResponseCache(tmp_path / "other", namespace="x", short_ttl_s=0)
     body = {"success": True, "data": {"session": {"status": "LIVE"}}}
@@ -115,7 +116,10 @@ def test_lifetimes() -> None:
         "success": True,
         "data": {"status": "UPLOADED", "download_url_expiry": "2033-05-18T03:34:20Z"},
     }
-    assert 0 < lifetime("recordings.get_one_recording", uploaded, now, 60) < FOREVER
+    # Answers with credentials (a pre-signed link, storage keys) never go to disk.
+    assert lifetime("recordings.get_one_recording", uploaded, now, 60) == 0
+    for key in ("meetings.get_meeting_by_id", "meetings.get_meeting_participants"):
+        assert lifetime(key, {"success": True, "data": {}}, now, 60) == 0
     assert lifetime("sessions.get_sessions", {"success": True, "data": {}}, now, 60) == 60
     assert lifetime("sessions.get_sessions", {"success": False}, now, 60) == 0
 
@@ -419,12 +423,12 @@ def test_a_locked_cache_is_bypassed_with_one_warning(
     with pytest.warns(CacheWarning, match="locked by another process") as caught:
         assert notebook_run(kit, session_id) == result  # reads still answer...
         assert backend.request_count == sent
-        kit.meeting(ids.meeting_id)  # ...what is new is fetched, not kept
-        kit.recordings()
+        kit.session(ids.live_session_id)  # ...what is new is fetched, not kept
+        kit.presets()
     assert len([w for w in caught if issubclass(w.category, CacheWarning)]) == 1
     assert kit.cache is not None and kit.cache.stats.stored == 0
     other.execute("ROLLBACK")
-    kit.meeting(ids.meeting_id)
+    kit.session(ids.live_session_id)
     assert kit.cache.stats.stored == 1  # released: kept again
     kit.close()
 
@@ -554,3 +558,32 @@ def test_a_cache_directory_that_is_a_link_is_not_used(tmp_path: Path) -> None:
     notebook_run(kit, ids.ended_session_id)
     kit.close()
     assert list(elsewhere.iterdir()) == []
+
+
+def test_answers_with_credentials_never_reach_the_disk(tmp_path: Path) -> None:
+    """Storage keys, participant tokens, stream keys and pre-signed links stay off the disk,
+    whatever is asked for, revealed or not."""
+    backend = DemoBackend(make_world(), token=TOKEN)
+    ids = find_ids(backend.world)
+    kit = connect_to(backend, cache=tmp_path)
+    bucket = next(  # a meeting that records to the customer's own bucket, with its keys
+        m.record
+        for m in backend.world.apps[0].meetings.values()
+        if m.record["recording_config"].get("storage_config")
+    )
+    storage = bucket["recording_config"]["storage_config"]
+    recording = kit.recording(ids.recording_id, reveal_secrets=True)
+    kit.meeting(bucket["id"], reveal_secrets=True)
+    kit.meetings(reveal_secrets=True)
+    roster = kit.meeting_participants(ids.meeting_id, reveal_secrets=True)
+    streams = kit.livestreams(reveal_secrets=True)
+    kit.recordings(reveal_secrets=True)
+    kit.session_quality(ids.ended_session_id, progress=False)  # what is worth keeping
+    assert kit.cache is not None and kit.cache.stats.stored > 0
+    kit.close()
+    secrets = [str(recording.download_url).split("?", 1)[1], *roster["token"].dropna()]
+    secrets += [k for k in streams["stream_key"].dropna() if k]
+    secrets += [storage["access_key"], storage["secret"]]
+    assert len(secrets) > 4
+    on_disk = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
+    assert [s for s in secrets if s.encode() in on_disk] == []

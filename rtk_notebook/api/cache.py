@@ -1,9 +1,10 @@
 """An on-disk cache of API answers, so that re-running a notebook costs no requests.
 
 What cannot change is kept for good: an ended session, the participants and peer reports of
-people who left, an uploaded recording's metadata (until its download link expires). Anything
-else is kept for a short while (``short_ttl_s``), and any write through the same connection
-drops those short-lived entries for its app.
+people who left. Anything else is kept for a short while (``short_ttl_s``), and any write
+through the same connection drops those short-lived entries for its app. Answers that carry
+credentials (storage keys, participant tokens, stream keys, pre-signed links) are never kept
+(:data:`CREDENTIAL_ANSWERS`).
 
 Who may read an entry: only a connection with the token that filled it. An entry is found by
 its key (a digest of the namespace, i.e. the API's host or the demo world, the account, the
@@ -160,10 +161,36 @@ def _left_long_ago(participant: Any, now: float) -> bool:
     return left is not None and left < now - SETTLE_S
 
 
+# Answers that carry credentials are never written to disk: storage keys in meetings' and
+# recordings' configs, participant tokens in rosters, stream keys, pre-signed links to
+# recordings, chat and transcripts. They are single, cheap requests; the fan-out's answers
+# (sessions, participants, peer reports) carry none and are the ones worth keeping.
+CREDENTIAL_ANSWERS = frozenset(
+    {
+        "meetings.get",
+        "meetings.get_meeting_by_id",
+        "meetings.get_meeting_participants",
+        "meetings.get_meeting_participant",
+        "recordings.get_recordings",
+        "recordings.get_one_recording",
+        "recordings.get_active_recordings",
+        "sessions.get_session_chat",
+        "sessions.get_session_transcripts",
+        "livestreams.get_all_livestreams",
+        "livestreams.get_meeting_active_livestreams",
+        "livestreams.get_livestream_session_details_for_session_id",
+        "livestreams.get_active_livestreams_for_livestream_id",
+        "livestreams.get_livestream_session_for_livestream_id",
+    }
+)
+
+
 def lifetime(endpoint_key: str, body: Any, now: float, short_ttl_s: float) -> float:
     """How long this answer stays true: FOREVER, a number of seconds, or 0 (do not keep)."""
     data = body.get("data") if isinstance(body, dict) else None
     if not isinstance(body, dict) or body.get("success") is False:
+        return 0
+    if endpoint_key in CREDENTIAL_ANSWERS:
         return 0
     if endpoint_key == "sessions.get_session_details":
         session = data.get("session", data) if isinstance(data, dict) else None
@@ -179,12 +206,6 @@ def lifetime(endpoint_key: str, body: Any, now: float, short_ttl_s: float) -> fl
         people = data.get("participants") if isinstance(data, dict) else None
         if people and all(_left_long_ago(p, now) for p in people):
             return FOREVER
-    elif endpoint_key == "recordings.get_one_recording" and isinstance(data, dict):
-        if data.get("status") == "ERRORED":
-            return FOREVER
-        if data.get("status") == "UPLOADED":
-            expiry = _parse_time(data.get("download_url_expiry"))
-            return FOREVER if expiry is None else max(0.0, expiry - now)
     return short_ttl_s
 
 
