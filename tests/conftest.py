@@ -22,15 +22,22 @@ def make_world(**kw: object) -> DemoWorld:
     return DemoWorld(seed=SEED, now=NOW, **kw)  # type: ignore[arg-type]
 
 
-def connect_to(backend: DemoBackend, **kw: object) -> rtk.Kit:
-    """A kit on the in-process transport of `backend` (the real-API code path otherwise)."""
+def connect_to(
+    backend: DemoBackend,
+    *,
+    token: str = TOKEN,
+    transport: httpx.AsyncBaseTransport | None = None,
+    **kw: object,
+) -> rtk.Kit:
+    """A kit on the in-process transport of `backend` (the real-API code path otherwise);
+    ``transport`` wraps or replaces that transport, ``token`` is the one the kit sends."""
     world = backend.world
     return rtk.connect(
-        token=TOKEN,
+        token=token,
         account_id=world.account_id,
         app_id=world.apps[0].id,
         base_url="https://demo.invalid/client/v4",
-        transport=DemoTransport(backend),
+        transport=transport or DemoTransport(backend),
         **kw,  # type: ignore[arg-type]
     )
 

@@ -24,7 +24,7 @@ from rtk_notebook.api.cache import (
     lifetime,
 )
 from rtk_notebook.api.http import RateLimiter
-from rtk_notebook.demo import DemoBackend, DemoServer, DemoTransport, Faults
+from rtk_notebook.demo import DemoBackend, DemoServer, Faults
 from tests.conftest import TOKEN, connect_to, find_ids, make_world
 
 
@@ -214,16 +214,7 @@ def test_cache_true_uses_the_users_cache_directory(choice, tmp_path, monkeypatch
 
 
 def kit_with_token(backend: DemoBackend, directory: Path, token: str, **kw: object) -> rtk.Kit:
-    world = backend.world
-    return rtk.connect(
-        token=token,
-        account_id=world.account_id,
-        app_id=world.apps[0].id,
-        base_url="https://demo.invalid/client/v4",
-        transport=DemoTransport(backend),
-        cache=directory,
-        **kw,  # type: ignore[arg-type]
-    )
+    return connect_to(backend, token=token, cache=directory, **kw)
 
 
 def test_a_wrong_token_gets_the_servers_refusal_not_cached_data(tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ import pytest
 import rtk_notebook as rtk
 from rtk_notebook.demo import DemoBackend, DemoTransport, Faults
 from rtk_notebook.quality import parallel
-from tests.conftest import NOW, SEED, TOKEN, make_world
+from tests.conftest import NOW, SEED, TOKEN, connect_to, make_world
 from tests.test_fault_soak import sessions_holding
 
 REPORT = "/peer-report/"
@@ -54,15 +54,7 @@ class Recording(httpx.AsyncBaseTransport):
 
 
 def kit_on(transport: Recording, **kw: object) -> rtk.Kit:
-    world = transport.inner.backend.world
-    return rtk.connect(
-        token=TOKEN,
-        account_id=world.account_id,
-        app_id=world.apps[0].id,
-        base_url="https://demo.invalid/client/v4",
-        transport=transport,
-        **kw,  # type: ignore[arg-type]
-    )
+    return connect_to(transport.inner.backend, transport=transport, **kw)
 
 
 @contextmanager

@@ -166,14 +166,7 @@ def test_a_bad_id_sent_by_the_server_becomes_that_peers_error_not_a_request(setu
                 return httpx.Response(200, json=body)
             return response
 
-    world = backend.world
-    kit = rtk.connect(
-        token=TOKEN,
-        account_id=world.account_id,
-        app_id=world.apps[0].id,
-        base_url="https://demo.invalid/client/v4",
-        transport=Rewriting(),
-    )
+    kit = connect_to(backend, transport=Rewriting())
     frame = kit.session_quality(ids.ended_session_id, progress=False)
     kit.close()
     bad = frame[frame["peer_id"] == evil]

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 import rtk_notebook as rtk
-from rtk_notebook.demo import DemoBackend, DemoTransport, Faults
+from rtk_notebook.demo import DemoBackend, Faults
 from rtk_notebook.widgets import PeerQualityPanel, RecordingMonitor, SessionExplorer, UsageDashboard
-from tests.conftest import TOKEN, make_world
+from tests.conftest import TOKEN, connect_to, make_world
 
 
 @pytest.fixture(scope="module")
@@ -148,14 +148,7 @@ def test_usage_dashboard(kit: rtk.Kit) -> None:
 def test_panels_fetch_without_blocking_the_kernel_loop() -> None:
     """In a kernel the fetch is a task: the loop keeps turning while the panel loads."""
     backend = DemoBackend(make_world(), token=TOKEN, faults=Faults(latency_ms=150))
-    world = backend.world
-    slow = rtk.connect(
-        token=TOKEN,
-        account_id=world.account_id,
-        app_id=world.apps[0].id,
-        base_url="https://x/client/v4",
-        transport=DemoTransport(backend),
-    )
+    slow = connect_to(backend)
 
     async def kernel() -> tuple[bool, int, bool]:
         dashboard = UsageDashboard(slow)
