@@ -63,6 +63,9 @@ def stop_when(condition: Callable[[], bool]) -> Iterator[dict[str, float]]:
     assert threading.current_thread() is threading.main_thread()
     main, done, when = threading.main_thread().ident, threading.Event(), {}
     assert main is not None
+    # Python's own handler, as in a kernel or a terminal: a process started in the background
+    # by a non-interactive shell inherits SIGINT ignored, and Python keeps that.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def watch() -> None:
         while not done.is_set():
@@ -79,6 +82,7 @@ def stop_when(condition: Callable[[], bool]) -> Iterator[dict[str, float]]:
     finally:
         done.set()
         watcher.join()
+        signal.signal(signal.SIGINT, previous)
 
 
 def assert_nothing_sent_after(transport: Recording, when: dict[str, float], what: str) -> None:

@@ -66,6 +66,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
+    # "Press Ctrl-C to stop" must hold even when started from a shell that ignores SIGINT
+    # for background jobs (Python keeps an inherited SIG_IGN).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     args = parse_args(argv)
     world = DemoWorld(seed=args.seed, now=args.now, scale=args.scale, account_id=args.account_id)
     faults = Faults(
