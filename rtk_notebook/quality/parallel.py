@@ -38,15 +38,21 @@ MAX_PROCESSES = 4  # each worker holds numpy, pandas and pydantic: about 100 MB
 
 
 def _facts_tag() -> str:
+    # Every module the analysis reads from (models, schemas, the quality layer, secrets), so a
+    # change to any of them, a threshold included, never serves rows analysed by older code.
     root = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()
-    for part in ("models/peer.py", "quality/tracks.py", "quality/analysis.py", "quality/rules.py"):
-        try:
-            digest.update((root / part).read_bytes())
-        except OSError:  # not installed as files: the version stands in for the code
-            from importlib.metadata import version
+    parts = sorted(
+        [*root.glob("models/*.py"), *root.glob("quality/*.py"), *root.glob("frames*.py")]
+        + [*root.glob("frames/*.py"), root / "secrets.py"]
+    )
+    if not parts:  # not installed as files: the version stands in for the code
+        from importlib.metadata import version
 
-            digest.update(version("rtk_notebook").encode())
+        digest.update(version("rtk_notebook").encode())
+    for part in parts:
+        digest.update(part.relative_to(root).as_posix().encode())
+        digest.update(part.read_bytes())
     return "quality-facts-" + digest.hexdigest()[:16]
 
 
