@@ -1,7 +1,7 @@
 """The diagnosis rules and every threshold they use, each with its source.
 
 All thresholds live here as named module-level constants; the comment on each says where the
-figure comes from (``shared/quality-sources.md`` gathers the sources):
+figure comes from (``docs/quality-sources.md`` gathers the sources):
 
 - **ITU-T G.107** (E-model): the user-satisfaction bands of the transmission rating R, in MOS
   (R 80 ~ MOS 4.0 "satisfied", R 70 ~ 3.6 "some users dissatisfied", R 60 ~ 3.1 "many").
@@ -129,7 +129,7 @@ GAP_INTERVALS = 3.0
 MIN_GAP_S = 15.0
 
 # Project choice: a MOS dip (not explained by a loss burst or an RTT spike) shorter than this is
-# reported at info level only. quality-sources.md's typical figures give home Wi-Fi "occasional
+# reported at info level only. docs/quality-sources.md's typical figures give home Wi-Fi "occasional
 # short spikes" (contention, 5-15 s) on an otherwise healthy path: worth seeing on a timeline
 # when a user says "it was bad at 10:40", not a verdict on the call.
 MOS_DIP_MIN_S = 30.0
@@ -167,7 +167,7 @@ MOBILE_VIDEO_MAX_CPUS = 4
 # ---- Pre-call test --------------------------------------------------------------------------
 # The in-call thresholds apply to the pre-call test too: RTT >= RTT_POOR_MS (G.114), jitter >=
 # JITTER_POOR_MS (common practice), loss >= LOSS_POOR_PCT (common practice, API band).
-# Project choice (quality-sources.md gives no figure): under 300 kbps upstream, camera video
+# Project choice (docs/quality-sources.md gives no figure): under 300 kbps upstream, camera video
 # cannot hold 360p at 30 fps next to the audio (libwebrtc's simulcast table targets about
 # 500 kbps for 640x360).
 PRECALL_MIN_THROUGHPUT_KBPS = 300.0
