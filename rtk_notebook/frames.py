@@ -6,7 +6,7 @@ time, then one dtype conversion per column), never one pydantic object per row. 
 result still has every column with its dtype, and ``df.groupby("status", observed=False)``
 shows every known status.
 
-Conventions (``DESIGN.md``, "Conventions for DataFrames"):
+Conventions (``docs/architecture.md``, "Conventions for DataFrames"):
 
 - one row per API object; column names are the API's field names, nested objects flattened
   with ``_`` (``meeting_title``, ``start_reason_caller_name``);

@@ -1,7 +1,7 @@
 """Figures from tidy frames, in the style of plotly express.
 
 A frame plus column names in, a :class:`plotly.graph_objects.Figure` out. No HTTP and no
-JSON parsing here (``DESIGN.md``): the frames come from :mod:`rtk_notebook.frames` (the
+JSON parsing here (``docs/architecture.md``): the frames come from :mod:`rtk_notebook.frames` (the
 columns and dtypes of ``frames.SCHEMAS``) and from the quality analysis.
 
 Conventions every figure keeps:
@@ -25,7 +25,7 @@ those fields in upper case (``MOS_GOOD``, ``MOS_POOR``, ``LOSS_GOOD_PCT``, ``LOS
 ``LOSS_BURST_PCT``, ``RTT_FAIR_MS``, ``RTT_POOR_MS``, ``JITTER_FAIR_MS``, ``JITTER_POOR_MS``,
 ``VIDEO_MIN_FPS``; a constant may be a number or an object with a ``value``). Whatever is not
 found there keeps the defaults of :class:`Thresholds`, the figures of
-``shared/quality-sources.md``.
+``docs/quality-sources.md``.
 
 Importing this module imports plotly; nothing else in the package imports it eagerly.
 """
@@ -155,7 +155,7 @@ def _color_map(values: Iterable[Any], *, known: Mapping[str, str] = CATEGORY_COL
 
 @dataclasses.dataclass(frozen=True)
 class Thresholds:
-    """Band edges the quality figures draw (defaults: ``shared/quality-sources.md``).
+    """Band edges the quality figures draw (defaults: ``docs/quality-sources.md``).
 
     Field names are those of the constants in ``rtk_notebook.quality.rules``, lower-cased.
     MOS: good at or above ``mos_good``, fair down to ``mos_poor``, poor below it. Loss: good

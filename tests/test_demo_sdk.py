@@ -168,7 +168,7 @@ def test_operation_through_the_official_sdk(
     body = raw.http_response.json()
     assert body["success"] is True
     if endpoint.key == "sessions.get_session_details":
-        # The one shape spec/README.md tells us to serve as the reference has it (under
+        # The one shape docs/api-notes.md tells us to serve as the reference has it (under
         # data.session) although the SDK's type expects the fields directly under data.
         assert set(body["data"]) == {"session"}
         body = {**body, "data": body["data"]["session"]}

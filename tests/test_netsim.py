@@ -488,7 +488,7 @@ def test_intercontinental_peers_are_far_away(population: dict) -> None:
     assert not {r.ip["country"] for r in population["fibre"]} & {"AU", "IN", "BR", "ZA", "NZ"}
 
 
-# Common-practice thresholds of quality-sources.md, "bad" side.
+# Common-practice thresholds of docs/quality-sources.md, "bad" side.
 THRESHOLDS = {
     "mos_p50": lambda v: v < 4.0,
     "loss": lambda v: v > 3.0,

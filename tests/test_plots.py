@@ -44,7 +44,7 @@ def _names(n: int) -> list[str]:
 
 
 def _mos(rtt: np.ndarray, jitter: np.ndarray, loss: np.ndarray) -> np.ndarray:
-    """The simplified E-model of shared/quality-sources.md (Ie = 0, Bpl = 25.1)."""
+    """The simplified E-model of docs/quality-sources.md (Ie = 0, Bpl = 25.1)."""
     d = rtt / 2 + 2 * jitter + 10
     i_d = 0.024 * d + 0.11 * (d - 177.3) * (d > 177.3)
     i_e = 95 * loss / (loss + 25.1)

@@ -4,7 +4,7 @@ The sync methods submit their coroutine to this loop and wait for the result; th
 methods, awaited on any other loop (Jupyter's, say), submit it too and await its future. So
 all HTTP runs on one loop, the connection pool is reused, and nothing is patched: this works
 in a plain script, in a notebook cell while the kernel's loop runs, and in an ipywidgets
-callback. (The alternative, nest-asyncio, patches asyncio process-wide; see DESIGN.md.)
+callback. (The alternative, nest-asyncio, patches asyncio process-wide; see docs/architecture.md.)
 
 Stop means stop: when the caller is interrupted (Jupyter's Stop is a ``KeyboardInterrupt`` in
 the waiting thread) or its own task is cancelled, the work on the private loop is cancelled

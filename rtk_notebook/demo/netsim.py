@@ -14,7 +14,7 @@ network/device profile and the stay (joined_at .. left_at) it builds:
 
 Pure: no I/O, no global state, standard library + numpy. Same inputs give identical output.
 
-Where the figures come from: ``shared/quality-sources.md`` ("Typical figures for a realistic
+Where the figures come from: ``docs/quality-sources.md`` ("Typical figures for a realistic
 simulator"); MOS is the ITU-T G.107 E-model in the Cole & Rosenbluth (2001) simplification.
 """
 
@@ -138,7 +138,7 @@ class _Net:
     bad_dwell_s: float = 20.0
 
 
-# Ranges follow the "typical figures" table of quality-sources.md.
+# Ranges follow the "typical figures" table of docs/quality-sources.md.
 _NETS: dict[str, _Net] = {
     "fibre": _Net(
         rtt=(6, 24),

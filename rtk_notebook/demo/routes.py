@@ -3,7 +3,7 @@
 A handler gets a ``Call`` (the world, the app, path parameters, typed query values, the
 validated body) and returns ``(status, json)``; it raises ``ApiError`` for 4xx answers.
 Response shapes follow the API reference; where the official SDK's types differ,
-``../shared/spec/README.md`` says which to serve, and the choices are noted here.
+``docs/api-notes.md`` says which to serve, and the choices are noted here.
 """
 
 from __future__ import annotations
@@ -486,7 +486,7 @@ def list_sessions(call: Call) -> tuple[int, Any]:
         chosen = chosen[::-1]
     first, stop, paging = page_bounds(call, len(chosen))
     sessions = [session_record(app, int(i)) for i in chosen[first:stop]]
-    # The SDK reads a top-level `paging`; the reference has none. Serve it (spec/README.md).
+    # The SDK reads a top-level `paging`; the reference has none. Serve it (docs/api-notes.md).
     return ok({"sessions": sessions}, paging=paging)
 
 
@@ -515,7 +515,7 @@ def _has_participant(app: AppWorld, i: int, wanted: set[str]) -> bool:
 @handles("sessions.get_session_details")
 def read_session(call: Call) -> tuple[int, Any]:
     # The reference nests the session under data.session (the SDK expects it under data):
-    # serve the reference's shape, as spec/README.md says.
+    # serve the reference's shape, as docs/api-notes.md says.
     return ok({"session": session_record(call.a, get_session_index(call))})
 
 
