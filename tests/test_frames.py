@@ -18,7 +18,7 @@ import pytest
 
 from rtk_notebook.demo import DemoBackend, DemoTransport, DemoWorld
 from rtk_notebook.frames import (
-    DERIVATIONS,
+    COMPUTATIONS,
     SCHEMAS,
     Column,
     daywise_records,
@@ -199,7 +199,7 @@ def test_schema_dtypes_follow_the_conventions() -> None:
             assert str(col.dtype) == expected[col.kind], col
             assert col.doc, f"{col.name} has no doc"
             if col.kind == "timedelta":
-                assert col.name.endswith("_td") and col.derive in DERIVATIONS
+                assert col.name.endswith("_td") and col.computed_by in COMPUTATIONS
     assert pd.api.types.pandas_dtype("string") == SCHEMAS["apps"][0].dtype
     assert SCHEMAS["apps"][0].dtype.na_value is pd.NA
 
