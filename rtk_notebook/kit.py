@@ -275,7 +275,7 @@ class _Core:
     async def quality_frame(self, session_ids: list[str], progress: bool | None) -> pd.DataFrame:
         """One row per peer of the sessions; a failure becomes that row's `error`."""
         from rtk_notebook.progress import Progress
-        from rtk_notebook.quality import error_row, quality_frame, row_from_facts
+        from rtk_notebook.quality import error_row, quality_table, row_from_condensed
         from rtk_notebook.quality.parallel import FACTS_TAG  # names the analysis' version
 
         async def participants(session_id: str) -> list[dict[str, Any]] | RTKError:
@@ -304,9 +304,9 @@ class _Core:
                 try:
                     async with in_hand:
                         facts = await report.derive(
-                            self.analyst.facts, FACTS_TAG, participant["id"]
+                            self.analyst.condense, FACTS_TAG, participant["id"]
                         )
-                    row = row_from_facts(facts, participant)
+                    row = row_from_condensed(facts, participant)
                     bar.advance(ok=True)
                 except Exception as exc:  # noqa: BLE001 - any failure is that peer's, not the batch's
                     row = error_row(participant.get("id"), participant, exc)
@@ -314,7 +314,7 @@ class _Core:
                 return row
 
             rows.extend(await asyncio.gather(*(one(t) for t in targets)))
-        return quality_frame(rows)
+        return quality_table(rows)
 
     async def quality(
         self, sessions: Any, start_time: Any, end_time: Any, status: Any, progress: bool | None

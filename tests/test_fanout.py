@@ -127,13 +127,13 @@ def test_the_worker_protocol_answers_facts_errors_and_pings() -> None:
         data = data[4 + size :]
     assert answers[0] == {}
     assert answers[1]["peer_id"] == ids.peer_id and answers[1]["verdict"] in analysis.VERDICTS
-    assert answers[1] == parallel.facts_from_json(json.dumps(body))
+    assert answers[1] == parallel.condense_json(json.dumps(body))
     assert answers[2]["error"] == "ResponseError"
 
 
 def test_an_unanalysable_report_is_that_peers_error_row() -> None:
     with pytest.raises(PeerAnalysisError) as caught:
-        asyncio.run(Analyst(0).facts(b'{"success": false, "errors": [{"message": "gone"}]}'))
+        asyncio.run(Analyst(0).condense(b'{"success": false, "errors": [{"message": "gone"}]}'))
     row = analysis.error_row("peer-1", {"id": "peer-1"}, caught.value)
     assert row["error"].startswith("ResponseError: ")
 
@@ -152,8 +152,8 @@ def test_a_quality_rerun_reuses_the_cached_facts(
     sent = backend.request_count
 
     analysed: list[int] = []
-    real = parallel.facts_from_json
-    monkeypatch.setattr(parallel, "facts_from_json", lambda raw: analysed.append(1) or real(raw))
+    real = parallel.condense_json
+    monkeypatch.setattr(parallel, "condense_json", lambda raw: analysed.append(1) or real(raw))
     again = connect_to(backend, cache=tmp_path, workers=0)
     second = again.quality(sessions, progress=False)
     assert backend.request_count == sent and analysed == []  # no request, no analysis

@@ -19,7 +19,7 @@ from rtk_notebook import ResponseError
 from rtk_notebook.api.errors import SecretsMaskedError
 from rtk_notebook.demo import DemoBackend, DemoTransport, DemoWorld
 from rtk_notebook.models import (
-    QUALITY_FRAME_COLUMNS,
+    QUALITY_STATS_COLUMNS,
     TRACK_FRAME_COLUMNS,
     TRACKS,
     Livestream,
@@ -564,18 +564,18 @@ def test_empty_peer_report_gives_the_empty_frame_with_its_columns() -> None:
         assert str(frame["timestamp"].dtype) == "datetime64[ns, UTC]"
         assert frame["mos_quality"].dtype == "float64"
         assert frame.groupby(["kind", "direction"], observed=False).size().sum() == 0
-        quality = report.quality_frame()
-        assert quality.empty and tuple(quality.columns) == QUALITY_FRAME_COLUMNS
-    assert tuple(SessionParticipant().quality_frame().columns) == QUALITY_FRAME_COLUMNS
+        quality = report.quality_stats_frame()
+        assert quality.empty and tuple(quality.columns) == QUALITY_STATS_COLUMNS
+    assert tuple(SessionParticipant().quality_stats_frame().columns) == QUALITY_STATS_COLUMNS
 
 
-def test_participant_quality_frame(participant_body: dict[str, Any]) -> None:
+def test_participant_quality_stats_frame(participant_body: dict[str, Any]) -> None:
     raw = participant_body["data"]["participant"]["quality_stats"]
-    frame = SessionParticipant.from_response(participant_body).quality_frame()
+    frame = SessionParticipant.from_response(participant_body).quality_stats_frame()
     audio = [s for entry in raw for s in entry["audio_stats"]]
     video = [s for entry in raw for s in entry["video_stats"]]
     assert len(frame) == len(audio) + len(video) > 0
-    assert tuple(frame.columns) == QUALITY_FRAME_COLUMNS
+    assert tuple(frame.columns) == QUALITY_STATS_COLUMNS
     assert frame.loc[frame["kind"] == "audio", "quality"].tolist() == pytest.approx(
         [s["quality"] for s in audio]
     )

@@ -35,8 +35,8 @@ from rtk_notebook.quality import (
     PeerQuality,
     analyze,
     error_row,
-    quality_frame,
     quality_row,
+    quality_table,
     summary,
     timeseries,
     top_finding,
@@ -733,7 +733,7 @@ def test_quality_columns_order() -> None:
     assert set(SUMMARY_COLUMNS) <= set(QUALITY_COLUMNS)
 
 
-def test_quality_frame_with_analysed_and_error_rows() -> None:
+def test_quality_table_with_analysed_and_error_rows() -> None:
     participant = {
         "id": PEER,
         "display_name": "Ada",
@@ -752,7 +752,7 @@ def test_quality_frame_with_analysed_and_error_rows() -> None:
         NotFoundError("Peer peer-404 not found", status=404),
         session_id="session-1",
     )
-    frame = quality_frame([good, poor, missing])
+    frame = quality_table([good, poor, missing])
     _check_quality_schema(frame)
     assert frame["verdict"].iloc[:2].tolist() == ["good", "fair"]
     assert pd.isna(frame.loc[2, "verdict"])
@@ -770,10 +770,10 @@ def test_quality_frame_with_analysed_and_error_rows() -> None:
     assert frame.loc[0, "mos_avg"] == pytest.approx(4.4)
 
 
-def test_quality_frame_empty_and_errors_only_keep_the_schema() -> None:
-    _check_quality_schema(quality_frame([]))
-    assert quality_frame([]).empty
-    only = quality_frame([error_row("p1", None, TimeoutError("read timed out\nafter 30 s"))])
+def test_quality_table_empty_and_errors_only_keep_the_schema() -> None:
+    _check_quality_schema(quality_table([]))
+    assert quality_table([]).empty
+    only = quality_table([error_row("p1", None, TimeoutError("read timed out\nafter 30 s"))])
     _check_quality_schema(only)
     assert only.loc[0, "error"] == "TimeoutError: read timed out after 30 s"
     assert (only.groupby("verdict", observed=False).size() == 0).all()
@@ -938,7 +938,7 @@ def test_demo_frames_are_consistent(
     population: list[tuple[PeerQuality, dict[str, Any]]],
 ) -> None:
     rows = [quality_row(pq, None, session_id="s") for pq, _ in population[:60]]
-    frame = quality_frame(rows)
+    frame = quality_table(rows)
     _check_quality_schema(frame)
     assert frame["error"].isna().all()
     assert (frame["findings"] >= 0).all()

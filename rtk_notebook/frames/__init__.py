@@ -32,15 +32,8 @@ Conventions (``docs/architecture.md``, "Conventions for DataFrames"):
 
 from __future__ import annotations
 
-from rtk_notebook.frames._convert import is_missing
-from rtk_notebook.frames._records import daywise_records, flatten
-from rtk_notebook.frames.build import (
-    describe_columns,
-    empty_frame,
-    from_columns,
-    from_rows,
-    to_frame,
-)
+from typing import TYPE_CHECKING, Any
+
 from rtk_notebook.frames.schemas import (
     COLUMN_KINDS,
     COMPUTATIONS,
@@ -50,6 +43,45 @@ from rtk_notebook.frames.schemas import (
     Schema,
     table,
 )
+
+if TYPE_CHECKING:
+    from rtk_notebook.frames._records import daywise_records, flatten
+    from rtk_notebook.frames.build import (
+        describe_columns,
+        empty_frame,
+        from_columns,
+        from_rows,
+        to_frame,
+        typed_array,
+    )
+    from rtk_notebook.frames.scalars import is_missing, utc_timestamp
+
+# The builders load pandas: imported on first use, so that the models can read the schemas
+# without it (``import rtk_notebook`` stays light).
+_LAZY = {
+    "is_missing": "scalars",
+    "utc_timestamp": "scalars",
+    "daywise_records": "_records",
+    "flatten": "_records",
+    "describe_columns": "build",
+    "empty_frame": "build",
+    "from_columns": "build",
+    "from_rows": "build",
+    "to_frame": "build",
+    "typed_array": "build",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "COLUMN_KINDS",
@@ -67,4 +99,6 @@ __all__ = [
     "is_missing",
     "table",
     "to_frame",
+    "typed_array",
+    "utc_timestamp",
 ]

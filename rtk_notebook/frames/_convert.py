@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rtk_notebook.frames.schemas import STRING, categorical_dtype
+from rtk_notebook.frames.scalars import is_missing
+from rtk_notebook.frames.schemas import categorical_dtype, kind_dtypes
 from rtk_notebook.secrets import (
     is_link_key,
     is_secret_key,
@@ -28,6 +29,7 @@ from rtk_notebook.secrets import (
     may_hold_urls,
 )
 
+_STRING = kind_dtypes()["text"]
 NONE = type(None)
 TEXT_TYPES = frozenset({str, NONE})
 
@@ -48,17 +50,6 @@ def has_containers(types: set[type]) -> bool:
 # --------------------------------------------------------------------------------------------
 # A column of values (list or object array) -> one typed array
 # --------------------------------------------------------------------------------------------
-
-
-def is_missing(value: Any) -> bool:
-    """Whether ``value`` is a missing scalar: None, NA, NaN or NaT (a container never is)."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, (float, np.floating)):
-        return bool(math.isnan(value))
-    if isinstance(value, (np.datetime64, np.timedelta64)):
-        return bool(np.isnat(value))
-    return False
 
 
 def _as_text(value: Any, reveal: bool) -> str | None:
@@ -90,7 +81,7 @@ def _to_string(values: Values, types: set[type], reveal: bool, url_free: bool = 
         values = _mask_links(values)
     # From an object array pandas builds the column about twice as fast as from a list, and
     # with copy=False it keeps the array (ours, used once) when it holds no None to replace.
-    return pd.array(object_array(values), dtype=STRING, copy=False)
+    return pd.array(object_array(values), dtype=_STRING, copy=False)
 
 
 def _to_category(

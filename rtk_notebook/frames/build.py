@@ -36,10 +36,19 @@ from rtk_notebook.frames._records import (
     ordered_keys,
     values_at,
 )
-from rtk_notebook.frames.schemas import COMPUTATIONS, STRING, Column, Schema, table
+from rtk_notebook.frames.schemas import COMPUTATIONS, Column, Schema, kind_dtypes, table
 from rtk_notebook.secrets import is_secret_key, mask_text, reveal_flag
 
-__all__ = ["describe_columns", "empty_frame", "from_columns", "from_rows", "to_frame"]
+__all__ = [
+    "describe_columns",
+    "empty_frame",
+    "from_columns",
+    "from_rows",
+    "to_frame",
+    "typed_array",
+]
+
+_STRING = kind_dtypes()["text"]
 
 
 def to_frame(
@@ -245,6 +254,14 @@ def from_rows(name: str, rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     return from_columns(name, columns, len(rows))
 
 
+def typed_array(kind: str, values: Sequence[Any]) -> Any:
+    """``values`` (computed, not received: nothing is masked) as one array of ``kind``'s dtype
+    (a float64 numpy array for ``float``), converted as :func:`to_frame` converts."""
+    if not isinstance(values, (list, np.ndarray)):
+        values = list(values)
+    return convert(kind, values, None, True)
+
+
 def _typed(col: Column, values: Any, n: int) -> Any:
     if values is None:
         values = [None] * n
@@ -275,9 +292,9 @@ def describe_columns(resource: str) -> pd.DataFrame:
     schema = table(resource)
     frame = pd.DataFrame(
         {
-            "name": pd.array([c.name for c in schema], dtype=STRING),
-            "dtype": pd.array([str(c.dtype) for c in schema], dtype=STRING),
-            "doc": pd.array([c.doc for c in schema], dtype=STRING),
+            "name": pd.array([c.name for c in schema], dtype=_STRING),
+            "dtype": pd.array([str(c.dtype) for c in schema], dtype=_STRING),
+            "doc": pd.array([c.doc for c in schema], dtype=_STRING),
         }
     )
     frame.attrs["rtk_resource"] = resource

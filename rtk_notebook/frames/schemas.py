@@ -12,25 +12,30 @@ writes or reads these tables elsewhere (a store of history) goes through the sam
   ``quality`` rows, a peer's ``summary``, ``findings`` and ``timeseries``, its report's raw
   ``peer_samples`` and the per-minute ``quality_stats``.
 
-Nothing here imports the rest of the package: the quality layer imports its tables' schemas
-and category values (verdicts, severities, media kinds...) from here.
+Nothing here imports the rest of the package, nor pandas until a dtype is asked for (the
+models import these declarations, and ``import rtk_notebook`` does not load pandas): the
+quality layer imports its tables' schemas and category values (verdicts, severities, media
+kinds...) from here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, overload
+from functools import cache
+from typing import TYPE_CHECKING, Any, overload
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "COLUMN_KINDS",
     "COMPUTATIONS",
+    "DEVICE_COLUMNS",
     "DIRECTIONS",
     "LIMITATIONS",
     "MEDIA_KINDS",
+    "METRIC_COLUMNS",
     "SCHEMAS",
     "SEVERITIES",
     "TABLES",
@@ -102,9 +107,11 @@ class Column:
         """The pandas dtype of this column (categories of an open enum depend on the data)."""
         if self.kind == "category":
             if self.categories is None:
+                import pandas as pd
+
                 return pd.CategoricalDtype()
             return categorical_dtype(self.categories, self.ordered)
-        return DTYPES[self.kind]
+        return kind_dtypes()[self.kind]
 
 
 @dataclass(frozen=True)
@@ -160,28 +167,31 @@ class Schema:
         return name in self.names
 
 
-DTYPES: dict[str, Any] = {
-    "id": pd.StringDtype(na_value=pd.NA),  # what the "string" alias means
-    "text": pd.StringDtype(na_value=pd.NA),
-    "datetime": pd.DatetimeTZDtype("ns", "UTC"),
-    "int": pd.Int64Dtype(),
-    "float": np.dtype("float64"),
-    "bool": pd.BooleanDtype(),
-    "object": np.dtype("object"),
-    "timedelta": np.dtype("timedelta64[ns]"),
-}
-STRING = DTYPES["text"]
+@cache
+def kind_dtypes() -> dict[str, Any]:
+    """Column kind -> pandas dtype (categories aside: see :meth:`Column.dtype`)."""
+    import numpy as np
+    import pandas as pd
 
-_CATEGORICAL_CACHE: dict[tuple[tuple[str, ...], bool], pd.CategoricalDtype] = {}
+    string = pd.StringDtype(na_value=pd.NA)  # what the "string" alias means
+    return {
+        "id": string,
+        "text": string,
+        "datetime": pd.DatetimeTZDtype("ns", "UTC"),
+        "int": pd.Int64Dtype(),
+        "float": np.dtype("float64"),
+        "bool": pd.BooleanDtype(),
+        "object": np.dtype("object"),
+        "timedelta": np.dtype("timedelta64[ns]"),
+    }
 
 
+@cache
 def categorical_dtype(categories: tuple[str, ...], ordered: bool = False) -> pd.CategoricalDtype:
     """One shared CategoricalDtype per set of known values (and order)."""
-    key = (categories, ordered)
-    dtype = _CATEGORICAL_CACHE.get(key)
-    if dtype is None:
-        dtype = _CATEGORICAL_CACHE[key] = pd.CategoricalDtype(list(categories), ordered=ordered)
-    return dtype
+    import pandas as pd
+
+    return pd.CategoricalDtype(list(categories), ordered=ordered)
 
 
 # Computed columns: name -> function of the frame built so far (declared columns only).
@@ -197,6 +207,9 @@ def _elapsed(start: str, end: str) -> Callable[[pd.DataFrame], pd.Series]:
 
 def _seconds(column: str) -> Callable[[pd.DataFrame], pd.Series]:
     def compute(frame: pd.DataFrame) -> pd.Series:
+        import numpy as np
+        import pandas as pd
+
         seconds = frame[column].astype("float64")
         # Beyond about +-292 years a timedelta64[ns] overflows: treat such values as junk.
         seconds = seconds.where(np.isfinite(seconds) & (seconds.abs() < 9e9))
@@ -725,6 +738,11 @@ _DEVICE = (
     Column("location", "text", "city, country (Mumbai, IN)"),
     Column("asn_org", "text", "the network's owner (or its AS number)"),
 )
+
+# The summary's measures and its device and network columns, by name (the quality rows take
+# both from a peer's summary).
+METRIC_COLUMNS: tuple[str, ...] = tuple(c.name for c in _METRICS)
+DEVICE_COLUMNS: tuple[str, ...] = tuple(c.name for c in _DEVICE)
 
 _SUMMARY = Schema(
     "summary",

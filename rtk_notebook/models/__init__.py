@@ -33,7 +33,7 @@ from rtk_notebook.models.objects import (
     WatermarkSize,
 )
 from rtk_notebook.models.peer import (
-    QUALITY_FRAME_COLUMNS,
+    QUALITY_STATS_COLUMNS,
     TRACK_FRAME_COLUMNS,
     TRACKS,
     Asn,
@@ -66,7 +66,7 @@ from rtk_notebook.models.peer import (
 )
 
 __all__ = [
-    "QUALITY_FRAME_COLUMNS",
+    "QUALITY_STATS_COLUMNS",
     "TRACKS",
     "TRACK_FRAME_COLUMNS",
     "AiConfig",

@@ -8,8 +8,8 @@ and how the call sounded and looked to them.
   samples every few seconds with MOS, loss, RTT, jitter, bitrate), ``peer_stats`` and one
   ``quality_stats`` object.
 
-``tracks_frame()`` and ``quality_frame()`` turn the samples into tidy frames (one row per
-sample); the convenience properties (``device``, ``location``, ``nominated_pair``,
+``tracks_frame()`` and ``quality_stats_frame()`` turn the samples into tidy frames (one row
+per sample); the convenience properties (``device``, ``location``, ``nominated_pair``,
 ``transport``, ``events``) answer a troubleshooter's first questions.
 """
 
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BeforeValidator, PlainValidator
 
+from rtk_notebook.frames.schemas import TABLES
 from rtk_notebook.models._base import RTKModel
 from rtk_notebook.models._coerce import (
     Bool,
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
-    "QUALITY_FRAME_COLUMNS",
+    "QUALITY_STATS_COLUMNS",
     "TRACKS",
     "TRACK_FRAME_COLUMNS",
     "Asn",
@@ -455,8 +456,6 @@ TRACKS: tuple[tuple[str, str, str], ...] = (
     ("screenshare_video_producer", "screenshare_video", "producer"),
     ("screenshare_video_consumer", "screenshare_video", "consumer"),
 )
-_KINDS = ("audio", "video", "screenshare_audio", "screenshare_video")
-_DIRECTIONS = ("producer", "consumer")
 
 
 def _sample_dicts(value: Any) -> Any:
@@ -519,73 +518,17 @@ class PeerReportData(RTKModel):
 
 # ---- frames ---------------------------------------------------------------------------------
 
-# tracks_frame(): the sample's numeric fields, as float64, in this order.
-_TRACK_MEASURES = (
-    "mos_quality",
-    "packets_lost",
-    "packets_sent",
-    "rtt",
-    "jitter",
-    "bytes_sent",
-    "bitrate",
-    "frames_per_second",
-    "frame_width",
-    "frame_height",
-    "frames_dropped",
-    "packets_received",
-    "bytes_received",
-)
-TRACK_FRAME_COLUMNS: tuple[str, ...] = (
-    "timestamp",
-    "kind",
-    "direction",
-    *_TRACK_MEASURES,
-    "quality_limitation_reason",
-)
-
-_QUALITY_MEASURES = (
-    "quality",
-    "jitter",
-    "packets_lost",
-    "concealment_events",
-    "frames_per_second",
-    "frame_width",
-    "frame_height",
-    "frames_dropped",
-)
-QUALITY_FRAME_COLUMNS: tuple[str, ...] = ("timestamp", "kind", "peer_id", *_QUALITY_MEASURES)
+TRACK_FRAME_COLUMNS: tuple[str, ...] = TABLES["peer_samples"].names
+QUALITY_STATS_COLUMNS: tuple[str, ...] = TABLES["quality_stats"].names
 
 
-def _timestamps(values: list[datetime | None]) -> pd.Series:
-    import pandas as pd
-
-    if not values:
-        return pd.Series([], dtype="datetime64[ns, UTC]")
-    return pd.to_datetime(pd.Series(values, dtype=object), utc=True).astype("datetime64[ns, UTC]")
-
-
-def _floats(values: list[Any]) -> pd.Series:
-    import pandas as pd
-
-    return pd.Series([float("nan") if v is None else float(v) for v in values], dtype="float64")
-
-
-def float_column(values: list[Any]) -> Any:
-    """float64 from JSON numbers (None -> NaN) fast; strings and junk through pandas."""
-    import numpy as np
-    import pandas as pd
-
-    try:
-        return np.array(values, dtype="float64")
-    except (TypeError, ValueError):
-        series = pd.Series(values, dtype=object)
-        return pd.to_numeric(series, errors="coerce").astype("float64").to_numpy()
+def _in_time_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Sorted by ``timestamp``, stable (simultaneous samples keep their order), NaT last."""
+    return frame.sort_values("timestamp", kind="stable", na_position="last", ignore_index=True)
 
 
 def _tracks_frame(quality: ReportQuality | None) -> pd.DataFrame:
-    """Built column by column from the samples' dicts, then converted once per column."""
-    import pandas as pd
-
+    """The ``peer_samples`` table: every track's samples (plain dicts), a column at a time."""
     rows: list[dict[str, Any]] = []
     kinds: list[str] = []
     directions: list[str] = []
@@ -595,49 +538,31 @@ def _tracks_frame(quality: ReportQuality | None) -> pd.DataFrame:
             rows.extend(samples)
             kinds.extend([kind] * len(samples))
             directions.extend([direction] * len(samples))
-    stamps = pd.to_datetime(
-        pd.Series([r.get("timestamp") for r in rows], dtype=object),
-        utc=True, errors="coerce", format="ISO8601",
-    ).astype("datetime64[ns, UTC]")  # fmt: skip
-    columns: dict[str, Any] = {
-        "timestamp": stamps,
-        "kind": pd.Categorical(kinds, categories=_KINDS),
-        "direction": pd.Categorical(directions, categories=_DIRECTIONS),
-    }
-    for name in _TRACK_MEASURES:
-        columns[name] = float_column([r.get(name) for r in rows])
-    reasons = [r.get("quality_limitation_reason") for r in rows]
-    columns["quality_limitation_reason"] = pd.Series(
-        [v if isinstance(v, str) and v else None for v in reasons], dtype=object
-    ).astype("category")
-    frame = pd.DataFrame(columns)
-    return frame.sort_values("timestamp", kind="stable", na_position="last", ignore_index=True)
+    columns: dict[str, Any] = {"kind": kinds, "direction": directions}
+    for name in TRACK_FRAME_COLUMNS:
+        if name not in columns:
+            columns[name] = [r.get(name) for r in rows]
+    from rtk_notebook.frames import from_columns
+
+    return _in_time_order(from_columns("peer_samples", columns, len(rows)))
 
 
-def _quality_frame(entries: list[tuple[str | None, QualityStats]]) -> pd.DataFrame:
-    import pandas as pd
-
-    times: list[datetime | None] = []
-    kinds: list[str] = []
-    peers: list[str | None] = []
-    measures: dict[str, list[Any]] = {name: [] for name in _QUALITY_MEASURES}
+def _quality_stats_frame(entries: list[tuple[str | None, QualityStats]]) -> pd.DataFrame:
+    """The ``quality_stats`` table: each entry's audio and video samples, with its peer id."""
+    measures = QUALITY_STATS_COLUMNS[3:]
+    columns: dict[str, list[Any]] = {name: [] for name in QUALITY_STATS_COLUMNS}
     for peer_id, stats in entries:
         for kind, samples in (("audio", stats.audio_stats), ("video", stats.video_stats)):
             for sample in samples or []:
-                times.append(sample.timestamp)
-                kinds.append(kind)
-                peers.append(peer_id)
-                for name, column in measures.items():
-                    column.append(getattr(sample, name, None))
-    frame = pd.DataFrame(
-        {
-            "timestamp": _timestamps(times),
-            "kind": pd.Categorical(kinds, categories=("audio", "video")),
-            "peer_id": pd.Series(peers, dtype="string"),
-            **{name: _floats(values) for name, values in measures.items()},
-        }
-    )
-    return frame.sort_values("timestamp", kind="stable", na_position="last", ignore_index=True)
+                columns["timestamp"].append(sample.timestamp)
+                columns["kind"].append(kind)
+                columns["peer_id"].append(peer_id)
+                for name in measures:
+                    columns[name].append(getattr(sample, name, None))
+    from rtk_notebook.frames import from_columns
+
+    frame = from_columns("quality_stats", columns, len(columns["timestamp"]))
+    return _in_time_order(frame)
 
 
 # ---- the two participant objects ------------------------------------------------------------
@@ -749,13 +674,14 @@ class SessionParticipant(_Participant):
         events = list((self.peer_stats.events if self.peer_stats else None) or [])
         return sorted(events, key=_event_key)
 
-    def quality_frame(self) -> pd.DataFrame:
-        """One row per per-minute sample: ``timestamp``, ``kind`` (audio/video), ``peer_id``,
-        then ``quality`` (MOS), ``jitter`` (ms), ``packets_lost``, ``concealment_events``,
-        ``frames_per_second``, ``frame_width``, ``frame_height``, ``frames_dropped`` (float64).
+    def quality_stats_frame(self) -> pd.DataFrame:
+        """The per-minute ``quality_stats`` samples, one row each (the ``quality_stats``
+        table): ``timestamp``, ``kind`` (audio/video), ``peer_id``, then ``quality`` (MOS),
+        ``jitter`` (ms), ``packets_lost``, ``concealment_events``, ``frames_per_second``,
+        ``frame_width``, ``frame_height``, ``frames_dropped`` (float64).
         """
         entries = [(stats.peer_id or self.id, stats) for stats in self.quality_stats or []]
-        return _quality_frame(entries)
+        return _quality_stats_frame(entries)
 
     def _summary(self) -> list[tuple[str, Any]]:
         return [
@@ -789,7 +715,7 @@ class PeerReport(_Participant):
     """A peer's report (``kit.peer_report(peer_id)``): device, network path and per-track quality.
 
     Convenience: ``device``, ``location``, ``nominated_pair``, ``transport``, ``events``,
-    ``tracks_frame()`` (per-track samples) and ``quality_frame()`` (per-minute samples).
+    ``tracks_frame()`` (per-track samples) and ``quality_stats_frame()`` (per-minute samples).
     """
 
     role: Label = None
@@ -855,7 +781,8 @@ class PeerReport(_Participant):
         return sum(len(s) for s in quality.tracks().values()) if quality is not None else 0
 
     def tracks_frame(self) -> pd.DataFrame:
-        """One row per sample of each track, in time order.
+        """The samples as the API sent them: one row per sample of each track, in time order
+        (the ``peer_samples`` table; ``describe_columns("peer_samples")``).
 
         Columns: ``timestamp`` (datetime64[ns, UTC]), ``kind`` (audio, video, screenshare_audio,
         screenshare_video) and ``direction`` (producer = sent by this peer, consumer =
@@ -864,16 +791,22 @@ class PeerReport(_Participant):
         ``frames_per_second``, ``frame_width``, ``frame_height``, ``frames_dropped``,
         ``packets_received``, ``bytes_received``; and ``quality_limitation_reason`` (category).
         A report without samples gives an empty frame with these columns.
+
+        The API's field names and raw counters, nothing computed: to check what the API said.
+        What the analysis reads is ``kit.peer_quality(peer_id).timeseries`` (the
+        ``timeseries`` table): the same samples with loss % and bitrate computed, measures
+        named with their units and screen-share audio and video as one kind.
         """
         return _tracks_frame(self.quality)
 
-    def quality_frame(self) -> pd.DataFrame:
-        """The per-minute ``quality_stats`` samples, as ``SessionParticipant.quality_frame``."""
+    def quality_stats_frame(self) -> pd.DataFrame:
+        """The per-minute ``quality_stats`` samples, as
+        ``SessionParticipant.quality_stats_frame``."""
         stats = self.quality_stats
         if stats is None:
-            return _quality_frame([])
+            return _quality_stats_frame([])
         peer = stats.peer_id or (stats.peer_ids[0] if stats.peer_ids else None) or self.id
-        return _quality_frame([(peer, stats)])
+        return _quality_stats_frame([(peer, stats)])
 
     def _summary(self) -> list[tuple[str, Any]]:
         return [

@@ -5,8 +5,16 @@
 >>> pq.findings            # rule, severity, start, end, evidence, message
 >>> pq.plot()              # MOS, loss, RTT, jitter over time
 
-The thresholds (each with its source: ITU-T G.107/G.114, the API's own bands, common practice)
-and the diagnosis rules are in :mod:`rtk_notebook.quality.rules`.
+- :mod:`~rtk_notebook.quality.tracks`: a peer's samples as numpy columns (and the time series);
+- :mod:`~rtk_notebook.quality.context` / :mod:`~rtk_notebook.quality.windows`: what a rule sees
+  of a peer, and the runs of flagged samples it looks for;
+- :mod:`~rtk_notebook.quality.rules`: the diagnosis rules; their thresholds, each with its
+  source (ITU-T G.107/G.114, the API's own bands, common practice), in
+  :mod:`~rtk_notebook.quality.thresholds`;
+- :mod:`~rtk_notebook.quality.analysis`: one peer's report to a :class:`PeerQuality`, and the
+  per-peer table; :mod:`~rtk_notebook.quality.parallel`: many peers, in worker processes.
+
+The frames are tables declared in :mod:`rtk_notebook.frames.schemas`.
 """
 
 from __future__ import annotations
@@ -14,33 +22,34 @@ from __future__ import annotations
 from rtk_notebook.quality.analysis import (
     DIRECTIONS,
     FINDINGS_COLUMNS,
-    KINDS,
     LIMITATIONS,
+    MEDIA_KINDS,
     QUALITY_COLUMNS,
     SUMMARY_COLUMNS,
     TIMESERIES_COLUMNS,
     VERDICTS,
     PeerQuality,
     analyze,
+    condense,
     error_row,
     findings_frame,
-    peer_facts,
-    quality_frame,
     quality_row,
-    row_from_facts,
+    quality_table,
+    row_from_condensed,
     run_rules,
     summary,
     timeseries,
     top_finding,
     verdict,
 )
-from rtk_notebook.quality.rules import RULES, SEVERITIES, Context, Finding
+from rtk_notebook.quality.context import SEVERITIES, Context, Finding
+from rtk_notebook.quality.rules import RULES
 
 __all__ = [
     "DIRECTIONS",
     "FINDINGS_COLUMNS",
-    "KINDS",
     "LIMITATIONS",
+    "MEDIA_KINDS",
     "QUALITY_COLUMNS",
     "RULES",
     "SEVERITIES",
@@ -51,12 +60,12 @@ __all__ = [
     "Finding",
     "PeerQuality",
     "analyze",
+    "condense",
     "error_row",
     "findings_frame",
-    "peer_facts",
-    "quality_frame",
     "quality_row",
-    "row_from_facts",
+    "quality_table",
+    "row_from_condensed",
     "run_rules",
     "summary",
     "timeseries",

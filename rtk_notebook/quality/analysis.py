@@ -1,14 +1,19 @@
 """One peer's report turned into a tidy time series, a one-row summary, findings and a verdict.
 
-- :func:`timeseries`: one row per sample and track (from ``PeerReport.tracks_frame()``).
+- :func:`timeseries`: one row per sample and track (the samples of
+  ``PeerReport.tracks_frame()`` as the analysis reads them).
 - :func:`summary`: one row of per-peer numbers and device/network facts.
 - :func:`verdict` / :func:`top_finding`: the judgement the findings add up to.
 - :func:`analyze`: all of it at once, as a :class:`PeerQuality`.
-- :data:`QUALITY_COLUMNS`, :func:`quality_row`, :func:`error_row`, :func:`quality_frame`: the
+- :data:`QUALITY_COLUMNS`, :func:`quality_row`, :func:`error_row`, :func:`quality_table`: the
   per-peer table ``kit.session_quality`` / ``kit.quality`` return (one row per peer, fetched
   and analysed elsewhere; rows of peers whose report failed carry the error instead).
+- :func:`condense`, :func:`row_from_condensed`: an analysed peer condensed to what its row
+  needs (plain JSON values, so it can come back from a worker process or the cache).
 
-The thresholds and rules are in :mod:`rtk_notebook.quality.rules`. Pure analysis: no HTTP, and
+Every frame here is a table declared in :mod:`rtk_notebook.frames.schemas` (``summary``,
+``findings``, ``timeseries``, ``quality``). The rules are in :mod:`rtk_notebook.quality.rules`,
+their thresholds in :mod:`rtk_notebook.quality.thresholds`. Pure analysis: no HTTP, and
 plotting is imported only when :meth:`PeerQuality.plot` is called.
 """
 
@@ -25,44 +30,41 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from rtk_notebook.frames import TABLES, from_rows, is_missing
+from rtk_notebook.frames.schemas import DEVICE_COLUMNS, METRIC_COLUMNS, SEVERITIES, VERDICTS
 from rtk_notebook.models.peer import PeerReport
-from rtk_notebook.quality.rules import (
-    RULES,
-    SEVERITIES,
-    Context,
-    Finding,
-    fmt_span,
-)
+from rtk_notebook.quality.context import Context, Finding
+from rtk_notebook.quality.rules import RULES
 from rtk_notebook.quality.tracks import (
     DIRECTIONS,
-    KINDS,
     LIMITATIONS,
+    MEDIA_KINDS,
     TIMESERIES_COLUMNS,
-    UTC_NS,
     Tracks,
 )
+from rtk_notebook.quality.windows import fmt_span
 
 if TYPE_CHECKING:
-    from rtk_notebook.quality.rules import Rule
+    from rtk_notebook.quality.context import Rule
     from rtk_notebook.quality.tracks import Track
 
 __all__ = [
     "DIRECTIONS",
     "FINDINGS_COLUMNS",
-    "KINDS",
     "LIMITATIONS",
+    "MEDIA_KINDS",
     "QUALITY_COLUMNS",
     "SUMMARY_COLUMNS",
     "TIMESERIES_COLUMNS",
     "VERDICTS",
     "PeerQuality",
     "analyze",
+    "condense",
     "error_row",
     "findings_frame",
-    "quality_frame",
-    "peer_facts",
     "quality_row",
-    "row_from_facts",
+    "quality_table",
+    "row_from_condensed",
     "run_rules",
     "summary",
     "timeseries",
@@ -70,140 +72,9 @@ __all__ = [
     "verdict",
 ]
 
-STRING = pd.StringDtype(na_value=pd.NA)  # what the "string" alias means (as frames.py)
-
-# "unknown": the report has no samples to judge (and nothing else is wrong). Ordered so that
-# ``df.verdict >= "fair"`` selects the degraded peers and a descending sort shows the worst first.
-VERDICTS: tuple[str, ...] = ("unknown", "good", "fair", "poor")
-
-_SEVERITY_DTYPE = pd.CategoricalDtype(SEVERITIES, ordered=True)
-_VERDICT_DTYPE = pd.CategoricalDtype(VERDICTS, ordered=True)
-
-# ---- schemas ---------------------------------------------------------------------------------
-
-
-# (name, kind): kind is string, category, datetime, float, int, bool, object or a fixed dtype.
-_SUMMARY_SCHEMA: tuple[tuple[str, Any], ...] = (
-    ("peer_id", "string"),
-    ("display_name", "string"),
-    ("joined_at", "datetime"),
-    ("left_at", "datetime"),
-    ("stay_min", "float"),
-    ("mos_avg", "float"),
-    ("mos_p50", "float"),
-    ("mos_p10", "float"),
-    ("loss_avg_pct", "float"),
-    ("loss_share_over_5", "float"),
-    ("loss_share_over_10", "float"),
-    ("loss_share_over_25", "float"),
-    ("rtt_avg_ms", "float"),
-    ("rtt_p90_ms", "float"),
-    ("jitter_avg_ms", "float"),
-    ("jitter_p90_ms", "float"),
-    ("video_fps_p50", "float"),
-    ("video_height_p50", "float"),
-    ("connection_type", "category"),
-    ("device", "string"),
-    ("os", "category"),
-    ("browser", "category"),
-    ("is_mobile", "bool"),
-    ("cpus", "int"),
-    ("memory_gb", "float"),
-    ("network", "category"),
-    ("city", "string"),
-    ("country", "category"),
-    ("location", "string"),
-    ("asn_org", "string"),
-)
-SUMMARY_COLUMNS: tuple[str, ...] = tuple(name for name, _ in _SUMMARY_SCHEMA)
-
-_DEVICE_COLUMNS = (
-    "connection_type",
-    "device",
-    "os",
-    "browser",
-    "is_mobile",
-    "cpus",
-    "memory_gb",
-    "network",
-    "city",
-    "country",
-    "location",
-    "asn_org",
-)
-_METRIC_COLUMNS = (
-    "mos_avg",
-    "mos_p50",
-    "mos_p10",
-    "loss_avg_pct",
-    "loss_share_over_5",
-    "loss_share_over_10",
-    "loss_share_over_25",
-    "rtt_avg_ms",
-    "rtt_p90_ms",
-    "jitter_avg_ms",
-    "jitter_p90_ms",
-    "video_fps_p50",
-    "video_height_p50",
-)
-_SUMMARY_KIND = dict(_SUMMARY_SCHEMA)
-_QUALITY_SCHEMA: tuple[tuple[str, Any], ...] = (
-    ("session_id", "string"),
-    ("peer_id", "string"),
-    ("display_name", "string"),
-    ("preset_name", "category"),
-    ("user_id", "string"),
-    ("joined_at", "datetime"),
-    ("left_at", "datetime"),
-    ("stay_min", "float"),
-    *((name, _SUMMARY_KIND[name]) for name in _DEVICE_COLUMNS),
-    *((name, _SUMMARY_KIND[name]) for name in _METRIC_COLUMNS),
-    ("verdict", _VERDICT_DTYPE),
-    ("top_finding", "string"),
-    ("findings", "int"),
-    ("error", "string"),
-)
-QUALITY_COLUMNS: tuple[str, ...] = tuple(name for name, _ in _QUALITY_SCHEMA)
-FINDINGS_COLUMNS: tuple[str, ...] = ("rule", "severity", "start", "end", "evidence", "message")
-
-
-def _na(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _column(values: list[Any], kind: Any) -> Any:
-    """A column of ``values`` with the schema's dtype (missing values as NA/NaN/NaT)."""
-    if isinstance(kind, pd.CategoricalDtype):
-        return pd.Categorical([None if _na(v) else str(v) for v in values], dtype=kind)
-    if kind == "string":
-        return pd.array([None if _na(v) else str(v) for v in values], dtype=STRING)
-    if kind == "category":
-        clean = [None if _na(v) else str(v) for v in values]
-        seen = list(dict.fromkeys(v for v in clean if v is not None))
-        return pd.Categorical(clean, categories=seen)
-    if kind == "datetime":
-        stamps = [pd.NaT if _na(v) else v for v in values]
-        out = pd.to_datetime(pd.Series(stamps, dtype=object), utc=True, errors="coerce")
-        return out.astype(UTC_NS).array
-    if kind == "float":
-        return np.array([np.nan if _na(v) else float(v) for v in values], dtype="float64")
-    if kind == "int":
-        return pd.array([None if _na(v) else int(v) for v in values], dtype="Int64")
-    if kind == "bool":
-        return pd.array([None if _na(v) else bool(v) for v in values], dtype="boolean")
-    return pd.Series(values, dtype=object).array  # object
-
-
-def _frame(records: Sequence[Mapping[str, Any]], schema: Sequence[tuple[str, Any]]) -> pd.DataFrame:
-    return pd.DataFrame(
-        {name: _column([r.get(name) for r in records], kind) for name, kind in schema},
-        index=pd.RangeIndex(len(records)),
-    )
+SUMMARY_COLUMNS: tuple[str, ...] = TABLES["summary"].names
+QUALITY_COLUMNS: tuple[str, ...] = TABLES["quality"].names
+FINDINGS_COLUMNS: tuple[str, ...] = TABLES["findings"].names
 
 
 # ---- the time series ------------------------------------------------------------------------
@@ -226,13 +97,16 @@ def timeseries(report: PeerReport | Mapping[str, Any]) -> pd.DataFrame:
     screenshare; screen-share audio and video are both ``screenshare``); ``direction``
     (category: producer = sent by this peer, consumer = received); float64 ``mos`` (1..5),
     ``packets_lost`` (in the sample's interval), ``loss_pct`` (packets_lost / packets_sent x 100;
-    where packets_sent is missing, / (packets_received + packets_lost)), ``rtt_ms``,
+    where packets_sent is missing, / (packets_received + packets_lost):
+    :func:`~rtk_notebook.quality.tracks.loss_percent`), ``rtt_ms``,
     ``jitter_ms``, ``bitrate_kbps`` (the sample's ``bitrate``; where missing, bytes received
     (consumer) or sent (producer) over the time since the track's previous sample), ``fps``,
     ``frame_width``, ``frame_height``, ``frames_dropped``; ``limitation`` (category: none,
     bandwidth, cpu, other; NaN where the track reports none, e.g. audio).
 
-    A report without samples gives an empty frame with these columns and dtypes.
+    A report without samples gives an empty frame with these columns and dtypes. The table is
+    ``timeseries`` (``describe_columns("timeseries")``); ``PeerReport.tracks_frame()`` gives
+    the same samples as the API sent them (its names, raw counters, nothing computed).
     """
     return Tracks.from_quality(_as_report(report).quality).frame()
 
@@ -356,7 +230,7 @@ def summary(report: PeerReport | Mapping[str, Any], ts: pd.DataFrame | None = No
     """
     report = _as_report(report)
     tracks = Tracks.from_quality(report.quality) if ts is None else Tracks.from_frame(ts)
-    return _frame([_summary_record(report, tracks)], _SUMMARY_SCHEMA)
+    return from_rows("summary", [_summary_record(report, tracks)])
 
 
 # ---- findings and the verdict ---------------------------------------------------------------
@@ -401,15 +275,7 @@ def findings_frame(findings: Sequence[Finding]) -> pd.DataFrame:
         }
         for f in findings
     ]
-    schema = (
-        ("rule", "string"),
-        ("severity", _SEVERITY_DTYPE),
-        ("start", "datetime"),
-        ("end", "datetime"),
-        ("evidence", "object"),
-        ("message", "string"),
-    )
-    return _frame(records, schema)
+    return from_rows("findings", records)
 
 
 def _finding_rows(findings: Sequence[Finding] | pd.DataFrame) -> list[tuple[str, str, str]]:
@@ -473,7 +339,7 @@ def _pill(text: str, tone: tuple[str, str]) -> str:
 
 
 def _fmt(value: Any, pattern: str) -> str | None:
-    if _na(value):
+    if is_missing(value):
         return None
     try:
         number = float(value)
@@ -510,7 +376,7 @@ class PeerQuality:
     @functools.cached_property
     def summary(self) -> pd.DataFrame:
         """One row: who, when, how the call went, on what device and network."""
-        return _frame([self.summary_record], _SUMMARY_SCHEMA)
+        return from_rows("summary", [self.summary_record])
 
     @functools.cached_property
     def findings(self) -> pd.DataFrame:
@@ -520,10 +386,16 @@ class PeerQuality:
     @property
     def display_name(self) -> str | None:
         value = self.summary["display_name"].iloc[0] if len(self.summary) else None
-        return None if _na(value) else str(value)
+        return None if is_missing(value) else str(value)
 
     def plot(self, **kw: Any) -> Any:
-        """MOS, loss, RTT and jitter over time, findings shaded (``rtk_notebook.plots``)."""
+        """MOS, loss, RTT and jitter over time, findings shaded.
+
+        A convenience, as pandas' ``DataFrame.plot`` is: it calls
+        ``rtk_notebook.plots.quality_over_time(self.timeseries, findings=self.findings)``
+        (``kw`` go to it), importing the plots only now. The one place in ``quality/`` that
+        reaches up to the plots layer (a test checks it).
+        """
         from rtk_notebook import plots
 
         kw.setdefault("title", self._title())
@@ -555,7 +427,9 @@ class PeerQuality:
         jit90 = _fmt(get("jitter_p90_ms"), "{:.0f} ms")
         loss = _fmt(get("loss_avg_pct"), "{:.2f} %")
         over10 = _fmt(
-            None if _na(get("loss_share_over_10")) else 100 * float(get("loss_share_over_10")),
+            None
+            if is_missing(get("loss_share_over_10"))
+            else 100 * float(get("loss_share_over_10")),
             "{:.0f} %",
         )
         fps = _fmt(get("video_fps_p50"), "{:.0f} fps")
@@ -564,7 +438,7 @@ class PeerQuality:
 
         def text(name: str) -> str | None:
             value = get(name)
-            return None if _na(value) else str(value)
+            return None if is_missing(value) else str(value)
 
         return [
             ("MOS", f"{mos} avg · p10 {p10}" if mos else None),
@@ -606,7 +480,7 @@ class PeerQuality:
             self.findings["message"],
             strict=True,
         ):
-            when = fmt_span(None if _na(start) else start, None if _na(end) else end)
+            when = fmt_span(None if is_missing(start) else start, None if is_missing(end) else end)
             items.append(
                 f'<li style="margin:2px 0">{_pill(str(severity), _SEVERITY_TONES[str(severity)])}'
                 f' <code style="font-size:11px">{html.escape(str(rule))}</code> '
@@ -667,18 +541,20 @@ def _identity(
     for name in _IDENTITY:
         row[name] = participant.get(name)
     duration = participant.get("duration")
-    row["stay_min"] = duration if not _na(duration) else None
+    row["stay_min"] = duration if not is_missing(duration) else None
     return row
 
 
-def peer_facts(pq: PeerQuality, *, jsonable: bool = False) -> dict[str, Any]:
-    """What the per-peer table needs of an analysed peer (see :func:`row_from_facts`).
+def condense(pq: PeerQuality, *, jsonable: bool = False) -> dict[str, Any]:
+    """An analysed peer condensed to what its row of the per-peer table needs (see
+    :func:`row_from_condensed`): ``peer_id``, the ``summary`` record, ``preset_name``,
+    ``user_id``, ``verdict``, ``top_finding`` and the number of ``findings``.
 
-    ``jsonable=True`` gives plain JSON values (times as ISO strings, NaN as None), so that the
-    facts can cross to another process or be kept in the cache.
+    ``jsonable=True`` gives plain JSON values (times as ISO strings, NaN as None), so that it
+    can cross to another process or be kept in the cache.
     """
     report = pq.report
-    facts = {
+    condensed = {
         "peer_id": pq.peer_id,
         "summary": dict(pq.summary_record),
         "preset_name": report.preset_name if report is not None else None,
@@ -688,8 +564,8 @@ def peer_facts(pq: PeerQuality, *, jsonable: bool = False) -> dict[str, Any]:
         "findings": len(pq.finding_list),
     }
     if jsonable:
-        facts["summary"] = {k: _plain(v) for k, v in facts["summary"].items()}
-    return facts
+        condensed["summary"] = {k: _plain(v) for k, v in condensed["summary"].items()}
+    return condensed
 
 
 def _plain(value: Any) -> Any:
@@ -711,27 +587,27 @@ def quality_row(
     ``preset_name``, ``user_id``, ``joined_at``, ``left_at``, ``duration``, optionally
     ``session_id``); its identity fields win, the report fills what it lacks.
     """
-    return row_from_facts(peer_facts(pq), participant, session_id=session_id)
+    return row_from_condensed(condense(pq), participant, session_id=session_id)
 
 
-def row_from_facts(
-    facts: Mapping[str, Any], participant: Any = None, *, session_id: str | None = None
+def row_from_condensed(
+    condensed: Mapping[str, Any], participant: Any = None, *, session_id: str | None = None
 ) -> dict[str, Any]:
-    """:func:`quality_row` from the :func:`peer_facts` of a peer (analysed elsewhere)."""
+    """:func:`quality_row` from a peer's :func:`condense` (analysed elsewhere)."""
     part = _participant_dict(participant)
-    row = _identity(part, session_id, facts.get("peer_id"))
-    summ = facts.get("summary") or {}
+    row = _identity(part, session_id, condensed.get("peer_id"))
+    summ = condensed.get("summary") or {}
     for name in ("display_name", "joined_at", "left_at", "stay_min"):
-        if _na(row.get(name)):
+        if is_missing(row.get(name)):
             row[name] = summ.get(name)
     for name in ("preset_name", "user_id"):
-        if _na(row.get(name)):
-            row[name] = facts.get(name)
-    for name in (*_DEVICE_COLUMNS, *_METRIC_COLUMNS):
+        if is_missing(row.get(name)):
+            row[name] = condensed.get(name)
+    for name in (*DEVICE_COLUMNS, *METRIC_COLUMNS):
         row[name] = summ.get(name)
-    row["verdict"] = facts.get("verdict")
-    row["top_finding"] = facts.get("top_finding")
-    row["findings"] = facts.get("findings")
+    row["verdict"] = condensed.get("verdict")
+    row["top_finding"] = condensed.get("top_finding")
+    row["findings"] = condensed.get("findings")
     row["error"] = None
     return {name: row.get(name) for name in QUALITY_COLUMNS}
 
@@ -751,7 +627,7 @@ def error_row(
     return {name: row.get(name) for name in QUALITY_COLUMNS}
 
 
-def quality_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+def quality_table(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """The per-peer table from :func:`quality_row` / :func:`error_row` rows.
 
     Columns :data:`QUALITY_COLUMNS`: ``session_id``, ``peer_id``, ``display_name``,
@@ -761,4 +637,4 @@ def quality_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     the peer was analysed). Keys a row has beyond these are ignored. No rows, or only error
     rows, still give every column with its dtype.
     """
-    return _frame(list(rows), _QUALITY_SCHEMA)
+    return from_rows("quality", list(rows))

@@ -4,14 +4,15 @@ A fan-out over hundreds of peers is CPU-bound in the client, not in the network:
 is 250-700 KB of JSON to parse and about a thousand samples to judge, some 15 ms of Python.
 On the connection's one event-loop thread that work would hold back the next requests, so a
 big batch is analysed in worker processes while the loop keeps fetching. What crosses to a
-worker is the body's bytes; what comes back is one peer's facts (a small dict of JSON
-values), which the cache can also keep, so that a re-run costs neither requests nor analysis.
+worker is the body's bytes; what comes back is the peer's analysis condensed to what its row
+needs (:func:`~rtk_notebook.quality.analysis.condense`: a small dict of JSON values), which the
+cache can also keep, so that a re-run costs neither requests nor analysis.
 
-- :func:`facts_from_json`: one body in, its :func:`~rtk_notebook.quality.analysis.peer_facts`
-  out (or what went wrong); what a worker runs.
+- :func:`condense_json`: one body in, its condensed analysis out (or what went wrong); what a
+  worker runs.
 - :class:`Analyst`: runs it in-process for a few peers, in worker processes for many.
-- :data:`FACTS_TAG`: names the facts in the cache; it changes whenever the analysis code
-  does, so facts from older rules are never reused.
+- :data:`FACTS_TAG`: names the condensed analyses in the cache; it changes whenever the
+  analysis code does, so results of older rules are never reused.
 """
 
 from __future__ import annotations
@@ -29,22 +30,23 @@ from pathlib import Path
 from typing import Any
 
 from rtk_notebook._json import loads
-from rtk_notebook.quality.analysis import analyze, peer_facts
+from rtk_notebook.quality.analysis import analyze, condense
 
-__all__ = ["FACTS_TAG", "MIN_BATCH", "Analyst", "PeerAnalysisError", "facts_from_json"]
+__all__ = ["FACTS_TAG", "MIN_BATCH", "Analyst", "PeerAnalysisError", "condense_json"]
 
 MIN_BATCH = 32  # below this, starting worker processes costs more than it saves
 MAX_PROCESSES = 4  # each worker holds numpy, pandas and pydantic: about 100 MB
 
 
 def _facts_tag() -> str:
-    # Every module the analysis reads from (models, schemas, the quality layer, secrets), so a
-    # change to any of them, a threshold included, never serves rows analysed by older code.
+    # Every module the analysis reads from (models, the frames' schemas and builder, the
+    # quality layer, secrets), so a change to any of them, a threshold included, never serves
+    # rows analysed by older code.
     root = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()
     parts = sorted(
-        [*root.glob("models/*.py"), *root.glob("quality/*.py"), *root.glob("frames*.py")]
-        + [*root.glob("frames/*.py"), root / "secrets.py"]
+        [*root.glob("models/*.py"), *root.glob("quality/*.py"), *root.glob("frames/*.py")]
+        + [root / "secrets.py"]
     )
     if not parts:  # not installed as files: the version stands in for the code
         from importlib.metadata import version
@@ -68,11 +70,11 @@ class PeerAnalysisError(Exception):
         self.kind = kind
 
 
-def facts_from_json(raw: bytes | str) -> dict[str, Any]:
-    """Parse and analyse one peer-report body; a failure comes back as ``{"error": ...}``
-    (an exception's own class may not survive the trip back from a worker)."""
+def condense_json(raw: bytes | str) -> dict[str, Any]:
+    """Parse, analyse and condense one peer-report body; a failure comes back as
+    ``{"error": ...}`` (an exception's own class may not survive the trip back from a worker)."""
     try:
-        return peer_facts(analyze(loads(raw)), jsonable=True)
+        return condense(analyze(loads(raw)), jsonable=True)
     except Exception as exc:  # noqa: BLE001 - the peer's failure, reported in its row
         return {"error": type(exc).__name__, "message": str(exc)}
 
@@ -110,8 +112,8 @@ def default_processes() -> int:
 
 
 class Analyst:
-    """Turns peer-report bodies into facts: in-process, or in worker processes once a batch of
-    at least :data:`MIN_BATCH` peers asks for it (``processes=0``: never).
+    """Turns peer-report bodies into condensed analyses: in-process, or in worker processes
+    once a batch of at least :data:`MIN_BATCH` peers asks for it (``processes=0``: never).
 
     The workers are shared by every connection in this Python process: they start on the
     first big batch (in the background, while the first reports are fetched) and stay until
@@ -133,10 +135,11 @@ class Analyst:
         if self._pool is None and self.processes > 0 and batch >= MIN_BATCH:
             self._pool = _shared_pool(self.processes)
 
-    async def facts(self, raw: bytes | str) -> dict[str, Any]:
-        """One body's facts; raises :class:`PeerAnalysisError` when it cannot be analysed."""
+    async def condense(self, raw: bytes | str) -> dict[str, Any]:
+        """One body's condensed analysis; raises :class:`PeerAnalysisError` when it cannot be
+        analysed."""
         if self._pool is None:
-            result = facts_from_json(raw)
+            result = condense_json(raw)
         else:
             loop = asyncio.get_running_loop()
             result = await loop.run_in_executor(self._pool.threads, self._pool.run, raw)
@@ -147,9 +150,9 @@ class Analyst:
 
 # ---- the workers ---------------------------------------------------------------------------
 # Each worker is ``python -m rtk_notebook.quality.parallel``, fed over its stdin: a 4-byte
-# length, then a body; it answers on stdout the same way with the facts as JSON (an empty
-# body is a ping, answered ``{}``). Plain pipes rather than ``multiprocessing``: its spawned
-# workers re-import the user's script (running it again unless guarded by ``if __name__ ==
+# length, then a body; it answers on stdout the same way with the condensed analysis as JSON
+# (an empty body is a ping, answered ``{}``). Plain pipes rather than ``multiprocessing``: its
+# spawned workers re-import the user's script (running it again unless guarded by ``if __name__ ==
 # "__main__"``, failing when it came from stdin), and forking a process with threads can
 # deadlock. One thread per worker does the blocking pipe I/O, which lets go
 # of the GIL, so the event loop is never blocked and any loop can use the same workers.
@@ -231,7 +234,7 @@ class _WorkerPool:
             # A worker that cannot start or died: this thread analyses by itself from now on
             # (slower, as it shares this process's GIL, but every peer still gets its row).
             self._local.worker, self._local.failed = None, True
-            return facts_from_json(data)
+            return condense_json(data)
         finally:
             with self._lock:
                 self.busy -= 1
@@ -266,15 +269,15 @@ def _close_pools() -> None:
 
 
 def serve(stdin: Any, stdout: Any) -> None:
-    """A worker's loop: a body in, its facts out, until the input ends."""
+    """A worker's loop: a body in, its condensed analysis out, until the input ends."""
     while True:
         head = stdin.read(4)
         if len(head) < 4:
             return
         raw = _read_exactly(stdin, int.from_bytes(head, "big"))
         try:
-            out = json.dumps(facts_from_json(raw) if raw else {}).encode()
-        except Exception as exc:  # noqa: BLE001 - facts that will not encode: say so, go on
+            out = json.dumps(condense_json(raw) if raw else {}).encode()
+        except Exception as exc:  # noqa: BLE001 - a result that will not encode: say so, go on
             out = json.dumps({"error": type(exc).__name__, "message": str(exc)}).encode()
         stdout.write(len(out).to_bytes(4, "big") + out)
         stdout.flush()

@@ -5,23 +5,25 @@ Every threshold they use lives in :mod:`rtk_notebook.quality.thresholds`, each w
 
 A rule is a small function ``rule(ctx: Context) -> list[Finding]``; :data:`RULES` lists them in
 priority order (the order breaks ties between findings of the same severity). The
-:class:`Context` gives every rule the same view of one peer: its samples per track as numpy columns
-(:class:`rtk_notebook.quality.tracks.Tracks`), the summary row as a dict and the parsed
-report (for metadata: device, candidate pairs, events, device updates, pre-call test).
+:class:`~rtk_notebook.quality.context.Context` gives every rule the same view of one peer: its
+samples per track as numpy columns (:class:`rtk_notebook.quality.tracks.Tracks`), the summary
+row as a dict and the parsed report (for metadata: device, candidate pairs, events, device
+updates, pre-call test); :mod:`rtk_notebook.quality.windows` finds the runs of flagged samples.
 
 Pure analysis: no HTTP, no plotting.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from rtk_notebook.frames.scalars import utc_timestamp
+from rtk_notebook.models._coerce import to_float
+from rtk_notebook.quality.context import SEVERITIES, Context, Finding, Rule
 from rtk_notebook.quality.thresholds import (
     DEVICE_SWITCH_GRACE_S,
     GAP_INTERVALS,
@@ -54,26 +56,12 @@ from rtk_notebook.quality.thresholds import (
     WEAK_DEVICE_MAX_MEMORY_GB,
     WINDOW_MIN_SAMPLES,
 )
-
-if TYPE_CHECKING:
-    from rtk_notebook.models.peer import PeerReport
-    from rtk_notebook.quality.tracks import Track, Tracks
+from rtk_notebook.quality.windows import Window, fmt_clock, fmt_span
 
 __all__ = [
     "RULES",
-    "SEVERITIES",
-    "Context",
-    "Finding",
-    "Rule",
-    "Window",
-    "find_windows",
-    "fmt_clock",
-    "fmt_span",
-    "merge_windows",
     "rule_name",
 ]
-
-SEVERITIES: tuple[str, ...] = ("info", "warning", "critical")
 
 
 _RECONNECTING = frozenset(
@@ -90,277 +78,12 @@ _DEVICE_KIND_WORDS = {
 
 
 # =============================================================================================
-# Findings and the shared context
-# =============================================================================================
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One diagnosis: which rule, how bad, when, the numbers behind it and what to do.
-
-    ``start``/``end`` are UTC timestamps of the window the finding is about (the whole stay for
-    stay-level findings; ``None`` when the report says neither). ``evidence`` holds the numbers
-    (plain Python values); ``message`` is one plain sentence with a suggested action.
-    """
-
-    rule: str
-    severity: str
-    start: pd.Timestamp | None
-    end: pd.Timestamp | None
-    evidence: dict[str, Any]
-    message: str
-
-    def __post_init__(self) -> None:
-        if self.severity not in SEVERITIES:
-            raise ValueError(f"severity must be one of {SEVERITIES}, not {self.severity!r}")
-
-    @property
-    def rank(self) -> int:
-        """0 for info, 1 for warning, 2 for critical."""
-        return SEVERITIES.index(self.severity)
-
-
-@dataclass(frozen=True)
-class Window:
-    """A run of consecutive flagged samples: ``start`` is one sampling interval before the first
-    flagged sample (the interval it measured), ``end`` the last flagged sample."""
-
-    start: pd.Timestamp
-    end: pd.Timestamp
-    samples: int
-    peak: float
-    mean: float
-    low: float
-
-    @property
-    def seconds(self) -> float:
-        return (self.end - self.start).total_seconds()
-
-
-@dataclass
-class Context:
-    """What every rule sees of one peer.
-
-    ``tracks``: the peer's samples per track as numpy columns
-    (:class:`~rtk_notebook.quality.tracks.Tracks`; ``ctx.track("audio", "producer")["rtt_ms"]``
-    is a float64 array in time order); ``summary``: the summary row as a dict (``mos_avg``,
-    ``rtt_p90_ms``, ``connection_type``...); ``report``: the parsed
-    :class:`~rtk_notebook.models.peer.PeerReport` (metadata, events), or ``None``.
-    """
-
-    tracks: Tracks
-    summary: dict[str, Any]
-    report: PeerReport | None = None
-    _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
-
-    @property
-    def timeseries(self) -> pd.DataFrame:
-        """The tidy time series (built on first use; the rules here read ``tracks``)."""
-        if "timeseries" not in self._cache:
-            self._cache["timeseries"] = self.tracks.frame()
-        return self._cache["timeseries"]
-
-    # ---- the stay -------------------------------------------------------------------------
-
-    @property
-    def stay_start(self) -> pd.Timestamp | None:
-        value = _ts(self.summary.get("joined_at"))
-        return value if value is not None else self.tracks.time_range()[0]
-
-    @property
-    def stay_end(self) -> pd.Timestamp | None:
-        value = _ts(self.summary.get("left_at"))
-        return value if value is not None else self.tracks.time_range()[1]
-
-    # ---- tracks ---------------------------------------------------------------------------
-
-    def track(self, kind: str, direction: str) -> Track:
-        """One track's samples in time order (empty if the peer has none)."""
-        return self.tracks.track(kind, direction)
-
-    def audio(self) -> tuple[str | None, Track]:
-        """The reference audio track: what the peer sent (producer), else what it received."""
-        for direction in ("producer", "consumer"):
-            part = self.track("audio", direction)
-            if len(part):
-                return direction, part
-        return None, self.track("audio", "producer")
-
-    def audio_quantile(self, column: str, q: float) -> float | None:
-        """A quantile (0..1, linear interpolation) of a column over the reference audio."""
-        key = ("quantile", column, q)
-        if key not in self._cache:
-            _, part = self.audio()
-            values = part[column]
-            values = values[np.isfinite(values)]
-            self._cache[key] = float(np.quantile(values, q)) if values.size else None
-        return self._cache[key]
-
-    def interval(self) -> pd.Timedelta:
-        """The usual sampling interval (median spacing of the reference audio; else 5 s)."""
-        if "interval" not in self._cache:
-            _, part = self.audio()
-            if len(part) < 2:
-                for kind in ("video", "screenshare"):
-                    for direction in ("producer", "consumer"):
-                        if len(part) < 2:
-                            part = self.track(kind, direction)
-            value = pd.Timedelta(seconds=5)
-            if len(part) >= 2:
-                ns = part.known_ns()
-                steps = np.diff(ns)
-                steps = steps[steps > 0]
-                if steps.size:
-                    value = pd.Timedelta(int(np.median(steps)), unit="ns")
-            self._cache["interval"] = value
-        return self._cache["interval"]
-
-    def windows(
-        self,
-        kind: str,
-        column: str,
-        flag: Callable[[np.ndarray], np.ndarray],
-        directions: Sequence[str] = ("producer", "consumer"),
-        min_samples: int = WINDOW_MIN_SAMPLES,
-    ) -> list[Window]:
-        """Windows of consecutive samples where ``flag(values)`` holds, found per track of
-        ``kind`` in each direction and merged where they overlap."""
-        found: list[Window] = []
-        for direction in directions:
-            part = self.track(kind, direction)
-            if not len(part):
-                continue
-            values = part[column]
-            with np.errstate(invalid="ignore"):
-                mask = np.asarray(flag(values), dtype=bool) & ~np.isnan(values)
-            found.extend(
-                find_windows(
-                    part["timestamp"],
-                    values,
-                    mask,
-                    interval=self.interval(),
-                    min_samples=min_samples,
-                    stay_start=self.stay_start,
-                )
-            )
-        return merge_windows(found)
-
-
-Rule = Callable[[Context], list[Finding]]
-
-
-# =============================================================================================
 # Helpers
 # =============================================================================================
 
 
-def _ts(value: Any) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    stamp = pd.Timestamp(value)
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-
-
-def _num(value: Any) -> float | None:
-    """A finite float, or None (NaN, NA and None alike)."""
-    if value is None:
-        return None
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        return None
-    return out if math.isfinite(out) else None
-
-
 def _r(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(float(value), digits)
-
-
-def fmt_clock(value: pd.Timestamp | None) -> str:
-    """``10:40:05`` (UTC); ``?`` for an unknown time."""
-    return "?" if value is None else value.tz_convert("UTC").strftime("%H:%M:%S")
-
-
-def fmt_span(start: pd.Timestamp | None, end: pd.Timestamp | None) -> str:
-    """``10:40:05-10:41:30 UTC (85 s)``."""
-    if start is None or end is None:
-        return "at an unknown time"
-    seconds = max(0.0, (end - start).total_seconds())
-    length = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
-    return f"{fmt_clock(start)}-{fmt_clock(end)} UTC ({length})"
-
-
-def find_windows(
-    times: pd.Series,
-    values: np.ndarray,
-    mask: np.ndarray,
-    *,
-    interval: pd.Timedelta,
-    min_samples: int = WINDOW_MIN_SAMPLES,
-    stay_start: pd.Timestamp | None = None,
-) -> list[Window]:
-    """Runs of at least ``min_samples`` consecutive flagged samples of one track.
-
-    A gap longer than :data:`GAP_INTERVALS` sampling intervals between two samples ends a run.
-    A window starts one ``interval`` before its first sample (the span that sample measured,
-    never before ``stay_start``) and ends at its last sample.
-    """
-    stamps = pd.DatetimeIndex(times)
-    flagged = np.flatnonzero(mask)
-    if flagged.size == 0:
-        return []
-    gap_ns = (interval * GAP_INTERVALS).value
-    ns = stamps.asi8
-    # A run goes on while the next flagged sample is the next sample, no later than the gap.
-    goes_on = (np.diff(flagged) == 1) & (np.diff(ns[flagged]) <= gap_ns)
-    breaks = np.flatnonzero(~goes_on)
-    firsts = np.concatenate(([flagged[0]], flagged[breaks + 1]))
-    lasts = np.concatenate((flagged[breaks], [flagged[-1]]))
-    out: list[Window] = []
-    for i, j in zip(firsts.tolist(), lasts.tolist(), strict=True):
-        if j - i + 1 < min_samples:
-            continue
-        start = stamps[i] - interval
-        if stay_start is not None and start < stay_start:
-            start = stay_start
-        run = values[i : j + 1]
-        out.append(
-            Window(
-                start=start,
-                end=stamps[j],
-                samples=j - i + 1,
-                peak=float(np.nanmax(run)),
-                mean=float(np.nanmean(run)),
-                low=float(np.nanmin(run)),
-            )
-        )
-    return out
-
-
-def merge_windows(windows: Iterable[Window]) -> list[Window]:
-    """Overlapping windows (from different tracks) merged into one, in time order."""
-    ordered = sorted(windows, key=lambda w: w.start)
-    merged: list[Window] = []
-    for w in ordered:
-        if merged and w.start <= merged[-1].end:
-            last = merged[-1]
-            total = last.samples + w.samples
-            merged[-1] = Window(
-                start=last.start,
-                end=max(last.end, w.end),
-                samples=max(last.samples, w.samples),
-                peak=max(last.peak, w.peak),
-                mean=(last.mean * last.samples + w.mean * w.samples) / total,
-                low=min(last.low, w.low),
-            )
-        else:
-            merged.append(w)
-    return merged
 
 
 def _overlaps(w: Window, others: Iterable[Window]) -> bool:
@@ -444,7 +167,7 @@ def rule_no_data(ctx: Context) -> list[Finding]:
     """No quality samples at all: nothing can be judged (the verdict becomes "unknown")."""
     if ctx.tracks.samples:
         return []
-    stay = _num(ctx.summary.get("stay_min"))
+    stay = to_float(ctx.summary.get("stay_min"))
     length = f" (stay {stay:.1f} min)" if stay is not None else ""
     start, end = _stay(ctx)
     return [
@@ -470,8 +193,8 @@ def rule_transport(ctx: Context) -> list[Finding]:
     if not tcp and not relay:
         return []
     chosen = (tcp or relay)[0]
-    rtt_p90 = _num(ctx.summary.get("rtt_p90_ms"))
-    jitter = _num(ctx.summary.get("jitter_avg_ms"))
+    rtt_p90 = to_float(ctx.summary.get("rtt_p90_ms"))
+    jitter = to_float(ctx.summary.get("jitter_avg_ms"))
     udp_blocked = _udp_blocked(ctx)
     evidence = {
         "connection_type": chosen,
@@ -549,8 +272,8 @@ def rule_loss_burst(ctx: Context) -> list[Finding]:
 
 def rule_high_loss(ctx: Context) -> list[Finding]:
     """Loss over the whole stay: the average, and the share of samples in the API's 5 % band."""
-    avg = _num(ctx.summary.get("loss_avg_pct"))
-    share5 = _num(ctx.summary.get("loss_share_over_5"))
+    avg = to_float(ctx.summary.get("loss_avg_pct"))
+    share5 = to_float(ctx.summary.get("loss_share_over_5"))
     if avg is None:
         return []
     if avg >= LOSS_POOR_PCT:
@@ -570,7 +293,7 @@ def rule_high_loss(ctx: Context) -> list[Finding]:
             {
                 "loss_avg_pct": _r(avg, 2),
                 "loss_share_over_5": _r(share5, 3),
-                "loss_share_over_10": _r(_num(ctx.summary.get("loss_share_over_10")), 3),
+                "loss_share_over_10": _r(to_float(ctx.summary.get("loss_share_over_10")), 3),
                 "threshold_pct": LOSS_POOR_PCT if severity == "critical" else LOSS_FAIR_PCT,
             },
             f"Packet loss averaged {avg:.1f} %{share_text}, more than Opus FEC hides; check "
@@ -617,7 +340,7 @@ def rule_rtt_spike(ctx: Context) -> list[Finding]:
 def rule_high_rtt(ctx: Context) -> list[Finding]:
     """RTT over the whole stay: the median against 150 ms (warning) and 300 ms (critical)."""
     p50 = ctx.audio_quantile("rtt_ms", 0.5)
-    p90 = _num(ctx.summary.get("rtt_p90_ms"))
+    p90 = to_float(ctx.summary.get("rtt_p90_ms"))
     if p50 is None or p50 < RTT_FAIR_MS:
         return []  # a high p90 over a low median is spikes: rule_rtt_spike reports those
     severity = "critical" if p50 >= RTT_POOR_MS else "warning"
@@ -633,7 +356,7 @@ def rule_high_rtt(ctx: Context) -> list[Finding]:
             {
                 "rtt_p50_ms": _r(p50),
                 "rtt_p90_ms": _r(p90),
-                "rtt_avg_ms": _r(_num(ctx.summary.get("rtt_avg_ms"))),
+                "rtt_avg_ms": _r(to_float(ctx.summary.get("rtt_avg_ms"))),
                 "threshold_ms": RTT_POOR_MS if severity == "critical" else RTT_FAIR_MS,
             },
             f"Round-trip time was high for the call (median {p50:.0f} ms{p90_text}{where}), "
@@ -649,7 +372,7 @@ def rule_high_jitter(ctx: Context) -> list[Finding]:
     if p50 is None or p50 < JITTER_FAIR_MS:
         return []
     severity = "critical" if p50 >= JITTER_POOR_MS else "warning"
-    p90 = _num(ctx.summary.get("jitter_p90_ms"))
+    p90 = to_float(ctx.summary.get("jitter_p90_ms"))
     start, end = _stay(ctx)
     p90_text = f", p90 {p90:.0f} ms" if p90 is not None else ""
     return [
@@ -672,8 +395,8 @@ def rule_high_jitter(ctx: Context) -> list[Finding]:
 
 def rule_low_mos(ctx: Context) -> list[Finding]:
     """MOS over the whole stay: the average against 4.0, the median against 3.6."""
-    avg = _num(ctx.summary.get("mos_avg"))
-    p50 = _num(ctx.summary.get("mos_p50"))
+    avg = to_float(ctx.summary.get("mos_avg"))
+    p50 = to_float(ctx.summary.get("mos_p50"))
     if avg is None:
         return []
     if p50 is not None and p50 < MOS_POOR:
@@ -682,7 +405,7 @@ def rule_low_mos(ctx: Context) -> list[Finding]:
         severity = "warning"
     else:
         return []
-    p10 = _num(ctx.summary.get("mos_p10"))
+    p10 = to_float(ctx.summary.get("mos_p10"))
     cause = _mos_cause(ctx)
     start, end = _stay(ctx)
     p10_text = f", p10 {p10:.2f}" if p10 is not None else ""
@@ -707,7 +430,7 @@ def rule_low_mos(ctx: Context) -> list[Finding]:
 def rule_mos_dip(ctx: Context) -> list[Finding]:
     """Windows of audio MOS < MOS_POOR not already explained by a loss burst or RTT spike, on a
     call whose median MOS is fine (else they are the call, not dips)."""
-    median = _num(ctx.summary.get("mos_p50"))
+    median = to_float(ctx.summary.get("mos_p50"))
     if median is None or median < MOS_POOR:
         return []  # low for most of the call: rule_low_mos says so, these are not dips
     explained = _loss_windows(ctx) + _rtt_windows(ctx)
@@ -835,7 +558,7 @@ def rule_video(ctx: Context) -> list[Finding]:
                     "degraded_share": round(share, 3),
                     "fps_p50": _r(fps_p50),
                     "height_p50": _r(h_p50, 0),
-                    "height_max": _r(_num(top), 0),
+                    "height_max": _r(to_float(top), 0),
                     "cpu_samples": cpu,
                     "bandwidth_samples": bandwidth,
                 },
@@ -883,8 +606,8 @@ def rule_device_switch(ctx: Context) -> list[Finding]:
 
 def rule_weak_device(ctx: Context) -> list[Finding]:
     """Few CPU cores or little memory (warning); a phone with few cores sending video (info)."""
-    cpus = _num(ctx.summary.get("cpus"))
-    memory = _num(ctx.summary.get("memory_gb"))
+    cpus = to_float(ctx.summary.get("cpus"))
+    memory = to_float(ctx.summary.get("memory_gb"))
     mobile = ctx.summary.get("is_mobile")
     mobile = bool(mobile) if mobile is not None and mobile is not pd.NA else None
     device = ctx.summary.get("device")
@@ -928,11 +651,11 @@ def rule_precall(ctx: Context) -> list[Finding]:
     if precall is None:
         return []
     problems: list[str] = []
-    rtt = _num(precall.rtt)
-    jitter = _num(precall.jitter)
-    loss = _num(precall.fractional_loss)
+    rtt = to_float(precall.rtt)
+    jitter = to_float(precall.jitter)
+    loss = to_float(precall.fractional_loss)
     loss_pct = None if loss is None else 100.0 * loss
-    throughput = _num(precall.throughput_kbps)
+    throughput = to_float(precall.throughput_kbps)
     if rtt is not None and rtt >= RTT_POOR_MS:
         problems.append(f"RTT {rtt:.0f} ms")
     if jitter is not None and jitter >= JITTER_POOR_MS:
@@ -1059,9 +782,9 @@ def _loss_share(ctx: Context, threshold: float) -> float:
 
 def _mos_cause(ctx: Context) -> str:
     """``, mostly from packet loss`` etc.: which E-model impairment dominated."""
-    loss = _num(ctx.summary.get("loss_avg_pct"))
-    rtt = _num(ctx.summary.get("rtt_avg_ms"))
-    jitter = _num(ctx.summary.get("jitter_avg_ms"))
+    loss = to_float(ctx.summary.get("loss_avg_pct"))
+    rtt = to_float(ctx.summary.get("rtt_avg_ms"))
+    jitter = to_float(ctx.summary.get("jitter_avg_ms"))
     if loss is None or rtt is None or jitter is None:
         return ""
     # The two impairments of the E-model (G.107, Cole & Rosenbluth simplification), with the
@@ -1077,7 +800,7 @@ def _mos_cause(ctx: Context) -> str:
 
 def _event_time(value: Any) -> pd.Timestamp | None:
     try:
-        return _ts(value)
+        return utc_timestamp(value)
     except (TypeError, ValueError):
         return None
 

@@ -9,6 +9,7 @@ building (and slicing) a categorical, tz-aware frame per peer cost more than the
   array, ``track["timestamp"]`` a UTC ``DatetimeIndex``, ``track.ns`` the int64 nanoseconds).
 - :class:`Tracks`: every track of one peer; ``tracks.track("audio", "producer")``,
   ``tracks.reference("audio")``, ``tracks.frame()`` (the tidy time series).
+- :func:`loss_percent`: the one formula for a sample's packet loss.
 """
 
 from __future__ import annotations
@@ -20,39 +21,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rtk_notebook.models.peer import TRACKS, float_column
+from rtk_notebook.frames import TABLES, from_columns, typed_array
+from rtk_notebook.frames.schemas import DIRECTIONS, LIMITATIONS, MEDIA_KINDS
+from rtk_notebook.models.peer import TRACKS
 
 __all__ = [
     "DIRECTIONS",
-    "KINDS",
     "LIMITATIONS",
     "MEASURES",
+    "MEDIA_KINDS",
     "TIMESERIES_COLUMNS",
     "Track",
     "Tracks",
+    "loss_percent",
 ]
 
-KINDS: tuple[str, ...] = ("audio", "video", "screenshare")
-DIRECTIONS: tuple[str, ...] = ("producer", "consumer")
-LIMITATIONS: tuple[str, ...] = ("none", "bandwidth", "cpu", "other")
-MEASURES: tuple[str, ...] = (
-    "mos",
-    "packets_lost",
-    "loss_pct",
-    "rtt_ms",
-    "jitter_ms",
-    "bitrate_kbps",
-    "fps",
-    "frame_width",
-    "frame_height",
-    "frames_dropped",
-)
-TIMESERIES_COLUMNS: tuple[str, ...] = ("timestamp", "kind", "direction", *MEASURES, "limitation")
-
-UTC_NS = pd.DatetimeTZDtype("ns", "UTC")
-KIND_DTYPE = pd.CategoricalDtype(KINDS)
-DIRECTION_DTYPE = pd.CategoricalDtype(DIRECTIONS)
-LIMITATION_DTYPE = pd.CategoricalDtype(LIMITATIONS)
+# The time series is declared in rtk_notebook.frames.schemas ("timeseries"): its float64
+# columns are the measures a Track holds.
+TIMESERIES_COLUMNS: tuple[str, ...] = TABLES["timeseries"].names
+MEASURES: tuple[str, ...] = tuple(c.name for c in TABLES["timeseries"] if c.kind == "float")
 
 _NAT = np.iinfo(np.int64).min  # NaT as int64 nanoseconds
 _LAST = np.iinfo(np.int64).max  # where NaT sorts: after every real time
@@ -198,7 +185,7 @@ class Tracks:
             for m in MEASURES
         }
         raw = []
-        for kind in KINDS:
+        for kind in MEDIA_KINDS:
             for direction in DIRECTIONS:
                 rows = np.flatnonzero((kinds == kind) & (directions == direction))
                 if rows.size:
@@ -210,10 +197,11 @@ class Tracks:
         return cls(raw)
 
     def frame(self) -> pd.DataFrame:
-        """The tidy time series: one row per sample and track, in time order (stable, so
-        simultaneous samples keep the API's track order; unreadable times last)."""
+        """The tidy time series (the ``timeseries`` table): one row per sample and track, in
+        time order (stable, so simultaneous samples keep the API's track order; unreadable
+        times last)."""
         if not self.raw:
-            return _empty_frame()
+            return from_columns("timeseries", {}, 0)
         ns = np.concatenate([t.ns for _, _, t in self.raw])
         order = np.argsort(np.where(ns == _NAT, _LAST, ns), kind="stable")
         kinds = np.concatenate([np.full(len(t), k, dtype=object) for k, _, t in self.raw])
@@ -222,27 +210,10 @@ class Tracks:
             name: np.concatenate([t.columns[name] for _, _, t in self.raw])[order]
             for name in (*MEASURES, "limitation")
         }
-        return pd.DataFrame(
-            {
-                "timestamp": pd.DatetimeIndex(ns[order].view("M8[ns]")).tz_localize("UTC"),
-                "kind": pd.Categorical(kinds[order], dtype=KIND_DTYPE),
-                "direction": pd.Categorical(directions[order], dtype=DIRECTION_DTYPE),
-                **{name: columns[name] for name in MEASURES},
-                "limitation": pd.Categorical(columns["limitation"], dtype=LIMITATION_DTYPE),
-            }
-        )
-
-
-def _empty_frame() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "timestamp": pd.Series([], dtype=UTC_NS),
-            "kind": pd.Categorical([], dtype=KIND_DTYPE),
-            "direction": pd.Categorical([], dtype=DIRECTION_DTYPE),
-            **{name: pd.Series([], dtype="float64") for name in MEASURES},
-            "limitation": pd.Categorical([], dtype=LIMITATION_DTYPE),
-        }
-    )
+        columns["timestamp"] = pd.DatetimeIndex(ns[order].view("M8[ns]")).tz_localize("UTC")
+        columns["kind"] = kinds[order]
+        columns["direction"] = directions[order]
+        return from_columns("timeseries", columns, len(ns))
 
 
 def _nanoseconds(samples: list[dict[str, Any]]) -> np.ndarray:
@@ -301,7 +272,7 @@ def _numeric_columns(samples: list[dict[str, Any]]) -> dict[str, np.ndarray]:
         table = np.array([get(s) for s in samples], dtype="float64").reshape(n, len(present))
     except (KeyError, TypeError, ValueError):
         for name in present:
-            columns[name] = float_column([s.get(name) for s in samples])
+            columns[name] = typed_array("float", [s.get(name) for s in samples])
         return columns
     for i, name in enumerate(present):
         columns[name] = table[:, i]
@@ -318,14 +289,24 @@ def _limitations(samples: list[dict[str, Any]]) -> np.ndarray:
     return np.array([named[r] for r in reasons], dtype=object)
 
 
+def loss_percent(lost: Any, sent: Any, received: Any = np.nan) -> Any:
+    """Packet loss in % of one sample (or arrays of them): ``lost / sent x 100``; where
+    ``sent`` is missing or zero (a received track), ``lost / (received + lost) x 100``; NaN
+    where neither gives a count. The one formula: the time series' ``loss_pct`` is this."""
+    lost = np.asarray(lost, dtype="float64")
+    sent = np.asarray(sent, dtype="float64")
+    received = np.asarray(received, dtype="float64")
+    denominator = np.where(sent > 0, sent, received + lost)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denominator > 0, 100.0 * lost / denominator, np.nan)
+
+
 def _track_from_samples(samples: list[dict[str, Any]], direction: str) -> Track:
     """One API track's samples as columns (an API track's samples are in time order)."""
     ns = _nanoseconds(samples)
     c = _numeric_columns(samples)
-    sent, lost, received = c["packets_sent"], c["packets_lost"], c["packets_received"]
-    denominator = np.where(sent > 0, sent, received + lost)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        loss_pct = np.where(denominator > 0, 100.0 * lost / denominator, np.nan)
+    lost = c["packets_lost"]
+    loss_pct = loss_percent(lost, c["packets_sent"], c["packets_received"])
     # Bitrate from bytes where the sample has none, over the time since the track's previous
     # sample (for the first sample: the track's median step).
     seconds = ns / 1e9

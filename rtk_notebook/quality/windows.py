@@ -1,0 +1,113 @@
+"""Runs of flagged samples in time (:class:`Window`), and how a moment or span of time reads
+in a finding's message (``10:40:05-10:41:30 UTC (85 s)``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from rtk_notebook.quality.thresholds import GAP_INTERVALS, WINDOW_MIN_SAMPLES
+
+__all__ = ["Window", "find_windows", "fmt_clock", "fmt_span", "merge_windows"]
+
+
+@dataclass(frozen=True)
+class Window:
+    """A run of consecutive flagged samples: ``start`` is one sampling interval before the first
+    flagged sample (the interval it measured), ``end`` the last flagged sample."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    samples: int
+    peak: float
+    mean: float
+    low: float
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+
+def find_windows(
+    times: pd.Series,
+    values: np.ndarray,
+    mask: np.ndarray,
+    *,
+    interval: pd.Timedelta,
+    min_samples: int = WINDOW_MIN_SAMPLES,
+    stay_start: pd.Timestamp | None = None,
+) -> list[Window]:
+    """Runs of at least ``min_samples`` consecutive flagged samples of one track.
+
+    A gap longer than :data:`GAP_INTERVALS` sampling intervals between two samples ends a run.
+    A window starts one ``interval`` before its first sample (the span that sample measured,
+    never before ``stay_start``) and ends at its last sample.
+    """
+    stamps = pd.DatetimeIndex(times)
+    flagged = np.flatnonzero(mask)
+    if flagged.size == 0:
+        return []
+    gap_ns = (interval * GAP_INTERVALS).value
+    ns = stamps.asi8
+    # A run goes on while the next flagged sample is the next sample, no later than the gap.
+    goes_on = (np.diff(flagged) == 1) & (np.diff(ns[flagged]) <= gap_ns)
+    breaks = np.flatnonzero(~goes_on)
+    firsts = np.concatenate(([flagged[0]], flagged[breaks + 1]))
+    lasts = np.concatenate((flagged[breaks], [flagged[-1]]))
+    out: list[Window] = []
+    for i, j in zip(firsts.tolist(), lasts.tolist(), strict=True):
+        if j - i + 1 < min_samples:
+            continue
+        start = stamps[i] - interval
+        if stay_start is not None and start < stay_start:
+            start = stay_start
+        run = values[i : j + 1]
+        out.append(
+            Window(
+                start=start,
+                end=stamps[j],
+                samples=j - i + 1,
+                peak=float(np.nanmax(run)),
+                mean=float(np.nanmean(run)),
+                low=float(np.nanmin(run)),
+            )
+        )
+    return out
+
+
+def merge_windows(windows: Iterable[Window]) -> list[Window]:
+    """Overlapping windows (from different tracks) merged into one, in time order."""
+    ordered = sorted(windows, key=lambda w: w.start)
+    merged: list[Window] = []
+    for w in ordered:
+        if merged and w.start <= merged[-1].end:
+            last = merged[-1]
+            total = last.samples + w.samples
+            merged[-1] = Window(
+                start=last.start,
+                end=max(last.end, w.end),
+                samples=max(last.samples, w.samples),
+                peak=max(last.peak, w.peak),
+                mean=(last.mean * last.samples + w.mean * w.samples) / total,
+                low=min(last.low, w.low),
+            )
+        else:
+            merged.append(w)
+    return merged
+
+
+def fmt_clock(value: pd.Timestamp | None) -> str:
+    """``10:40:05`` (UTC); ``?`` for an unknown time."""
+    return "?" if value is None else value.tz_convert("UTC").strftime("%H:%M:%S")
+
+
+def fmt_span(start: pd.Timestamp | None, end: pd.Timestamp | None) -> str:
+    """``10:40:05-10:41:30 UTC (85 s)``."""
+    if start is None or end is None:
+        return "at an unknown time"
+    seconds = max(0.0, (end - start).total_seconds())
+    length = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+    return f"{fmt_clock(start)}-{fmt_clock(end)} UTC ({length})"
