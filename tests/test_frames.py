@@ -16,10 +16,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import rtk_notebook as rtk
 from rtk_notebook.demo import DemoBackend, DemoTransport, DemoWorld
 from rtk_notebook.frames import (
     COMPUTATIONS,
     SCHEMAS,
+    TABLES,
     Column,
     daywise_records,
     describe_columns,
@@ -224,6 +226,93 @@ def test_describe_columns_lists_name_dtype_and_doc() -> None:
     assert row["dtype"] == "float64" and "participant-minutes" in row["doc"]
     assert described.set_index("name").loc["duration_td", "dtype"] == "timedelta64[ns]"
     assert (described["doc"].str.len() > 0).all()
+
+
+def test_every_table_is_a_plain_declaration_with_docs_and_conventional_dtypes() -> None:
+    conventional = {"string", "datetime64[ns, UTC]", "Int64", "float64", "boolean", "object"}
+    conventional |= {"timedelta64[ns]", "category"}
+    assert set(SCHEMAS) <= set(TABLES)
+    for name, schema in TABLES.items():
+        assert schema.name == name and schema.doc, name
+        assert describe_columns(name)["name"].tolist() == list(schema.names)
+        assert list(schema.dtypes()) == list(schema.names)
+        for col in schema:
+            assert col.doc, f"{name}.{col.name} has no doc"
+            assert str(col.dtype) in conventional, (name, col.name, col.dtype)
+        assert_exact(empty_frame(name), name)
+
+
+def assert_exact(frame: pd.DataFrame, name: str) -> None:
+    """Exactly the table's columns, in order, each with its declared dtype (an open category
+    column: any categories)."""
+    schema = TABLES[name]
+    assert frame.attrs.get("rtk_resource") == name
+    assert list(frame.columns) == list(schema.names), name
+    for col in schema:
+        dtype = frame[col.name].dtype
+        if col.kind == "category" and col.categories is None:
+            assert isinstance(dtype, pd.CategoricalDtype), (name, col.name, dtype)
+        else:
+            assert dtype == col.dtype, (name, col.name, dtype, col.dtype)
+
+
+@pytest.fixture(scope="module")
+def returned_frames(shared_world: DemoWorld, ids: Ids) -> list[pd.DataFrame]:
+    """Every kind of frame the package returns, from the demo, and the empty ones."""
+    from rtk_notebook.kit import LISTS
+    from rtk_notebook.models import PeerReport, SessionParticipant
+    from rtk_notebook.quality import analyze, quality_table
+
+    world = shared_world
+    kit = rtk.connect(
+        token=TOKEN,
+        account_id=world.account_id,
+        app_id=world.apps[0].id,
+        base_url="https://demo.invalid/client/v4",
+        transport=DemoTransport(DemoBackend(world, token=TOKEN)),
+        workers=0,
+    )
+    keys = {
+        "meeting_id": ids.meeting_id,
+        "session_id": ids.ended_session_id,
+        "livestream_id": ids.livestream_id,
+    }
+    try:
+        out = [
+            getattr(kit, name)(*([keys[spec.key]] if spec.key else []), limit=3)
+            for name, spec in LISTS.items()
+        ]
+        out.append(kit.daywise())
+        out.append(kit.session_quality(ids.ended_session_id))
+        out.append(kit.quality([ids.ended_session_id]))
+        report = kit.peer_report(ids.peer_id)
+        out += [report.tracks_frame(), report.quality_stats_frame()]
+        participant = kit.participant(ids.ended_session_id, ids.peer_id)
+        out.append(participant.quality_stats_frame())
+        pq = kit.peer_quality(ids.peer_id)
+        out += [pq.summary, pq.findings, pq.timeseries]
+    finally:
+        kit.close()
+    nothing = analyze({"id": "p"})
+    out += [nothing.summary, nothing.findings, nothing.timeseries, quality_table([])]
+    out += [PeerReport().tracks_frame(), PeerReport().quality_stats_frame()]
+    out.append(SessionParticipant().quality_stats_frame())
+    return out
+
+
+def test_every_frame_the_package_returns_is_a_declared_table(
+    returned_frames: list[pd.DataFrame],
+) -> None:
+    names = [frame.attrs.get("rtk_resource") for frame in returned_frames]
+    assert set(names) == set(TABLES)  # describe_columns covers them all, and all are used
+    for frame, name in zip(returned_frames, names, strict=True):
+        if name in SCHEMAS:  # the API's records: a list's key and the server's fields may be added
+            declared = list(TABLES[name].names)
+            assert [c for c in frame.columns if c in declared] == declared, name
+            assert_exact(frame[declared].copy(), name)
+        else:
+            assert_exact(frame, name)
+    assert any(f.empty for f in returned_frames) and any(len(f) for f in returned_frames)
 
 
 # -- per resource: demo records, empty frames, reference examples, missing fields ------------

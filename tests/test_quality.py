@@ -8,11 +8,13 @@ episode kind.
 
 from __future__ import annotations
 
+import ast
 import json
 import sys
 import types
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -690,6 +692,38 @@ def test_plot_with_the_real_plots_module() -> None:
     pytest.importorskip("rtk_notebook.plots", reason="rtk_notebook.plots is not written yet")
     figure = analyze(with_changes(fx_loss_burst)).plot()
     assert figure is not None
+
+
+def _plots_imports(tree: ast.AST, where: tuple[str, ...] = ()) -> list[str]:
+    """Where (``Class.method``, or ``<module>``) ``tree`` imports ``rtk_notebook.plots``."""
+    found: list[str] = []
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            found += _plots_imports(node, (*where, node.name))
+            continue
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            names = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+        if any(n == "rtk_notebook.plots" or n.startswith("rtk_notebook.plots.") for n in names):
+            found.append(".".join(where) or "<module>")
+        found += _plots_imports(node, where)
+    return found
+
+
+def test_only_peer_quality_plot_imports_the_plots() -> None:
+    """Layers point one way: quality/ imports plots nowhere but in the ``PeerQuality.plot``
+    convenience (imported when called), which is documented as one."""
+    package = Path(sys.modules[PeerQuality.__module__].__file__ or "").parent
+    found = [
+        f"{path.name}:{where}"
+        for path in sorted(package.glob("*.py"))
+        for where in _plots_imports(ast.parse(path.read_text(), filename=str(path)))
+    ]
+    assert found == ["analysis.py:PeerQuality.plot"], found
+    assert "convenience" in (PeerQuality.plot.__doc__ or "")
 
 
 # ---- the per-peer table ---------------------------------------------------------------------

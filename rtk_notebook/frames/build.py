@@ -129,8 +129,9 @@ def _constant_column(schema: Schema, name: str, value: Any, n: int, reveal: bool
     col = schema.get(name)
     kind = col.kind if col is not None else constant_kind(value)
     categories = col.categories if col is not None else None
+    ordered = col.ordered if col is not None else False
     # url_free: the one value is masked already, no need to search n copies of it
-    return convert(kind, [value] * n, categories, reveal, url_free=True)
+    return convert(kind, [value] * n, categories, reveal, url_free=True, ordered=ordered)
 
 
 class _Reader:
@@ -192,7 +193,13 @@ class _Reader:
             values, types, url_free = self._read(path, values, self.known_types.get(path))
             url_free = url_free or col.kind == "id"  # ids: the API's, never links
             data[col.name] = convert(
-                col.kind, values, col.categories, self.reveal, types, url_free=url_free
+                col.kind,
+                values,
+                col.categories,
+                self.reveal,
+                types,
+                url_free=url_free,
+                ordered=col.ordered,
             )
         if computed:
             available = {**given, **data}
