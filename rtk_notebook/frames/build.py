@@ -103,17 +103,18 @@ def _record_list(
 ) -> tuple[list[dict[str, Any]], bool]:
     """The records that are JSON objects, as a list (a ``RuntimeWarning`` for the others),
     and whether they are all plain dicts, as ``json.loads`` gives (checked in C)."""
+    listed: list[Any]
     if records is None:
-        records = []
+        listed = []
     elif isinstance(records, Mapping):
-        records = [records if isinstance(records, dict) else dict(records)]
-    elif not isinstance(records, list):
-        records = list(records)
-    plain = types_of(records) <= {dict}
-    rows = records if plain else [r for r in records if isinstance(r, dict)]
-    if len(rows) != len(records):
+        listed = [records if isinstance(records, dict) else dict(records)]
+    else:
+        listed = records if isinstance(records, list) else list(records)
+    plain = types_of(listed) <= {dict}
+    rows = listed if plain else [r for r in listed if isinstance(r, dict)]
+    if len(rows) != len(listed):
         warnings.warn(
-            f"to_frame({resource!r}): skipped {len(records) - len(rows)} record(s) "
+            f"to_frame({resource!r}): skipped {len(listed) - len(rows)} record(s) "
             "that are not JSON objects",
             RuntimeWarning,
             stacklevel=3,
@@ -189,8 +190,8 @@ class _Reader:
                 continue
             path = col.path
             assert path is not None
-            values = values_at(self.rows, path, self.cache)
-            values, types, url_free = self._read(path, values, self.known_types.get(path))
+            found = values_at(self.rows, path, self.cache)
+            values, types, url_free = self._read(path, found, self.known_types.get(path))
             url_free = url_free or col.kind == "id"  # ids: the API's, never links
             data[col.name] = convert(
                 col.kind,

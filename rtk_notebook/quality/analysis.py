@@ -85,8 +85,8 @@ def _as_report(obj: Any) -> PeerReport:
     if isinstance(obj, PeerReport):
         return obj
     if isinstance(obj, Mapping) and "data" not in obj and "success" not in obj:
-        record = obj.get("participant") if isinstance(obj.get("participant"), Mapping) else obj
-        return PeerReport.from_record(record)
+        inner = obj.get("participant")
+        return PeerReport.from_record(inner if isinstance(inner, Mapping) else obj)
     return PeerReport.from_response(obj)
 
 
@@ -554,7 +554,7 @@ def condense(pq: PeerQuality, *, jsonable: bool = False) -> dict[str, Any]:
     can cross to another process or be kept in the cache.
     """
     report = pq.report
-    condensed = {
+    condensed: dict[str, Any] = {
         "peer_id": pq.peer_id,
         "summary": dict(pq.summary_record),
         "preset_name": report.preset_name if report is not None else None,

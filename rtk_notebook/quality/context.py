@@ -154,6 +154,3 @@ class Context:
 
 
 Rule = Callable[[Context], list[Finding]]
-
-
-Rule = Callable[[Context], list[Finding]]

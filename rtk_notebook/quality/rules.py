@@ -866,7 +866,8 @@ def _device_switches(ctx: Context) -> list[tuple[pd.Timestamp, str, str]]:
         if not isinstance(item, dict):
             continue
         when = _event_time(item.get("timestamp"))
-        device = item.get("device") if isinstance(item.get("device"), dict) else {}
+        device = item.get("device")
+        device = device if isinstance(device, dict) else {}
         if after_grace(when):
             found.append((when, str(device.get("kind") or ""), str(device.get("label") or "")))
     # 2. Device events (when the selected list is absent).

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rtk_notebook.frames import TABLES, from_columns, typed_array
+from rtk_notebook.frames import TABLES, from_columns, is_missing, typed_array
 from rtk_notebook.frames.schemas import DIRECTIONS, LIMITATIONS, MEDIA_KINDS
 from rtk_notebook.models.peer import TRACKS
 
@@ -191,7 +191,7 @@ class Tracks:
                 if rows.size:
                     columns = {m: v[rows] for m, v in measures.items()}
                     columns["limitation"] = np.array(
-                        [None if pd.isna(x) else x for x in limitation[rows]], dtype=object
+                        [None if is_missing(x) else x for x in limitation[rows]], dtype=object
                     )
                     raw.append((kind, direction, Track(ns[rows], columns)))
         return cls(raw)
@@ -222,7 +222,7 @@ def _nanoseconds(samples: list[dict[str, Any]]) -> np.ndarray:
     # The API's form, "2026-11-18T10:49:58.563Z": numpy parses it 7x faster than pandas.
     if all(isinstance(x, str) and x.endswith("Z") for x in raw):
         try:
-            return np.array([x[:-1] for x in raw], dtype="datetime64[ns]").view("i8")
+            return np.array([str(x)[:-1] for x in raw], dtype="datetime64[ns]").view("i8")
         except ValueError:
             pass  # something numpy does not read: pandas reads more, and coerces the rest
     stamps = pd.to_datetime(raw, utc=True, errors="coerce", format="ISO8601")
