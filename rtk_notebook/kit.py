@@ -39,7 +39,7 @@ from rtk_notebook.api.operations import (
 )
 from rtk_notebook.api.paging import fetch_all
 from rtk_notebook.api.runner import Runner
-from rtk_notebook.errors import AppRequiredError, RTKError, ValidationError
+from rtk_notebook.errors import RTKError, ValidationError
 from rtk_notebook.spec.endpoints import BY_KEY
 
 if TYPE_CHECKING:
@@ -233,10 +233,7 @@ class _Core:
         filters = {k: v for k, v in args.items() if v is not None}
         op = self.op(spec.endpoint)
         positional = (key_value,) if spec.key else ()
-        try:
-            op.prepare(*positional, **filters)  # bad arguments fail here, before any request
-        except AppRequiredError as exc:
-            raise await op.app_error(exc) from None
+        await op.prepare_or_explain(*positional, **filters)  # bad arguments fail before paging
         paged = "page_no" in {q.name for q in op.endpoint.query}
 
         async def fetch(page_no: int, per_page: int) -> Any:

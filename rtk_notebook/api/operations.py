@@ -169,11 +169,15 @@ class Operation:
                 f"encoded; the whole URL may be at most {checks.MAX_URL_BYTES:,})"
             )
 
-    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    async def prepare_or_explain(self, *args: Any, **kwargs: Any) -> Prepared:
+        """``prepare``, but a missing app id raises with the account's apps listed."""
         try:
-            call = self.prepare(*args, **kwargs)
+            return self.prepare(*args, **kwargs)
         except AppRequiredError as exc:
             raise await self.app_error(exc) from None
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        call = await self.prepare_or_explain(*args, **kwargs)
         return await self.core.request(
             self.endpoint.method,
             call.path,
@@ -193,10 +197,7 @@ class Operation:
         """A GET whose body goes to ``condense`` unparsed (see ``HttpCore.get_condensed``)."""
         if self.endpoint.method != "GET":
             raise ValueError(f"{self.__qualname__} is a {self.endpoint.method}, not a GET")
-        try:
-            call = self.prepare(*args, **kwargs)
-        except AppRequiredError as exc:
-            raise await self.app_error(exc) from None
+        call = await self.prepare_or_explain(*args, **kwargs)
         return await self.core.get_condensed(
             call.path,
             condense,
