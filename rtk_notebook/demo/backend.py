@@ -36,8 +36,8 @@ from rtk_notebook.demo.routes import (
 from rtk_notebook.demo.world import DemoWorld
 from rtk_notebook.spec.bodies import BodyError, validate_body
 from rtk_notebook.spec.endpoints import (
-    REFERENCE_PATH_ALIASES,
     QueryError,
+    body_path,
     decode_query,
     find_endpoint,
     path_exists,
@@ -149,12 +149,6 @@ class DemoBackend:
     @property
     def request_count(self) -> int:
         return sum(self.statuses.values())
-
-    def reset_counters(self) -> None:
-        with self.world.lock:
-            self.calls.clear()
-            self.statuses.clear()
-            self.log.clear()
 
     def _draw(self) -> float:
         with self._rng_lock:
@@ -299,9 +293,7 @@ class DemoBackend:
                 parsed = json.loads(raw)
             except (ValueError, UnicodeDecodeError):
                 raise QueryError("body", "request body is not valid JSON") from None
-        for ours, theirs in REFERENCE_PATH_ALIASES.items():
-            template = template.replace(ours, theirs)
-        return validate_body(method, template, parsed) or None
+        return validate_body(method, body_path(template), parsed) or None
 
 
 def _path_draw(path: str, seed: int) -> float:
