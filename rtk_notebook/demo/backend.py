@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rtk_notebook.demo import routes
 from rtk_notebook.demo.routes import (
     CODE_ACCOUNT,
     CODE_AUTH,
@@ -30,6 +29,7 @@ from rtk_notebook.demo.routes import (
     CODE_NOT_FOUND,
     CODE_RATE_LIMIT,
     CODE_SERVER,
+    HANDLERS,
     ApiError,
     Call,
 )
@@ -271,7 +271,7 @@ class DemoBackend:
                     return _error(404, CODE_NOT_FOUND, f"App {params['app_id']} not found")
             call = Call(world, app, endpoint, params, values, payload)
             try:
-                status, data = routes.HANDLERS[endpoint.key](call)
+                status, data = HANDLERS[endpoint.key](call)
             except ApiError as exc:
                 return _error(exc.status, exc.code, exc.message)
             except Exception:  # a bug in the demo: answer 500, and keep it for the tests

@@ -45,6 +45,8 @@ SESSIONS_PER_APP_AT_SCALE_1 = 350  # the production app; staging gets a fifth of
 # Recording outcomes for ended sessions, drawn once per recorded session.
 P_ERRORED, P_STUCK_UPLOADING, P_STUCK_INVOKED = 0.06, 0.05, 0.03
 FRESH_UPLOAD = dt.timedelta(minutes=10)  # a recording still uploading this soon after is not stuck
+# Meetings created through the API are numbered from here, apart from the generated ones.
+CREATED_MEETING_BASE = 10_000
 
 
 def default_now() -> dt.datetime:
@@ -67,7 +69,7 @@ def _digest(*parts: object) -> int:
     return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big")
 
 
-def _secret(*parts: object, length: int = 40) -> str:
+def fake_secret(*parts: object, length: int = 40) -> str:
     """A deterministic secret-looking string (tokens, keys); never a real credential."""
     text = ":".join(str(p) for p in parts).encode()
     return hashlib.blake2b(text, digest_size=32).hexdigest()[:length]
@@ -88,6 +90,11 @@ class Meeting:
     roster: dict[str, dict[str, Any]]  # member id -> meeting participant object
     member_people: list[int]  # person index per roster position
     weight: float
+
+    @property
+    def generated(self) -> bool:
+        """Whether the world generated this meeting (with its history), or the API created it."""
+        return self.index < CREATED_MEETING_BASE
 
 
 @dataclass
@@ -150,7 +157,7 @@ class AppWorld:
                 "events": list(events),
                 "name": hook_name,
                 "updated_at": created,
-                "url": f"https://hooks.acme.example/rtk/{_secret(hook_id, length=12)}",
+                "url": f"https://hooks.acme.example/rtk/{fake_secret(hook_id, length=12)}",
             }
         self.meetings: dict[str, Meeting] = {}
         self._seed_meetings(rng, max(8, round(32 * size * growth)))
@@ -217,7 +224,7 @@ class AppWorld:
                     "updated_at": added,
                     "name": person.name,
                     "picture": "https://avatars.acme.example/"
-                    + _secret(person.custom_id, length=10)
+                    + fake_secret(person.custom_id, length=10)
                     + ".png",
                 }
             popularity = 1.0 / (1 + m) ** 0.35
@@ -250,8 +257,8 @@ class AppWorld:
                 "auth_method": "KEY",
                 "bucket": "acme-meeting-recordings",
                 "region": "us-east-1",
-                "access_key": "AKIA" + _secret(meeting_id, "ak", length=16).upper(),
-                "secret": _secret(meeting_id, "secret", length=40),
+                "access_key": "AKIA" + fake_secret(meeting_id, "ak", length=16).upper(),
+                "secret": fake_secret(meeting_id, "secret", length=40),
                 "path": f"recordings/{kind.key}/",
             }
         if kind.livestream:
@@ -461,6 +468,16 @@ class AppWorld:
                 left = None
             out.append(_replace_left(join, left))
         return out
+
+    def still_in(self, i: int) -> list[Join]:
+        """The joins of session i still in the call now."""
+        return [join for join in self.joins(i) if join.left is None]
+
+    def end_if_empty(self, i: int, when: dt.datetime) -> None:
+        """After participants were removed: end session i at ``when`` if nobody is left."""
+        if not self.still_in(i):
+            self.ended[i] = when
+        self._summary.pop(i, None)
 
     def session_summary(self, i: int) -> tuple[float, int, int]:
         """(participant-minutes consumed, max concurrent, live now) for session i."""
