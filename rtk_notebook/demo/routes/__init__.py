@@ -20,35 +20,11 @@ from rtk_notebook.demo.routes import (  # noqa: F401 (imported to register their
     sessions,
     webhooks,
 )
-from rtk_notebook.demo.routes.common import (
-    CODE_ACCOUNT,
-    CODE_AUTH,
-    CODE_BAD_REQUEST,
-    CODE_CONFLICT,
-    CODE_METHOD,
-    CODE_NO_ROUTE,
-    CODE_NOT_FOUND,
-    CODE_RATE_LIMIT,
-    CODE_SERVER,
-    HANDLERS,
-    ApiError,
-    Call,
-    Handler,
-    handles,
-)
+from rtk_notebook.demo.routes.common import HANDLERS, ApiError, Call, Handler, handles
 from rtk_notebook.demo.routes.recordings import all_recordings
 from rtk_notebook.demo.routes.sessions import active_session_index
 
 __all__ = [
-    "CODE_ACCOUNT",
-    "CODE_AUTH",
-    "CODE_BAD_REQUEST",
-    "CODE_CONFLICT",
-    "CODE_METHOD",
-    "CODE_NO_ROUTE",
-    "CODE_NOT_FOUND",
-    "CODE_RATE_LIMIT",
-    "CODE_SERVER",
     "HANDLERS",
     "ApiError",
     "Call",

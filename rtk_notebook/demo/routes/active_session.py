@@ -4,15 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rtk_notebook.demo.routes.common import (
-    Answer,
-    Call,
-    bad_request,
-    created,
-    handles,
-    not_found,
-    ok,
-)
+from rtk_notebook.demo.routes.common import Answer, ApiError, Call, created, handles, ok
 from rtk_notebook.demo.routes.meetings import get_meeting
 from rtk_notebook.demo.routes.sessions import active_session_index, session_record
 from rtk_notebook.demo.world import Join, Meeting
@@ -24,7 +16,7 @@ def require_active(call: Call) -> tuple[Meeting, int]:
     meeting = get_meeting(call)
     index = active_session_index(call.app, meeting)
     if index is None:
-        raise not_found("Active session for meeting", call.path["meeting_id"])
+        raise ApiError.not_found("Active session for meeting", call.path["meeting_id"])
     return meeting, index
 
 
@@ -64,7 +56,9 @@ def kick(call: Call) -> Answer:
     ids = set(body.get("participant_ids") or [])
     custom = set(body.get("custom_participant_ids") or [])
     if not ids and not custom:
-        raise bad_request("give participant_ids or custom_participant_ids (both are empty)")
+        raise ApiError.bad_request(
+            "give participant_ids or custom_participant_ids (both are empty)"
+        )
     targets = [
         join
         for join in app.still_in(index)
@@ -73,7 +67,7 @@ def kick(call: Call) -> Answer:
         or app.people[join.person].custom_id in custom
     ]
     if not targets:
-        raise not_found(
+        raise ApiError.not_found(
             "None of the given participants is in the active session of meeting",
             call.path["meeting_id"],
         )
@@ -93,7 +87,7 @@ def create_poll(call: Call) -> Answer:
     meeting, _ = require_active(call)
     body = call.body or {}
     if len(body["options"]) < 2:
-        raise bad_request("body field 'options' needs at least 2 options")
+        raise ApiError.bad_request("body field 'options' needs at least 2 options")
     poll = {
         "id": call.world.next_created_id(call.app.index),
         "options": [{"count": 0, "text": text, "votes": []} for text in body["options"]],

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from rtk_notebook.demo.routes.common import Answer, Call, bad_request, handles, ok, parse_time
+from rtk_notebook.demo.routes.common import Answer, ApiError, Call, handles, ok, parse_time
 from rtk_notebook.demo.routes.livestreams import all_livestreams, livestream_sessions
 from rtk_notebook.demo.routes.recordings import all_recordings
 
@@ -20,7 +20,7 @@ def _livestream_window(call: Call) -> tuple[dt.datetime, dt.datetime]:
     start = call.query.get("start_time") or (call.now - dt.timedelta(days=30))
     end = call.query.get("end_time") or call.now
     if end < start:
-        raise bad_request("end_time must not be before start_time")
+        raise ApiError.bad_request("end_time must not be before start_time")
     return start, end
 
 
@@ -75,7 +75,7 @@ def org_daywise(call: Call) -> Answer:
     end_date = query.get("end_date") or call.now.date()
     start_date = query.get("start_date") or (end_date - dt.timedelta(days=29))
     if end_date < start_date:
-        raise bad_request("end_date must not be before start_date")
+        raise ApiError.bad_request("end_date must not be before start_date")
     first = dt.datetime.combine(start_date, dt.time(), dt.UTC).timestamp()
     stop = dt.datetime.combine(end_date + dt.timedelta(days=1), dt.time(), dt.UTC).timestamp()
     day_count = (end_date - start_date).days + 1

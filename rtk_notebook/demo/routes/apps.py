@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rtk_notebook.demo.routes.common import Answer, Call, created, descending, handles, ok_paged
+from rtk_notebook.demo.routes.common import Answer, Call, created, handles, ok_paged
 from rtk_notebook.demo.world import AppWorld
 from rtk_notebook.spec.endpoints import iso_z
 
@@ -19,7 +19,7 @@ def list_apps(call: Call) -> Answer:
     search = call.query.get("search")
     if search:
         apps = [a for a in apps if search.lower() in a["name"].lower() or search == a["id"]]
-    apps.sort(key=lambda a: a["created_at"], reverse=descending(call, default=False))
+    apps.sort(key=lambda a: a["created_at"], reverse=call.descending(default=False))
     return ok_paged(call, apps)
 
 

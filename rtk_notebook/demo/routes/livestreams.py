@@ -9,20 +9,7 @@ from typing import Any
 import numpy as np
 
 from rtk_notebook.demo.ids import Kind
-from rtk_notebook.demo.routes.common import (
-    Answer,
-    Call,
-    bad_request,
-    conflict,
-    created,
-    descending,
-    handles,
-    in_range,
-    not_found,
-    ok,
-    paged,
-    parse_time,
-)
+from rtk_notebook.demo.routes.common import Answer, ApiError, Call, created, handles, ok, parse_time
 from rtk_notebook.demo.routes.meetings import get_meeting
 from rtk_notebook.demo.routes.sessions import active_session_index
 from rtk_notebook.demo.world import AppWorld, Meeting, fake_secret
@@ -84,7 +71,7 @@ def get_livestream(call: Call) -> dict[str, Any]:
     for livestream in all_livestreams(call.app):
         if livestream["id"] == call.path["livestream_id"]:
             return livestream
-    raise not_found("Livestream", call.path["livestream_id"])
+    raise ApiError.not_found("Livestream", call.path["livestream_id"])
 
 
 def livestream_sessions(app: AppWorld, livestream: dict[str, Any]) -> list[dict[str, Any]]:
@@ -153,9 +140,9 @@ def list_livestreams(call: Call) -> Answer:
     if query.get("status"):
         rows = [r for r in rows if r["status"] == query["status"]]
     if "start_time" in query or "end_time" in query:
-        rows = [r for r in rows if in_range(call, parse_time(r["created_at"]))]
-    rows.sort(key=lambda r: (r["created_at"], r["id"]), reverse=descending(call))
-    items, paging = paged(call, rows)
+        rows = [r for r in rows if call.in_range(parse_time(r["created_at"]))]
+    rows.sort(key=lambda r: (r["created_at"], r["id"]), reverse=call.descending())
+    items, paging = call.page(rows)
     # The reference and the SDK type `data` as ONE livestream with a `paging` inside. Serve a
     # superset that both accept: the page's first livestream flattened into `data`, `paging`,
     # and the whole page under `livestreams` (which a client should prefer).
@@ -172,7 +159,7 @@ def _meeting_livestream(call: Call) -> dict[str, Any]:
     for livestream in all_livestreams(call.app):
         if livestream["id"] == ls_id or livestream.get("meeting_id") == meeting.record["id"]:
             return livestream
-    raise not_found("Livestream for meeting", call.path["meeting_id"])
+    raise ApiError.not_found("Livestream for meeting", call.path["meeting_id"])
 
 
 @handles("livestreams.start_livestreaming_a_meeting")
@@ -180,11 +167,13 @@ def start_livestream(call: Call) -> Answer:
     app = call.app
     meeting = get_meeting(call)
     if active_session_index(app, meeting) is None:
-        raise bad_request(f"meeting {call.path['meeting_id']} has no active session to stream")
+        raise ApiError.bad_request(
+            f"meeting {call.path['meeting_id']} has no active session to stream"
+        )
     ls_id = meeting_livestream_id(app, meeting)
     existing = next((ls for ls in all_livestreams(app) if ls["id"] == ls_id), None)
     if existing and existing["status"] in STREAMING:
-        raise conflict("this meeting is already being livestreamed")
+        raise ApiError.conflict("this meeting is already being livestreamed")
     body = call.body or {}
     livestream = livestream_record(
         app,
@@ -206,7 +195,7 @@ def start_livestream(call: Call) -> Answer:
 def stop_livestream(call: Call) -> Answer:
     livestream = _meeting_livestream(call)
     if livestream["status"] not in STREAMING:
-        raise bad_request(f"meeting {call.path['meeting_id']} is not being livestreamed")
+        raise ApiError.bad_request(f"meeting {call.path['meeting_id']} is not being livestreamed")
     stopped = {**livestream, "status": "IDLE", "updated_at": iso_z(call.now)}
     call.app.livestream_overrides[livestream["id"]] = stopped
     return ok({"message": "Stopped live stream successfully"})
@@ -216,7 +205,7 @@ def stop_livestream(call: Call) -> Answer:
 def read_meeting_active_livestream(call: Call) -> Answer:
     livestream = _meeting_livestream(call)
     if livestream["status"] != "LIVE":
-        raise not_found("Active livestream for meeting", call.path["meeting_id"])
+        raise ApiError.not_found("Active livestream for meeting", call.path["meeting_id"])
     return ok(livestream)
 
 
@@ -232,7 +221,7 @@ def read_livestream_session(call: Call) -> Answer:
             if meeting.kind.livestream:
                 ls_id = meeting_livestream_id(app, meeting)
                 return ok(livestream_session_record(app, ls_id, index))
-    raise not_found("Livestream session", wanted)
+    raise ApiError.not_found("Livestream session", wanted)
 
 
 @handles("livestreams.get_active_livestreams_for_livestream_id")
@@ -240,7 +229,7 @@ def read_active_livestream_session(call: Call) -> Answer:
     livestream = get_livestream(call)
     sessions = [s for s in livestream_sessions(call.app, livestream) if s["stopped_time"] is None]
     if livestream["status"] != "LIVE" or not sessions:
-        raise not_found("Active session of livestream", call.path["livestream_id"])
+        raise ApiError.not_found("Active session of livestream", call.path["livestream_id"])
     # Here alone the reference and the SDK type the second counts as strings: serve them so.
     session = dict(sessions[-1])
     for key in ("ingest_seconds", "viewer_seconds"):
@@ -253,7 +242,7 @@ def read_livestream(call: Call) -> Answer:
     livestream = get_livestream(call)
     sessions = livestream_sessions(call.app, livestream)
     sessions.sort(key=lambda s: s["created_at"], reverse=True)
-    items, paging = paged(call, sessions)
+    items, paging = call.page(sessions)
     # As with the livestream list: `session` is the page's first (the typed shape), and
     # `sessions` the whole page.
     return ok(

@@ -7,13 +7,10 @@ from typing import Any
 from rtk_notebook.demo.catalog import MEETING_KINDS
 from rtk_notebook.demo.routes.common import (
     Answer,
+    ApiError,
     Call,
-    bad_request,
-    conflict,
     created,
     handles,
-    in_range,
-    not_found,
     ok,
     ok_paged,
     parse_time,
@@ -49,11 +46,8 @@ def meeting_summary(meeting: Meeting) -> dict[str, Any]:
     return {k: meeting.record[k] for k in MEETING_LIST_FIELDS if k in meeting.record}
 
 
-def get_meeting(call: Call, key: str = "meeting_id") -> Meeting:
-    meeting = call.app.meetings.get(call.path[key])
-    if meeting is None:
-        raise not_found("Meeting", call.path[key])
-    return meeting
+def get_meeting(call: Call) -> Meeting:
+    return call.look_up(call.app.meetings, "meeting_id", "Meeting")
 
 
 @handles("meetings.get")
@@ -67,7 +61,7 @@ def list_meetings(call: Call) -> Answer:
             continue
         if status and record["status"] != status:
             continue
-        if not in_range(call, parse_time(record["created_at"])):
+        if not call.in_range(parse_time(record["created_at"])):
             continue
         rows.append(meeting_summary(meeting))
     rows.sort(key=lambda r: (r["created_at"], r["id"]), reverse=True)
@@ -124,10 +118,7 @@ def replace_meeting(call: Call) -> Answer:
 
 def get_member(call: Call) -> tuple[Meeting, dict[str, Any]]:
     meeting = get_meeting(call)
-    member = meeting.roster.get(call.path["participant_id"])
-    if member is None:
-        raise not_found("Participant", call.path["participant_id"])
-    return meeting, member
+    return meeting, call.look_up(meeting.roster, "participant_id", "Participant")
 
 
 def auth_token(world: DemoWorld, member_id: str, generation: int = 0) -> str:
@@ -148,12 +139,12 @@ def add_member(call: Call) -> Answer:
     body = call.body or {}
     preset_names = {p["name"] for p in call.app.presets.values()}
     if body["preset_name"] not in preset_names:
-        raise bad_request(
+        raise ApiError.bad_request(
             f"body field 'preset_name': no preset named {body['preset_name']!r} in this app"
         )
     for member in meeting.roster.values():
         if member["custom_participant_id"] == body["custom_participant_id"]:
-            raise conflict(
+            raise ApiError.conflict(
                 f"a participant with custom_participant_id "
                 f"{body['custom_participant_id']!r} already exists in this meeting"
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rtk_notebook.demo.routes.common import Answer, Call, descending, handles, not_found, ok, paged
+from rtk_notebook.demo.routes.common import Answer, ApiError, Call, handles, ok
 from rtk_notebook.demo.routes.sessions import session_index_in_path
 from rtk_notebook.demo.world import AppWorld, Join
 from rtk_notebook.spec.endpoints import iso_z
@@ -59,8 +59,8 @@ def list_session_participants(call: Call) -> Answer:
             if search in r["display_name"].lower() or search in r["custom_participant_id"]
         ]
     key = "duration" if query.get("sort_by") == "duration" else "joined_at"
-    rows.sort(key=lambda r: (r[key], r["id"]), reverse=descending(call, default=False))
-    items, paging = paged(call, rows)
+    rows.sort(key=lambda r: (r[key], r["id"]), reverse=call.descending(default=False))
+    items, paging = call.page(rows)
     # Here the reference puts paging under data (unlike the other lists).
     return ok({"paging": paging, "participants": items})
 
@@ -88,14 +88,14 @@ def read_session_participant(call: Call) -> Answer:
     for join in call.app.joins(index):
         if join.peer_id == call.path["participant_id"]:
             return _peer_details(call, join, report=False)
-    raise not_found("Participant", call.path["participant_id"])
+    raise ApiError.not_found("Participant", call.path["participant_id"])
 
 
 @handles("sessions.get_participant_data_from_peer_id")
 def read_peer_report(call: Call) -> Answer:
     found = call.app.find_join(call.path["peer_id"])
     if found is None:
-        raise not_found("Peer", call.path["peer_id"])
+        raise ApiError.not_found("Peer", call.path["peer_id"])
     return _peer_details(call, found[1], report=True)
 
 

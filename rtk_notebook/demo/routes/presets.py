@@ -4,24 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rtk_notebook.demo.routes.common import (
-    Answer,
-    Call,
-    conflict,
-    created,
-    handles,
-    not_found,
-    ok,
-    ok_paged,
-)
+from rtk_notebook.demo.routes.common import Answer, ApiError, Call, created, handles, ok, ok_paged
 from rtk_notebook.spec.endpoints import iso_z
 
 
 def get_preset(call: Call) -> dict[str, Any]:
-    preset = call.app.presets.get(call.path["preset_id"])
-    if preset is None:
-        raise not_found("Preset", call.path["preset_id"])
-    return preset
+    return call.look_up(call.app.presets, "preset_id", "Preset")
 
 
 @handles("presets.get")
@@ -38,7 +26,7 @@ def list_presets(call: Call) -> Answer:
 def create_preset(call: Call) -> Answer:
     body = call.body or {}
     if any(p["name"] == body["name"] for p in call.app.presets.values()):
-        raise conflict(f"a preset named {body['name']!r} already exists")
+        raise ApiError.conflict(f"a preset named {body['name']!r} already exists")
     preset_id = call.world.next_created_id(call.app.index)
     stamp = iso_z(call.now)
     preset = {"id": preset_id, **body, "created_at": stamp, "updated_at": stamp}

@@ -10,21 +10,16 @@ import numpy as np
 
 from rtk_notebook.demo.ids import Kind
 from rtk_notebook.demo.routes.common import (
-    WEEK_S,
     Answer,
+    ApiError,
     Call,
-    bad_request,
-    conflict,
     created,
-    descending,
     handles,
-    in_range,
-    not_found,
     ok,
     ok_paged,
     parse_time,
-    presigned,
 )
+from rtk_notebook.demo.routes.links import WEEK_S, presigned
 from rtk_notebook.demo.routes.meetings import get_meeting, meeting_summary
 from rtk_notebook.demo.routes.sessions import active_session_index
 from rtk_notebook.demo.world import (
@@ -168,7 +163,7 @@ def get_recording(call: Call, recording_id: str) -> dict[str, Any]:
         or address.index >= app.session_count
         or not app.recorded[address.index]
     ):
-        raise not_found("Recording", recording_id)
+        raise ApiError.not_found("Recording", recording_id)
     return generated_recording(app, address.index)
 
 
@@ -185,7 +180,7 @@ def list_recordings(call: Call) -> Answer:
     if query.get("status"):
         rows = [r for r in rows if r["status"] in query["status"]]
     if "start_time" in query or "end_time" in query:
-        rows = [r for r in rows if in_range(call, parse_time(r["invoked_time"]))]
+        rows = [r for r in rows if call.in_range(parse_time(r["invoked_time"]))]
     if "expired" in query:
         now = iso_z(call.now)
         rows = [
@@ -203,7 +198,7 @@ def list_recordings(call: Call) -> Answer:
             or search in r["meeting"].get("title", "").lower()
             or search in (r["id"], r["session_id"])
         ]
-    rows.sort(key=lambda r: (r["invoked_time"], r["id"]), reverse=descending(call))
+    rows.sort(key=lambda r: (r["invoked_time"], r["id"]), reverse=call.descending())
     return ok_paged(call, rows)
 
 
@@ -222,10 +217,10 @@ def _meeting_to_record(call: Call) -> tuple[Meeting, int]:
     body = call.body or {}
     meeting = call.app.meetings.get(body["meeting_id"])
     if meeting is None:
-        raise not_found("Meeting", body["meeting_id"])
+        raise ApiError.not_found("Meeting", body["meeting_id"])
     index = active_session_index(call.app, meeting)
     if index is None:
-        raise bad_request(f"meeting {body['meeting_id']} has no active session to record")
+        raise ApiError.bad_request(f"meeting {body['meeting_id']} has no active session to record")
     return meeting, index
 
 
@@ -234,7 +229,7 @@ def start_recording(call: Call) -> Answer:
     app, body = call.app, call.body or {}
     meeting, index = _meeting_to_record(call)
     if active_recording(app, meeting) and not body.get("allow_multiple_recordings"):
-        raise conflict(
+        raise ApiError.conflict(
             "a recording is already running for this meeting "
             "(set allow_multiple_recordings to start another)"
         )
@@ -269,7 +264,7 @@ def start_track_recording(call: Call) -> Answer:
 def read_active_recording(call: Call) -> Answer:
     record = active_recording(call.app, get_meeting(call))
     if record is None:
-        raise not_found("Active recording for meeting", call.path["meeting_id"])
+        raise ApiError.not_found("Active recording for meeting", call.path["meeting_id"])
     data = recording_detail(record)
     for k in ("start_reason", "stop_reason", "storage_config"):
         data.pop(k, None)
@@ -299,7 +294,7 @@ def change_recording(call: Call) -> Answer:
     action = (call.body or {})["action"]
     allowed, target = TRANSITIONS[action]
     if record["status"] not in allowed:
-        raise bad_request(
+        raise ApiError.bad_request(
             f"cannot {action} a recording that is {record['status']} "
             f"(it must be {' or '.join(sorted(allowed))})"
         )

@@ -11,17 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from rtk_notebook.demo.routes.common import (
-    Answer,
-    Call,
-    conflict,
-    descending,
-    download_link,
-    handles,
-    not_found,
-    ok,
-    page_bounds,
-)
+from rtk_notebook.demo.routes.common import Answer, ApiError, Call, handles, ok
+from rtk_notebook.demo.routes.links import download_link
 from rtk_notebook.demo.world import AppWorld, Meeting
 from rtk_notebook.spec.endpoints import iso_z
 
@@ -56,7 +47,7 @@ def session_index_in_path(call: Call) -> int:
     """The index of the session named in the path; 404 if the app has no such session."""
     index = call.app.session_index(call.path["session_id"])
     if index is None:
-        raise not_found("Session", call.path["session_id"])
+        raise ApiError.not_found("Session", call.path["session_id"])
     return index
 
 
@@ -76,9 +67,9 @@ def list_sessions(call: Call) -> Answer:
     if query.get("sort_by") == "minutesConsumed":
         minutes = np.array([app.session_summary(int(i))[0] for i in chosen])
         chosen = chosen[np.argsort(minutes, kind="stable")]
-    if descending(call):
+    if call.descending():
         chosen = chosen[::-1]
-    first, stop, paging = page_bounds(call, len(chosen))
+    first, stop, paging = call.page_bounds(len(chosen))
     sessions = [session_record(app, int(i)) for i in chosen[first:stop]]
     # The SDK reads a top-level `paging`; the reference has none. Serve it (docs/api-notes.md).
     return ok({"sessions": sessions}, paging=paging)
@@ -145,7 +136,9 @@ def ended_session_index(call: Call) -> int:
     """The session of the path, which must have ended (409 while it is live)."""
     index = session_index_in_path(call)
     if call.app.is_live(index):
-        raise conflict(f"session {call.path['session_id']} is still live; try after it ends")
+        raise ApiError.conflict(
+            f"session {call.path['session_id']} is still live; try after it ends"
+        )
     return index
 
 
@@ -167,7 +160,7 @@ def session_transcript_or_summary(call: Call) -> Answer:
     if not (summary and session_id in app.summaries_requested):
         meeting = app.meeting_by_index(int(app.meeting_idx[index]))
         if not meeting.record.get("summarize_on_end"):
-            raise not_found("Transcript for session", session_id)
+            raise ApiError.not_found("Transcript for session", session_id)
     if summary:
         file_name, (url_key, expiry_key) = "summary.txt", _SUMMARY_KEYS
     else:

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rtk_notebook.demo.routes.common import Answer, Call, created, handles, not_found, ok
+from rtk_notebook.demo.routes.common import Answer, Call, created, handles, ok
 from rtk_notebook.spec.endpoints import iso_z
 
 
 def get_webhook(call: Call) -> dict[str, Any]:
-    hook = call.app.webhooks.get(call.path["webhook_id"])
-    if hook is None:
-        raise not_found("Webhook", call.path["webhook_id"])
-    return hook
+    return call.look_up(call.app.webhooks, "webhook_id", "Webhook")
 
 
 @handles("webhooks.get_webhooks")
