@@ -456,7 +456,7 @@ class AppWorld:
         ended_at = self.ended.get(i)
         out = []
         for join in self.session_core(i).joins:
-            left: dt.datetime | None = join.planned_left
+            left = join.planned_left
             kicked = self.kicked.get(join.peer_id)
             if kicked is not None and kicked < left:
                 left = kicked
@@ -464,9 +464,7 @@ class AppWorld:
                 left = ended_at
             if join.joined > now:
                 continue  # has not joined yet at the world's clock
-            if left > now:
-                left = None
-            out.append(_replace_left(join, left))
+            out.append(_replace_left(join, None if left > now else left))
         return out
 
     def still_in(self, i: int) -> list[Join]:
@@ -526,7 +524,7 @@ class AppWorld:
 
     def peer_sim(self, join: Join) -> netsim.PeerSim:
         left = join.left or self.world.now
-        return _simulate(
+        return _simulate_cached(
             f"{self.world.seed}:{join.peer_id}",
             join.profile,
             join.joined,
@@ -544,7 +542,7 @@ def _replace_left(join: Join, left: dt.datetime | None) -> Join:
 
 
 @lru_cache(maxsize=512)
-def _simulate(
+def _simulate_cached(
     seed: str,
     profile: str,
     joined: dt.datetime,

@@ -166,22 +166,13 @@ def _tracks(
     ids = py_rng(seed, "ids")
     audio_rng = np_rng(seed, "audio")
     whole = np.arange(n)
-    tracks: dict[str, Track] = {
-        "audio_producer": audio_track(
-            audio_rng,
-            interval_s,
-            Channel(whole, path.rtt, path.jit_up, path.loss_up),
-            track_ids(ids, "0"),
-            consumer=False,
-        ),
-        "audio_consumer": audio_track(
-            audio_rng,
-            interval_s,
-            Channel(whole, path.rtt, path.jit_down, path.loss_down),
-            track_ids(ids, "0"),
-            consumer=True,
-        ),
-    }
+    tracks: dict[str, Track] = {}
+    for name, jitter, loss, consumer in (
+        ("audio_producer", path.jit_up, path.loss_up, False),
+        ("audio_consumer", path.jit_down, path.loss_down, True),
+    ):
+        channel = Channel(whole, path.rtt, jitter, loss)
+        tracks[name] = audio_track(audio_rng, interval_s, channel, track_ids(ids, "0"), consumer)
     video_rng = np_rng(seed, "video")
     # Device load: a CPU-starved phone is CPU-limited most of the time.
     wobble = ar1(video_rng, n, interval_s, (90.0, 40.0, 40.0, 60.0))
