@@ -9,7 +9,7 @@ libraries when first used.
 """
 
 from rtk_notebook.api.cache import CacheWarning
-from rtk_notebook.api.errors import (
+from rtk_notebook.errors import (
     AppRequiredError,
     AuthError,
     ClosedError,

@@ -5,16 +5,18 @@ and ``RTK_APP_ID`` (``CLOUDFLARE_BASE_URL`` moves the API, as it does for the of
 With no token anywhere, the connection uses the built-in demo backend and says so once.
 A base URL carrying credentials (``https://user:token@host/...``) is refused: the URL shows up
 in reprs, errors and cache namespaces, where a credential must not.
+
+Settings are plain data: this module decides *whether* to use the demo, and ``connect``
+(``rtk_notebook.kit``) builds the demo world and fills in its account and app ids.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
-from rtk_notebook.api.errors import ValidationError  # a module without dependencies
+from rtk_notebook.errors import ValidationError  # a bottom-layer module
 
 REAL_BASE_URL = "https://api.cloudflare.com/client/v4"
 DEMO_BASE_URL = "https://demo.realtimekit.invalid/client/v4"  # never resolves: nothing leaves
@@ -26,11 +28,8 @@ class Settings:
     account_id: str | None
     app_id: str | None
     base_url: str
-    demo: Any = None  # None for the real API; else the DemoWorld served in-process
-
-    @property
-    def is_demo(self) -> bool:
-        return self.demo is not None
+    # The built-in demo backend, served in-process; its ids come from the world connect builds.
+    demo: bool = False
 
 
 def _env(name: str) -> str | None:
@@ -73,9 +72,14 @@ def resolve(
     account_id: str | None = None,
     app_id: str | None = None,
     base_url: str | None = None,
-    demo: Any = None,
+    demo: bool | None = None,
 ) -> Settings:
-    """Settings from the arguments and the environment; ``demo`` forces (or supplies) a demo."""
+    """Settings from the arguments and the environment.
+
+    ``demo``: True uses the demo backend, False the API; None the demo only when no token
+    and no base URL is given anywhere. Demo settings leave out the ids the demo world
+    supplies (``account_id``, ``app_id``) unless they were given.
+    """
     for name, value in (
         ("token", token),
         ("account_id", account_id),
@@ -84,22 +88,18 @@ def resolve(
     ):
         if value is not None and not isinstance(value, str):
             raise TypeError(f"{name} must be a string (got {type(value).__name__})")
+    if demo is not None and not isinstance(demo, bool):
+        raise TypeError(f"demo must be True, False or None (got {demo!r})")
     base_url = _checked_base_url(base_url, "base_url")
-    use_demo = demo is not None and demo is not False
     if demo is None:
-        use_demo = token is None and _env("CLOUDFLARE_API_TOKEN") is None and base_url is None
-    if use_demo:
-        from rtk_notebook.demo import DemoWorld  # the demo loads only when used
-
-        if demo not in (None, True) and not isinstance(demo, DemoWorld):
-            raise TypeError(f"demo must be True, False, None or a DemoWorld (got {demo!r})")
-        world = demo if isinstance(demo, DemoWorld) else DemoWorld()
+        demo = token is None and _env("CLOUDFLARE_API_TOKEN") is None and base_url is None
+    if demo:
         return Settings(
             token=token or "demo-token",
-            account_id=account_id or world.account_id,
-            app_id=app_id or world.apps[0].id,
+            account_id=account_id,
+            app_id=app_id,
             base_url=base_url or DEMO_BASE_URL,
-            demo=world,
+            demo=True,
         )
     token = token or _env("CLOUDFLARE_API_TOKEN")
     if not token:

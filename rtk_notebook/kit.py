@@ -9,32 +9,43 @@
 
 The list methods are generated from one table (``LISTS``), each with the signature of its
 endpoint's filters, so there is one place to change a list and ``help()`` stays truthful.
+Every call is written once, as a coroutine of ``AsyncKit``; ``Kit``'s twin of each is made
+from it (``_blocking``) and waits for it, with the same signature and docstring.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from inspect import Parameter
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import httpx
 
 from rtk_notebook import config
 from rtk_notebook.api import checks
 from rtk_notebook.api.cache import MAX_BYTES, ResponseCache
-from rtk_notebook.api.errors import AppRequiredError, RTKError, ValidationError
 from rtk_notebook.api.http import HttpCore, RateLimiter, RetryPolicy
-from rtk_notebook.api.operations import Api, Operation, Owner, build_operations, wrapped_api
+from rtk_notebook.api.operations import (
+    AccountAndApp,
+    Api,
+    Operation,
+    build_operations,
+    wrapped_api,
+)
 from rtk_notebook.api.paging import fetch_all
 from rtk_notebook.api.runner import Runner
+from rtk_notebook.errors import RTKError, ValidationError
 from rtk_notebook.spec.endpoints import BY_KEY
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from rtk_notebook.demo import DemoWorld
     from rtk_notebook.models import (
         Meeting,
         PeerReport,
@@ -44,7 +55,8 @@ if TYPE_CHECKING:
     )
     from rtk_notebook.quality import PeerQuality
 
-P = inspect.Parameter
+T = TypeVar("T")
+Params = ParamSpec("Params")
 PER_PAGE = 100  # the API's largest page
 
 
@@ -143,15 +155,15 @@ LISTS: dict[str, ListSpec] = {
 
 def list_signature(spec: ListSpec) -> inspect.Signature:
     endpoint = BY_KEY[spec.endpoint]
-    params = [P("self", P.POSITIONAL_OR_KEYWORD)]
+    params = [Parameter("self", Parameter.POSITIONAL_OR_KEYWORD)]
     if spec.key:
-        params.append(P(spec.key, P.POSITIONAL_OR_KEYWORD))
+        params.append(Parameter(spec.key, Parameter.POSITIONAL_OR_KEYWORD))
     for q in endpoint.query:
         if q.name not in ("page_no", "per_page"):
-            params.append(P(q.name, P.KEYWORD_ONLY, default=None))
+            params.append(Parameter(q.name, Parameter.KEYWORD_ONLY, default=None))
     params += [
-        P("limit", P.KEYWORD_ONLY, default=None, annotation="int | None"),
-        P("reveal_secrets", P.KEYWORD_ONLY, default=False, annotation="bool"),
+        Parameter("limit", Parameter.KEYWORD_ONLY, default=None, annotation="int | None"),
+        Parameter("reveal_secrets", Parameter.KEYWORD_ONLY, default=False, annotation="bool"),
     ]
     return inspect.Signature(params, return_annotation="pd.DataFrame")
 
@@ -167,7 +179,8 @@ def _filters_doc(spec: ListSpec) -> str:
 
 
 class _Core:
-    """What the async and sync faces share: the HTTP core, the operations, the runner."""
+    """What ``Kit`` and ``AsyncKit`` share: the HTTP core, the operations, the runner, and the
+    work each call runs on the runner's loop."""
 
     def __init__(
         self,
@@ -180,10 +193,12 @@ class _Core:
         cache: ResponseCache | None = None,
         rate_limiter: RateLimiter | None = None,
         workers: int | None = None,
+        demo_world: DemoWorld | None = None,
     ) -> None:
         from rtk_notebook.quality.parallel import Analyst
 
         self.settings = settings
+        self.demo_world = demo_world  # the world the demo backend serves, if it is the demo
         self.analyst = Analyst(workers)
         self.runner = Runner()
         self.http = HttpCore(
@@ -196,8 +211,8 @@ class _Core:
             cache=cache,
             rate_limiter=rate_limiter,
         )
-        owner = Owner(settings.account_id, settings.app_id, self._list_apps)
-        self.operations = build_operations(self.http, owner)
+        ids = AccountAndApp(settings.account_id, settings.app_id, self._list_apps)
+        self.operations = build_operations(self.http, ids)
 
     def op(self, key: str) -> Operation:
         group, name = key.split(".")
@@ -218,10 +233,7 @@ class _Core:
         filters = {k: v for k, v in args.items() if v is not None}
         op = self.op(spec.endpoint)
         positional = (key_value,) if spec.key else ()
-        try:
-            op.prepare(*positional, **filters)  # bad arguments fail here, before any request
-        except AppRequiredError as exc:
-            raise await op.app_error(exc) from None
+        await op.prepare_or_explain(*positional, **filters)  # bad arguments fail before paging
         paged = "page_no" in {q.name for q in op.endpoint.query}
 
         async def fetch(page_no: int, per_page: int) -> Any:
@@ -272,8 +284,9 @@ class _Core:
 
         return analyze(await self.op("sessions.get_participant_data_from_peer_id")(peer_id))
 
-    async def quality_frame(self, session_ids: list[str], progress: bool | None) -> pd.DataFrame:
-        """One row per peer of the sessions; a failure becomes that row's `error`."""
+    async def score_sessions(self, session_ids: list[str], progress: bool | None) -> pd.DataFrame:
+        """One quality row per peer of the sessions: each peer's report fetched and analysed
+        (in worker processes when there are many); a failure becomes that row's `error`."""
         from rtk_notebook.progress import Progress
         from rtk_notebook.quality import error_row, quality_table, row_from_condensed
         from rtk_notebook.quality.parallel import FACTS_TAG  # names the analysis' version
@@ -303,10 +316,10 @@ class _Core:
             async def one(participant: dict[str, Any]) -> dict[str, Any]:
                 try:
                     async with in_hand:
-                        facts = await report.derive(
+                        condensed = await report.get_condensed(
                             self.analyst.condense, FACTS_TAG, participant["id"]
                         )
-                    row = row_from_condensed(facts, participant)
+                    row = row_from_condensed(condensed, participant)
                     bar.advance(ok=True)
                 except Exception as exc:  # noqa: BLE001 - any failure is that peer's, not the batch's
                     row = error_row(participant.get("id"), participant, exc)
@@ -326,7 +339,7 @@ class _Core:
             ids = [str(s) for s in frame["id"]]
         else:
             ids = session_ids(sessions)
-        return await self.quality_frame(ids, progress)
+        return await self.score_sessions(ids, progress)
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -372,10 +385,12 @@ def _check_quality_args(
         session_ids(sessions)
 
 
-def _make_list(name: str, spec: ListSpec, face: str) -> Callable[..., Any]:
+def _make_list(name: str, spec: ListSpec) -> Callable[..., Any]:
+    """``AsyncKit``'s method for the list ``name``: the endpoint's filters as its signature,
+    checked before anything is sent (``Kit``'s is made from it by ``_blocking``)."""
     sig = list_signature(spec)
 
-    def gather(self: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    async def method(self: AsyncKit, *args: Any, **kwargs: Any) -> pd.DataFrame:
         try:
             bound = sig.bind(self, *args, **kwargs)
         except TypeError as exc:
@@ -386,28 +401,17 @@ def _make_list(name: str, spec: ListSpec, face: str) -> Callable[..., Any]:
         if values.get("limit") is not None:
             checks.whole("limit", values["limit"])  # 0, -1 and "5" alike: not a row count
         checks.flag("reveal_secrets", values.get("reveal_secrets", False))
-        return values
+        return await self._run(self._core.list_frame(name, values))
 
-    if face == "async":
-
-        async def method(self: AsyncKit, *args: Any, **kwargs: Any) -> pd.DataFrame:
-            values = gather(self, args, kwargs)
-            return await self._core.runner.run_async(self._core.list_frame(name, values))
-
-    else:
-
-        def method(self: Kit, *args: Any, **kwargs: Any) -> pd.DataFrame:  # type: ignore[misc]
-            values = gather(self, args, kwargs)
-            return self._core.runner.run(self._core.list_frame(name, values))
-
-    method.__name__ = method.__qualname__ = name
+    method.__name__ = name
+    method.__qualname__ = f"AsyncKit.{name}"
     method.__signature__ = sig  # type: ignore[attr-defined]
     method.__doc__ = _filters_doc(spec)
     return method
 
 
-class _Face:
-    """Methods common to the sync and async faces (both read `self._core`)."""
+class _KitBase:
+    """What ``Kit`` and ``AsyncKit`` show alike: the connection's ids, counters, cache, repr."""
 
     _core: _Core
 
@@ -421,12 +425,12 @@ class _Face:
 
     @property
     def is_demo(self) -> bool:
-        return self._core.settings.is_demo
+        return self._core.settings.demo
 
     @property
     def demo(self) -> Any:
         """The DemoWorld served in-process, or None on the real API."""
-        return self._core.settings.demo
+        return self._core.demo_world
 
     @property
     def stats(self) -> Any:
@@ -440,37 +444,48 @@ class _Face:
 
     def __repr__(self) -> str:
         s = self._core.settings
-        where = f"demo {s.demo!r}" if s.is_demo else s.base_url
+        where = f"demo {self._core.demo_world!r}" if s.demo else s.base_url
         app = s.app_id[:8] + "…" if s.app_id else None
         account = s.account_id[:8] + "…" if s.account_id else None
         return f"<rtk_notebook {type(self).__name__} account={account} app={app} on {where}>"
 
 
-class AsyncKit(_Face):
-    """The connection's coroutines: ``await kit.aio.sessions()`` in a notebook cell."""
+class AsyncKit(_KitBase):
+    """The connection's coroutines: ``await kit.aio.sessions()`` in a notebook cell.
+
+    Every call of the connection is written here, once; ``Kit`` has the same calls, each
+    waiting for its coroutine (see ``_blocking``).
+    """
 
     def __init__(self, core: _Core) -> None:
         self._core = core
         self.api: Api = wrapped_api(core.operations, core.runner.run_async, is_async=True)
 
+    async def _run(self, work: Coroutine[Any, Any, T]) -> T:
+        """Await ``work`` on the connection's own loop, whichever loop this runs on."""
+        return await self._core.runner.run_async(work)
+
     async def daywise(self, start_date: Any = None, end_date: Any = None) -> pd.DataFrame:
         """Sessions, participant-minutes and recordings per day (the API's day-wise analytics)."""
-        return await self._core.runner.run_async(self._core.daywise(start_date, end_date))
+        return await self._run(self._core.daywise(start_date, end_date))
 
     async def _one(self, kind: str, key: str, *args: Any, reveal: bool = False, **kw: Any) -> Any:
-        return await self._core.runner.run_async(self._core.one(kind, key, args, kw, reveal))
+        return await self._run(self._core.one(kind, key, args, kw, reveal))
 
     async def session(self, session_id: str, *, reveal_secrets: bool = False) -> Session:
+        """One session, as a model with an HTML card (``.to_frame()`` for a one-row frame)."""
         return await self._one(
             "Session", "sessions.get_session_details", session_id, reveal=reveal_secrets
         )
 
     async def meeting(self, meeting_id: str, *, reveal_secrets: bool = False) -> Meeting:
+        """One meeting with its full configuration (storage secrets masked)."""
         return await self._one(
             "Meeting", "meetings.get_meeting_by_id", meeting_id, reveal=reveal_secrets
         )
 
     async def recording(self, recording_id: str, *, reveal_secrets: bool = False) -> Recording:
+        """One recording, with its start/stop reasons (storage secrets masked)."""
         return await self._one(
             "Recording", "recordings.get_one_recording", recording_id, reveal=reveal_secrets
         )
@@ -483,6 +498,7 @@ class AsyncKit(_Face):
         filters: Any = None,
         reveal_secrets: bool = False,
     ) -> SessionParticipant:
+        """One join of a session with its device, network and call statistics."""
         return await self._one(
             "SessionParticipant",
             "sessions.get_session_participant_details",
@@ -495,6 +511,7 @@ class AsyncKit(_Face):
     async def peer_report(
         self, peer_id: str, *, filters: Any = None, reveal_secrets: bool = False
     ) -> PeerReport:
+        """One peer's full report: per-track quality samples, device, network, events."""
         return await self._one(
             "PeerReport",
             "sessions.get_participant_data_from_peer_id",
@@ -505,104 +522,11 @@ class AsyncKit(_Face):
 
     async def peer_quality(self, peer_id: str) -> PeerQuality:
         """One peer's quality over time, summary, findings and verdict (``.plot()`` draws it)."""
-        return await self._core.runner.run_async(self._core.peer_quality(peer_id))
+        return await self._run(self._core.peer_quality(peer_id))
 
     async def session_quality(
         self, session_id: str, *, progress: bool | None = None
     ) -> pd.DataFrame:
-        """One row per peer of a session: who, device, network, metrics, verdict, top finding."""
-        checks.optional_flag("progress", progress)
-        ids = [checks.segment("session_id", session_id)]
-        return await self._core.runner.run_async(self._core.quality_frame(ids, progress))
-
-    async def quality(
-        self,
-        sessions: Any = None,
-        *,
-        start_time: Any = None,
-        end_time: Any = None,
-        status: Any = None,
-        progress: bool | None = None,
-    ) -> pd.DataFrame:
-        """Per-peer quality rows across many sessions (a sessions frame, ids or a time range)."""
-        _check_quality_args(sessions, start_time, end_time, status, progress)
-        work = self._core.quality(sessions, start_time, end_time, status, progress)
-        return await self._core.runner.run_async(work)
-
-    async def aclose(self) -> None:
-        """Close the connection pool and stop the background loop (see ``Kit.close``)."""
-        try:
-            await self._core.runner.run_async(self._core.aclose())
-        finally:
-            self._core.shutdown()
-
-
-class Kit(_Face):
-    """A RealtimeKit connection for notebooks and scripts; ``kit.aio`` is its async twin."""
-
-    def __init__(self, core: _Core) -> None:
-        self._core = core
-        self.aio = AsyncKit(core)
-        self.api: Api = wrapped_api(core.operations, core.runner.run, is_async=False)
-
-    def daywise(self, start_date: Any = None, end_date: Any = None) -> pd.DataFrame:
-        """Sessions, participant-minutes and recordings per day (the API's day-wise analytics)."""
-        return self._core.runner.run(self._core.daywise(start_date, end_date))
-
-    def _one(self, kind: str, key: str, *args: Any, reveal: bool = False, **kw: Any) -> Any:
-        return self._core.runner.run(self._core.one(kind, key, args, kw, reveal))
-
-    def session(self, session_id: str, *, reveal_secrets: bool = False) -> Session:
-        """One session, as a model with an HTML card (``.to_frame()`` for a one-row frame)."""
-        return self._one(
-            "Session", "sessions.get_session_details", session_id, reveal=reveal_secrets
-        )
-
-    def meeting(self, meeting_id: str, *, reveal_secrets: bool = False) -> Meeting:
-        """One meeting with its full configuration (storage secrets masked)."""
-        return self._one("Meeting", "meetings.get_meeting_by_id", meeting_id, reveal=reveal_secrets)
-
-    def recording(self, recording_id: str, *, reveal_secrets: bool = False) -> Recording:
-        """One recording, with its start/stop reasons (storage secrets masked)."""
-        return self._one(
-            "Recording", "recordings.get_one_recording", recording_id, reveal=reveal_secrets
-        )
-
-    def participant(
-        self,
-        session_id: str,
-        participant_id: str,
-        *,
-        filters: Any = None,
-        reveal_secrets: bool = False,
-    ) -> SessionParticipant:
-        """One join of a session with its device, network and call statistics."""
-        return self._one(
-            "SessionParticipant",
-            "sessions.get_session_participant_details",
-            participant_id,
-            session_id=session_id,
-            filters=filters,
-            reveal=reveal_secrets,
-        )
-
-    def peer_report(
-        self, peer_id: str, *, filters: Any = None, reveal_secrets: bool = False
-    ) -> PeerReport:
-        """One peer's full report: per-track quality samples, device, network, events."""
-        return self._one(
-            "PeerReport",
-            "sessions.get_participant_data_from_peer_id",
-            peer_id,
-            filters=filters,
-            reveal=reveal_secrets,
-        )
-
-    def peer_quality(self, peer_id: str) -> PeerQuality:
-        """One peer's quality over time, summary, findings and verdict (``.plot()`` draws it)."""
-        return self._core.runner.run(self._core.peer_quality(peer_id))
-
-    def session_quality(self, session_id: str, *, progress: bool | None = None) -> pd.DataFrame:
         """One row per peer of a session: who, device, network, metrics, verdict, top finding.
 
         Peer reports are fetched concurrently (bounded by ``max_concurrency``, retried on 429
@@ -611,9 +535,9 @@ class Kit(_Face):
         """
         checks.optional_flag("progress", progress)
         ids = [checks.segment("session_id", session_id)]
-        return self._core.runner.run(self._core.quality_frame(ids, progress))
+        return await self._run(self._core.score_sessions(ids, progress))
 
-    def quality(
+    async def quality(
         self,
         sessions: Any = None,
         *,
@@ -628,8 +552,51 @@ class Kit(_Face):
         one id; or leave it out and give ``start_time``/``end_time`` (and ``status``).
         """
         _check_quality_args(sessions, start_time, end_time, status, progress)
-        work = self._core.quality(sessions, start_time, end_time, status, progress)
-        return self._core.runner.run(work)
+        return await self._run(self._core.quality(sessions, start_time, end_time, status, progress))
+
+    async def aclose(self) -> None:
+        """Close the connection pool and stop the background loop (see ``Kit.close``)."""
+        try:
+            await self._run(self._core.aclose())
+        finally:
+            self._core.shutdown()
+
+
+def _blocking(
+    method: Callable[Concatenate[AsyncKit, Params], Coroutine[Any, Any, T]],
+) -> Callable[Concatenate[Kit, Params], T]:
+    """``Kit``'s twin of an ``AsyncKit`` method: it runs the coroutine on the connection's own
+    loop and waits for the result, with the same signature and docstring (so ``help()``,
+    ``inspect.signature`` and tab completion show the same parameters)."""
+
+    def call(self: Kit, *args: Params.args, **kwargs: Params.kwargs) -> T:
+        return self._core.runner.run(method(self.aio, *args, **kwargs))
+
+    call.__name__ = method.__name__
+    call.__qualname__ = f"Kit.{method.__name__}"
+    call.__doc__ = method.__doc__
+    call.__signature__ = inspect.signature(method)  # type: ignore[attr-defined]
+    return call
+
+
+class Kit(_KitBase):
+    """A RealtimeKit connection for notebooks and scripts; ``kit.aio`` is its async twin."""
+
+    def __init__(self, core: _Core) -> None:
+        self._core = core
+        self.aio = AsyncKit(core)
+        self.api: Api = wrapped_api(core.operations, core.runner.run, is_async=False)
+
+    # AsyncKit's calls, each waited for (the lists are added below, from LISTS).
+    daywise = _blocking(AsyncKit.daywise)
+    session = _blocking(AsyncKit.session)
+    meeting = _blocking(AsyncKit.meeting)
+    recording = _blocking(AsyncKit.recording)
+    participant = _blocking(AsyncKit.participant)
+    peer_report = _blocking(AsyncKit.peer_report)
+    peer_quality = _blocking(AsyncKit.peer_quality)
+    session_quality = _blocking(AsyncKit.session_quality)
+    quality = _blocking(AsyncKit.quality)
 
     def close(self) -> None:
         """Close the connection pool and stop the background loop; any later call on this
@@ -649,8 +616,9 @@ class Kit(_Face):
 
 
 for _name, _spec in LISTS.items():
-    setattr(Kit, _name, _make_list(_name, _spec, "sync"))
-    setattr(AsyncKit, _name, _make_list(_name, _spec, "async"))
+    setattr(AsyncKit, _name, _make_list(_name, _spec))
+    setattr(Kit, _name, _blocking(getattr(AsyncKit, _name)))
+
 
 _announced = False
 
@@ -691,37 +659,59 @@ def connect(
     what it keeps (2 GB; the least recently used go first). A damaged cache file is moved
     aside with a warning and a fresh one made.
     """
-    global _announced
     _check_connect_args(locals())
-    settings = config.resolve(token, account_id, app_id, base_url, demo)
-    if settings.is_demo and transport is None:
-        from rtk_notebook.demo import DemoBackend, DemoTransport
-
-        transport = DemoTransport(DemoBackend(settings.demo))
-        if demo is None and not _announced:  # a fallback deserves a word; a choice does not
-            _announced = True
-            world = settings.demo
-            print(
-                f"rtk_notebook: no credentials found, so using the built-in demo backend "
-                f"(seed {world.seed}, clock {world.now:%Y-%m-%d %H:%M} UTC); "
-                "set CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID for your own account.",
-                file=sys.stdout,
-            )
-    retry = RetryPolicy(max_retries=max_retries)
+    wants_demo = None if demo is None else demo is not False  # a DemoWorld means the demo
+    settings = config.resolve(token, account_id, app_id, base_url, wants_demo)
+    world = None
+    if settings.demo:
+        world, settings = _demo_world(demo, settings)
+        if transport is None:
+            transport = _demo_transport(world, fallback=demo is None)
     real = settings.base_url == config.REAL_BASE_URL
-    response_cache = _make_cache(cache, settings, real, cache_max_bytes)
     limiter = RateLimiter() if (rate_limit if rate_limit is not None else real) else None
     core = _Core(
         settings,
         transport=transport,
         max_concurrency=max_concurrency,
         timeout=timeout,
-        retry=retry,
-        cache=response_cache,
+        retry=RetryPolicy(max_retries=max_retries),
+        cache=_make_cache(cache, settings, world, real, cache_max_bytes),
         rate_limiter=limiter,
         workers=workers,
+        demo_world=world,
     )
     return Kit(core)
+
+
+def _demo_world(choice: Any, settings: config.Settings) -> tuple[DemoWorld, config.Settings]:
+    """The world the demo serves (``choice`` if it is one, else a new one), and the settings
+    with the world's account and app ids where none were given."""
+    from rtk_notebook.demo import DemoWorld  # the demo loads only when used
+
+    world = choice if isinstance(choice, DemoWorld) else DemoWorld()
+    settings = dataclasses.replace(
+        settings,
+        account_id=settings.account_id or world.account_id,
+        app_id=settings.app_id or world.apps[0].id,
+    )
+    return world, settings
+
+
+def _demo_transport(world: DemoWorld, *, fallback: bool) -> httpx.AsyncBaseTransport:
+    """A transport that serves ``world`` in-process; the first time the demo is a fallback
+    (no credentials anywhere) rather than a choice, it says so."""
+    from rtk_notebook.demo import DemoBackend, DemoTransport
+
+    global _announced
+    if fallback and not _announced:  # a fallback deserves a word; a choice does not
+        _announced = True
+        print(
+            f"rtk_notebook: no credentials found, so using the built-in demo backend "
+            f"(seed {world.seed}, clock {world.now:%Y-%m-%d %H:%M} UTC); "
+            "set CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID for your own account.",
+            file=sys.stdout,
+        )
+    return DemoTransport(DemoBackend(world))
 
 
 def _check_connect_args(args: dict[str, Any]) -> None:
@@ -758,13 +748,16 @@ def _check_connect_args(args: dict[str, Any]) -> None:
 
 
 def _make_cache(
-    choice: Any, settings: config.Settings, real: bool, max_bytes: int = MAX_BYTES
+    choice: Any,
+    settings: config.Settings,
+    world: DemoWorld | None,
+    real: bool,
+    max_bytes: int = MAX_BYTES,
 ) -> ResponseCache | None:
     if choice is False or (choice is None and not real):
         return None
     directory = None if choice in (None, True) else choice
-    if settings.is_demo:
-        world = settings.demo
+    if world is not None:
         namespace = f"demo:{world.seed}:{world.now.isoformat()}:{world.scale}"
     else:
         namespace = settings.base_url

@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 # A dependency-free module: secrets.py stays importable from every layer.
-from rtk_notebook.api.errors import ValidationError
+from rtk_notebook.errors import ValidationError
 
 __all__ = [
     "MASK",

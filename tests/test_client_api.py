@@ -153,6 +153,24 @@ def test_sdk_groups_are_all_there() -> None:
     kit.close()
 
 
+def test_kit_and_async_kit_offer_the_same_calls() -> None:
+    """Each call is written once (on AsyncKit); Kit's twin shows the same signature and doc."""
+
+    def calls(cls: type) -> dict[str, object]:
+        return {n: getattr(cls, n) for n in dir(cls) if not n.startswith("_")}
+
+    sync, coroutines = calls(rtk.Kit), calls(rtk.AsyncKit)
+    waited = {n for n, f in coroutines.items() if inspect.iscoroutinefunction(f)}
+    assert waited - {"aclose"} <= set(sync)
+    assert {"session", "quality", "sessions", "daywise"} <= waited
+    for name in waited - {"aclose"}:
+        twin = sync[name]
+        assert not inspect.iscoroutinefunction(twin), name
+        assert inspect.signature(twin) == inspect.signature(coroutines[name]), name
+        assert twin.__doc__ and twin.__doc__ == coroutines[name].__doc__, name
+        assert twin.__qualname__ == f"Kit.{name}", name
+
+
 # -- arguments are checked before any request -------------------------------------------------
 
 

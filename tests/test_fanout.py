@@ -15,9 +15,9 @@ import pytest
 
 from rtk_notebook._json import loads, outline
 from rtk_notebook.api.cache import ResponseCache
-from rtk_notebook.api.errors import ResponseError
 from rtk_notebook.api.http import HttpCore
 from rtk_notebook.demo import DemoBackend, DemoTransport, Faults
+from rtk_notebook.errors import ResponseError
 from rtk_notebook.quality import analysis, parallel
 from rtk_notebook.quality.parallel import FACTS_TAG, Analyst, PeerAnalysisError
 from rtk_notebook.quality.tracks import Tracks
@@ -177,11 +177,11 @@ def test_facts_of_a_live_peer_expire_with_its_report(tmp_path: Path) -> None:
     with cache._lock:
         rows = cache._db.execute("SELECT key, expires FROM entries").fetchall()
     kit.close()
-    derived = [expires for key, expires in rows if key.endswith(":" + FACTS_TAG)]
-    assert derived and max(derived) < 1e17  # short-lived: a live peer's report still changes
+    condensed = [expires for key, expires in rows if key.endswith(":" + FACTS_TAG)]
+    assert condensed and max(condensed) < 1e17  # short-lived: a live peer's report still changes
 
 
-def test_derive_without_a_cache_and_a_failed_derive_keeps_nothing(tmp_path: Path) -> None:
+def test_get_condensed_without_a_cache_and_a_failed_condense_keeps_nothing(tmp_path: Path) -> None:
     backend = DemoBackend(make_world(), token=TOKEN)
     ids = find_ids(backend.world)
     app = f"/accounts/{ids.account_id}/realtime/kit/{ids.app_id}"
@@ -199,9 +199,9 @@ def test_derive_without_a_cache_and_a_failed_derive_keeps_nothing(tmp_path: Path
         )
         key = "sessions.get_participant_data_from_peer_id"
         with pytest.raises(ValueError):
-            await core.derive(path, fail, "t", cache_as=key)
-        n = await core.derive(path, size, "t", cache_as=key)
-        again = await core.derive(path, size, "t", cache_as=key)
+            await core.get_condensed(path, fail, "t", cache_as=key)
+        n = await core.get_condensed(path, size, "t", cache_as=key)
+        again = await core.get_condensed(path, size, "t", cache_as=key)
         await core.aclose()
         return n, again
 
@@ -210,11 +210,11 @@ def test_derive_without_a_cache_and_a_failed_derive_keeps_nothing(tmp_path: Path
     cache = ResponseCache(tmp_path, namespace="t")
     before = backend.request_count
     assert asyncio.run(run(cache)) == (n, n)
-    assert backend.request_count == before + 1  # the failed derive kept the body, not a value
+    assert backend.request_count == before + 1  # the failed condense kept the body, not a value
     cache.close()
 
 
-def test_a_malformed_body_is_retried_then_a_clear_error_on_the_derive_path() -> None:
+def test_a_malformed_body_is_retried_then_a_clear_error_on_the_condensed_path() -> None:
     backend = DemoBackend(make_world(), token=TOKEN)
     ids = find_ids(backend.world)
     backend.faults = Faults(rate_malformed=1.0)

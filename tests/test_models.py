@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 from rtk_notebook import ResponseError
-from rtk_notebook.api.errors import SecretsMaskedError
 from rtk_notebook.demo import DemoBackend, DemoTransport, DemoWorld
+from rtk_notebook.errors import SecretsMaskedError
 from rtk_notebook.models import (
     QUALITY_STATS_COLUMNS,
     TRACK_FRAME_COLUMNS,

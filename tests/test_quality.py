@@ -22,9 +22,9 @@ import pandas as pd
 import pytest
 
 import rtk_notebook as rtk
-from rtk_notebook.api.errors import NotFoundError
 from rtk_notebook.demo import DemoWorld
 from rtk_notebook.demo.netsim import EPISODE_KINDS, HEALTHY_PROFILES, PROFILES
+from rtk_notebook.errors import NotFoundError
 from rtk_notebook.models.peer import PeerReport
 from rtk_notebook.quality import (
     FINDINGS_COLUMNS,

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from rtk_notebook.api.errors import ValidationError
+from rtk_notebook.errors import ValidationError
 
 SEGMENT_MAX = 200
 # RFC 3986's unreserved characters plus ':' and '@': what ids are made of, and nothing that

@@ -24,7 +24,7 @@ import httpx
 
 from rtk_notebook._json import loads, outline
 from rtk_notebook.api.cache import ResponseCache, dumps
-from rtk_notebook.api.errors import (
+from rtk_notebook.errors import (
     RateLimitedError,
     ResponseError,
     RTKError,
@@ -45,7 +45,6 @@ class RetryPolicy:
     backoff_s: float = 0.5  # first wait; doubles each attempt
     max_backoff_s: float = 20.0
     max_retry_after_s: float = 300.0  # Cloudflare's rate-limit window is 5 minutes
-    retry_writes: bool = False  # retry POST/PATCH even when they may have been applied
 
     def wait(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -259,24 +258,24 @@ class HttpCore:
             self.cache.forget_short_lived(app)
         return body
 
-    async def derive(
+    async def get_condensed(
         self,
         path: str,
-        derive: Callable[[bytes | str], Awaitable[Any]],
+        condense: Callable[[bytes | str], Awaitable[Any]],
         tag: str,
         *,
         params: Sequence[tuple[str, str]] | None = None,
         cache_as: str,
         app: str | None = None,
     ) -> Any:
-        """GET ``path`` and return ``await derive(body_bytes)`` instead of the parsed body.
+        """GET ``path`` and return ``await condense(body_bytes)`` instead of the parsed body.
 
         For answers that are big and only needed condensed (a peer report analysed into one
-        row): the body is checked to be JSON, not parsed here, so that ``derive`` can parse
-        and condense it elsewhere (in a worker process). With a cache, the derived value (JSON)
-        is kept under ``tag`` exactly as long as the body is, so a re-run neither fetches nor
-        derives again. Raises what the request raises, or what ``derive`` raises (then
-        nothing derived is kept).
+        row): the body is checked to be JSON, not parsed here, so that ``condense`` can parse
+        and condense it elsewhere (in a worker process). With a cache, the condensed value
+        (JSON) is kept under ``tag`` exactly as long as the body is, so a re-run neither
+        fetches nor condenses again. Raises what the request raises, or what ``condense``
+        raises (then nothing condensed is kept).
         """
         cache = self.cache
         key = cache.key("GET", path, params) if cache is not None else ""
@@ -286,12 +285,12 @@ class HttpCore:
                 return loads(kept[0])
             hit = cache.lookup(key)
             if hit is not None:
-                value = await derive(hit[0])
+                value = await condense(hit[0])
                 cache.store(f"{key}:{tag}", app, hit[1], dumps(value))
                 return value
         outline_, raw = await self._send("GET", path, params, None, parse=False)
         expires = cache.put(key, app, cache_as, outline_, raw) if cache is not None else None
-        value = await derive(raw)
+        value = await condense(raw)
         if cache is not None and expires is not None:
             cache.store(f"{key}:{tag}", app, expires, dumps(value))
         return value
@@ -337,7 +336,7 @@ class HttpCore:
                     )
                     self.breaker.failed(what)
                     failure = TransportError(what, method=method, path=path)
-                    retryable = isinstance(exc, NOT_SENT) or self._may_repeat(method)
+                    retryable = isinstance(exc, NOT_SENT) or method in IDEMPOTENT
             if response is not None:
                 self.breaker.answered()
                 try:
@@ -346,10 +345,10 @@ class HttpCore:
                     failure = exc
                     status = response.status_code
                     if status in RETRY_STATUSES:
-                        retryable = status == 429 or self._may_repeat(method)
+                        retryable = status == 429 or method in IDEMPOTENT
                         retry_after = parse_retry_after(response.headers.get("Retry-After"))
                     elif isinstance(exc, ResponseError):
-                        retryable = self._may_repeat(method)  # a body cut short in transit
+                        retryable = method in IDEMPOTENT  # a body cut short in transit
                     else:
                         retryable = False
             assert failure is not None
@@ -364,9 +363,6 @@ class HttpCore:
             self.stats.retries += 1
             await self.breaker.pause(self.retry.wait(attempt, retry_after))
             attempt += 1
-
-    def _may_repeat(self, method: str) -> bool:
-        return method in IDEMPOTENT or self.retry.retry_writes
 
     def _clean(self, text: str) -> str:
         return redact(text, self._token)

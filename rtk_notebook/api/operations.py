@@ -16,35 +16,27 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from inspect import Parameter
 from typing import Any
 from urllib.parse import quote
 
 from rtk_notebook.api import checks
-from rtk_notebook.api.errors import AppRequiredError, ValidationError
 from rtk_notebook.api.http import HttpCore
+from rtk_notebook.errors import AppRequiredError, ValidationError
 from rtk_notebook.spec.bodies import BODY_MODELS, BodyError, validate_body
 from rtk_notebook.spec.endpoints import (
     ENDPOINTS,
-    REFERENCE_PATH_ALIASES,
     Endpoint,
     QueryError,
+    body_path,
     encode_query,
 )
 
-P = inspect.Parameter
-OWNER_PARAMS = ("account_id", "app_id")  # supplied by the connection
-
-
-def body_template(endpoint: Endpoint) -> str:
-    """The path as the reference spells it, which is how body models are registered."""
-    template = endpoint.path
-    for ours, theirs in REFERENCE_PATH_ALIASES.items():
-        template = template.replace(ours, theirs)
-    return template
+CONNECTION_PARAMS = ("account_id", "app_id")  # filled in by the connection when left out
 
 
 def body_model(endpoint: Endpoint) -> Any:
-    return BODY_MODELS.get((endpoint.method, body_template(endpoint)))
+    return BODY_MODELS.get((endpoint.method, body_path(endpoint.path)))
 
 
 def body_fields(endpoint: Endpoint) -> list[str]:
@@ -63,24 +55,25 @@ def signature(endpoint: Endpoint) -> inspect.Signature:
     first = primary_param(endpoint)
     params = []
     if first != "account_id":
-        default = None if first in OWNER_PARAMS else P.empty
-        params.append(P(first, P.POSITIONAL_OR_KEYWORD, default=default))
+        default = None if first in CONNECTION_PARAMS else Parameter.empty
+        params.append(Parameter(first, Parameter.POSITIONAL_OR_KEYWORD, default=default))
     for name in endpoint.path_params:
         if name == first and first != "account_id":
             continue
-        default = None if name in OWNER_PARAMS else P.empty
-        params.append(P(name, P.KEYWORD_ONLY, default=default))
+        default = None if name in CONNECTION_PARAMS else Parameter.empty
+        params.append(Parameter(name, Parameter.KEYWORD_ONLY, default=default))
     seen = {p.name for p in params}
     for name in [q.name for q in endpoint.query] + body_fields(endpoint):
         if name not in seen and name.isidentifier():
-            params.append(P(name, P.KEYWORD_ONLY, default=None))
+            params.append(Parameter(name, Parameter.KEYWORD_ONLY, default=None))
             seen.add(name)
     return inspect.Signature(params)
 
 
 @dataclass
-class Owner:
-    """Where account and app ids come from, and how to list apps for a helpful error."""
+class AccountAndApp:
+    """The account and app a connection works in (filling in ``account_id``/``app_id`` when
+    a call leaves them out), and how to list the account's apps for a helpful error."""
 
     account_id: str | None
     app_id: str | None
@@ -100,10 +93,10 @@ class Prepared:
 class Operation:
     """One endpoint bound to a connection; awaiting a call sends the request."""
 
-    def __init__(self, endpoint: Endpoint, core: HttpCore, owner: Owner) -> None:
+    def __init__(self, endpoint: Endpoint, core: HttpCore, account_and_app: AccountAndApp) -> None:
         self.endpoint = endpoint
         self.core = core
-        self.owner = owner
+        self.account_and_app = account_and_app
         self.__signature__ = signature(endpoint)
         self.__name__ = endpoint.name
         self.__qualname__ = f"{endpoint.group}.{endpoint.name}"
@@ -121,9 +114,9 @@ class Operation:
             takes = ", ".join(self.__signature__.parameters)
             raise ValidationError(f"{self.__qualname__}: {exc} (it takes: {takes})") from None
         values = dict(bound.arguments)
-        for name in OWNER_PARAMS:
+        for name in CONNECTION_PARAMS:
             if name in endpoint.path_params and not values.get(name):
-                values[name] = getattr(self.owner, name)
+                values[name] = getattr(self.account_and_app, name)
         path_values = {}
         for name in endpoint.path_params:
             value = values.pop(name, None)
@@ -148,7 +141,7 @@ class Operation:
         payload = None
         if endpoint.has_body:
             try:
-                payload = validate_body(endpoint.method, body_template(endpoint), body)
+                payload = validate_body(endpoint.method, body_path(endpoint.path), body)
             except BodyError as exc:
                 raise ValidationError(f"{self.__qualname__}: {exc}") from None
             checks.texts_in("", payload, self.__qualname__)
@@ -176,11 +169,15 @@ class Operation:
                 f"encoded; the whole URL may be at most {checks.MAX_URL_BYTES:,})"
             )
 
-    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    async def prepare_or_explain(self, *args: Any, **kwargs: Any) -> Prepared:
+        """``prepare``, but a missing app id raises with the account's apps listed."""
         try:
-            call = self.prepare(*args, **kwargs)
+            return self.prepare(*args, **kwargs)
         except AppRequiredError as exc:
             raise await self.app_error(exc) from None
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        call = await self.prepare_or_explain(*args, **kwargs)
         return await self.core.request(
             self.endpoint.method,
             call.path,
@@ -190,19 +187,20 @@ class Operation:
             app=call.app_id,
         )
 
-    async def derive(
-        self, derive: Callable[[bytes | str], Awaitable[Any]], tag: str, *args: Any, **kwargs: Any
+    async def get_condensed(
+        self,
+        condense: Callable[[bytes | str], Awaitable[Any]],
+        tag: str,
+        *args: Any,
+        **kwargs: Any,
     ) -> Any:
-        """A GET whose body goes to ``derive`` unparsed (see ``HttpCore.derive``)."""
+        """A GET whose body goes to ``condense`` unparsed (see ``HttpCore.get_condensed``)."""
         if self.endpoint.method != "GET":
             raise ValueError(f"{self.__qualname__} is a {self.endpoint.method}, not a GET")
-        try:
-            call = self.prepare(*args, **kwargs)
-        except AppRequiredError as exc:
-            raise await self.app_error(exc) from None
-        return await self.core.derive(
+        call = await self.prepare_or_explain(*args, **kwargs)
+        return await self.core.get_condensed(
             call.path,
-            derive,
+            condense,
             tag,
             params=call.query,
             cache_as=self.endpoint.key,
@@ -212,9 +210,9 @@ class Operation:
     async def app_error(self, exc: AppRequiredError) -> AppRequiredError:
         """The same error, with the account's apps listed so the user can pick one."""
         hint = "pass app_id=..., or set RTK_APP_ID, or connect(app_id=...)"
-        if self.owner.list_apps is not None and self.owner.account_id:
+        if self.account_and_app.list_apps is not None and self.account_and_app.account_id:
             try:
-                apps = await self.owner.list_apps()
+                apps = await self.account_and_app.list_apps()
                 listed = ", ".join(f"{a.get('id')} ({a.get('name')})" for a in apps) or "none"
                 hint += f"; the apps in this account: {listed}"
             except Exception:  # the hint is a courtesy: never mask the real error with another
@@ -250,10 +248,14 @@ class Api:
         return [k for k in self.__dict__ if not k.startswith("_")]
 
 
-def build_operations(core: HttpCore, owner: Owner) -> dict[str, dict[str, Operation]]:
+def build_operations(
+    core: HttpCore, account_and_app: AccountAndApp
+) -> dict[str, dict[str, Operation]]:
     groups: dict[str, dict[str, Operation]] = {}
     for endpoint in ENDPOINTS:
-        groups.setdefault(endpoint.group, {})[endpoint.name] = Operation(endpoint, core, owner)
+        groups.setdefault(endpoint.group, {})[endpoint.name] = Operation(
+            endpoint, core, account_and_app
+        )
     return groups
 
 

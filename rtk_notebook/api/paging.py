@@ -45,7 +45,6 @@ async def fetch_all(
     *,
     per_page: int = 100,
     limit: int | None = None,
-    on_page: Callable[[int, int | None], None] | None = None,
 ) -> list[Any]:
     """Every item of a paged list (or the first ``limit``), in the server's order."""
     if limit is not None and limit < 0:
@@ -57,8 +56,6 @@ async def fetch_all(
     first = await fetch(1, per_page)
     items = list(extract(first))
     total = total_count(first)
-    if on_page:
-        on_page(len(items), total)
     wanted = limit if limit is not None else math.inf
     if len(items) >= wanted or len(items) < per_page:
         return _dedupe(items)[: limit if limit is not None else None]
@@ -66,10 +63,7 @@ async def fetch_all(
         last = min(math.ceil(min(total, wanted) / per_page), MAX_PAGES)
         pages = await asyncio.gather(*(fetch(n, per_page) for n in range(2, last + 1)))
         for body in pages:
-            batch = list(extract(body))
-            items.extend(batch)
-            if on_page:
-                on_page(len(batch), total)
+            items.extend(extract(body))
         # The total may have grown while we paged: carry on one page at a time if so.
         page_no = last + 1
         short = bool(pages) and len(extract(pages[-1])) < per_page
@@ -81,8 +75,6 @@ async def fetch_all(
         body = await fetch(page_no, per_page)
         batch = list(extract(body))
         items.extend(batch)
-        if on_page:
-            on_page(len(batch), total)
         if len(batch) < per_page:
             break
         page_no += 1

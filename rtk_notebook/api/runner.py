@@ -22,7 +22,7 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from rtk_notebook.api.errors import ClosedError
+from rtk_notebook.errors import ClosedError
 
 T = TypeVar("T")
 

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import threading
+from collections.abc import Callable
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
@@ -73,7 +74,37 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     args = parse_args(argv)
     world = DemoWorld(seed=args.seed, now=args.now, scale=args.scale, account_id=args.account_id)
-    faults = Faults(
+    backend = DemoBackend(
+        world, token=args.token, faults=_faults(args), keep_bytes=int(args.keep_mb * 2**20)
+    )
+    try:
+        server = make_server(backend, args.host, args.port, verbose=args.verbose)
+    except OSError as exc:
+        print(f"cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        return 1
+    host, port = server.server_address[:2]
+    base_url = f"http://{host!s}:{port}{API_ROOT}"
+    _print_banner(base_url, world, args.token)
+    if not args.show:
+        try:
+            _serve_until_ctrl_c(server.serve_forever)
+        finally:
+            server.server_close()
+        return 0
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        show(base_url, world, args.token or "demo-token")
+        if not args.once:
+            _serve_until_ctrl_c(thread.join)
+    finally:
+        server.shutdown()
+        server.server_close()
+    return 0
+
+
+def _faults(args: argparse.Namespace) -> Faults:
+    return Faults(
         latency_ms=args.latency_ms,
         jitter_ms=args.jitter_ms,
         rate_429=args.rate_429,
@@ -83,48 +114,24 @@ def main(argv: list[str] | None = None) -> int:
         rate_404=args.rate_404,
         rate_limit=args.rate_limit,
     )
-    backend = DemoBackend(
-        world, token=args.token, faults=faults, keep_bytes=int(args.keep_mb * 2**20)
-    )
-    try:
-        server = make_server(backend, args.host, args.port, verbose=args.verbose)
-    except OSError as exc:
-        print(f"cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
-        return 1
-    host, port = server.server_address[:2]
-    print(f"RealtimeKit demo API at http://{host}:{port}{API_ROOT}")
+
+
+def _print_banner(base_url: str, world: DemoWorld, token: str | None) -> None:
+    print(f"RealtimeKit demo API at {base_url}")
     print(f"  account id: {world.account_id}")
     for app in world.apps:
         print(f"  app id:     {app.id}  ({app.name}, {app.session_count} sessions)")
     print(f"  clock:      {world.now.isoformat()}   seed: {world.seed}")
-    print("  token:      " + ("the one given with --token" if args.token else "any non-empty"))
-    if args.show:
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            show(f"http://{host}:{port}{API_ROOT}", world, args.token or "demo-token")
-        finally:
-            if args.once:
-                server.shutdown()
-                server.server_close()
-        if args.once:
-            return 0
-        print("Press Ctrl-C to stop.", flush=True)
-        try:
-            thread.join()
-        except KeyboardInterrupt:
-            print("\nstopping", flush=True)
-        server.shutdown()
-        server.server_close()
-        return 0
+    print("  token:      " + ("the one given with --token" if token else "any non-empty"))
+
+
+def _serve_until_ctrl_c(wait: Callable[[], None]) -> None:
+    """Run ``wait`` (the server's loop, or a join on its thread) until Ctrl-C."""
     print("Press Ctrl-C to stop.", flush=True)
     try:
-        server.serve_forever()
+        wait()
     except KeyboardInterrupt:
         print("\nstopping", flush=True)
-    finally:
-        server.server_close()
-    return 0
 
 
 def show(base_url: str, world: DemoWorld, token: str) -> None:

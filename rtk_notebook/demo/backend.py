@@ -16,12 +16,13 @@ import threading
 import time
 import traceback
 from collections import Counter, OrderedDict, deque
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
 
-from rtk_notebook.demo import routes
-from rtk_notebook.demo.routes import (
+from rtk_notebook.demo.routes import HANDLERS  # the package: importing it fills the table
+from rtk_notebook.demo.routes.common import (
     CODE_ACCOUNT,
     CODE_AUTH,
     CODE_BAD_REQUEST,
@@ -36,8 +37,8 @@ from rtk_notebook.demo.routes import (
 from rtk_notebook.demo.world import DemoWorld
 from rtk_notebook.spec.bodies import BodyError, validate_body
 from rtk_notebook.spec.endpoints import (
-    REFERENCE_PATH_ALIASES,
     QueryError,
+    body_path,
     decode_query,
     find_endpoint,
     path_exists,
@@ -77,6 +78,23 @@ class Faults:
                 raise ValueError(f"{name} must be between 0 and 1 (got {value})")
         if self.latency_ms < 0 or self.jitter_ms < 0:
             raise ValueError("latency_ms and jitter_ms must not be negative")
+
+
+class Headers(Protocol):
+    """What the backend reads of the request headers (httpx's and http.server's both fit)."""
+
+    def get(self, name: str, /) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request as it arrives: method, path, query pairs, headers and raw body."""
+
+    method: str
+    path: str
+    query: list[tuple[str, str]]
+    headers: Headers
+    body: bytes
 
 
 @dataclass
@@ -125,7 +143,7 @@ class DemoBackend:
         self.token = token
         self.faults = faults or Faults()
         self._rng = random.Random(self.faults.seed)
-        self._rng_lock = threading.Lock()
+        self._lock = threading.Lock()
         self._windows: dict[str, deque[float]] = {}
         # What happened, for tests and benchmarks: per operation key, per status.
         self.calls: Counter[str] = Counter()
@@ -137,27 +155,24 @@ class DemoBackend:
         self.in_flight = 0  # requests between arrival and answer, latency included
         self.peak_in_flight = 0
 
-    def enter(self) -> None:
-        with self._rng_lock:
+    @contextmanager
+    def counted_in_flight(self) -> Iterator[None]:
+        """Count one request as in flight while the block runs (its latency included)."""
+        with self._lock:
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
-
-    def leave(self) -> None:
-        with self._rng_lock:
-            self.in_flight -= 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.in_flight -= 1
 
     @property
     def request_count(self) -> int:
         return sum(self.statuses.values())
 
-    def reset_counters(self) -> None:
-        with self.world.lock:
-            self.calls.clear()
-            self.statuses.clear()
-            self.log.clear()
-
-    def _draw(self) -> float:
-        with self._rng_lock:
+    def _random(self) -> float:
+        with self._lock:
             return self._rng.random()
 
     def handle(
@@ -165,29 +180,36 @@ class DemoBackend:
         method: str,
         path: str,
         query: Iterable[tuple[str, str]],
-        headers: Mapping[str, str],
+        headers: Headers,
         body: bytes,
     ) -> Reply:
+        """Answer one request; ``reply.delay_s`` is the latency for the caller to wait."""
+        return self.answer(Request(method, path, list(query), headers, body))
+
+    def answer(self, request: Request) -> Reply:
+        """Answer one request; ``reply.delay_s`` is the latency for the caller to wait."""
+        request = replace(request, method=request.method.upper())
         faults = self.faults
         delay = faults.latency_ms / 1000
         if faults.jitter_ms:
-            delay += self._draw() * faults.jitter_ms / 1000
-        reply = self._handle(method.upper(), path, list(query), headers, body)
+            delay += self._random() * faults.jitter_ms / 1000
+        reply = self._answer_with_faults(request)
         reply.delay_s = delay
         self.statuses[-1 if reply.drop else reply.status] += 1
-        self.log.append((method.upper(), path, -1 if reply.drop else reply.status))
+        self.log.append((request.method, request.path, -1 if reply.drop else reply.status))
         return reply
 
-    def _handle(
-        self,
-        method: str,
-        path: str,
-        query: list[tuple[str, str]],
-        headers: Mapping[str, str],
-        body: bytes,
-    ) -> Reply:
+    def answer_blocking(self, request: Request) -> Reply:
+        """``answer``, counted in flight, after waiting its latency: for a thread per request."""
+        with self.counted_in_flight():
+            reply = self.answer(request)
+            if reply.delay_s:
+                time.sleep(reply.delay_s)
+        return reply
+
+    def _answer_with_faults(self, request: Request) -> Reply:
         faults = self.faults
-        token = _bearer(headers)
+        token = _bearer(request.headers)
         if not token:
             return _error(401, CODE_AUTH, "Authentication error: missing bearer token")
         if self.token is not None and token != self.token:
@@ -195,26 +217,25 @@ class DemoBackend:
         if faults.rate_limit:
             wait = self._rate_limited(token)
             if wait is not None:
-                reply = _error(
-                    429, CODE_RATE_LIMIT, "Please wait and consider throttling your request speed"
-                )
-                reply.headers["Retry-After"] = str(wait)
-                return reply
-        if faults.rate_429 and self._draw() < faults.rate_429:
-            reply = _error(
-                429, CODE_RATE_LIMIT, "Please wait and consider throttling your request speed"
-            )
-            reply.headers["Retry-After"] = str(faults.retry_after_s)
-            return reply
-        if faults.rate_5xx and self._draw() < faults.rate_5xx:
-            return _server_error(self._draw())
-        if faults.rate_404 and method == "GET" and _path_draw(path, faults.seed) < faults.rate_404:
+                return _too_many_requests(wait)
+        if faults.rate_429 and self._random() < faults.rate_429:
+            return _too_many_requests(faults.retry_after_s)
+        if faults.rate_5xx and self._random() < faults.rate_5xx:
+            return _server_error(self._random())
+        path = request.path
+        if (
+            faults.rate_404
+            and request.method == "GET"
+            and _path_draw(path, faults.seed) < faults.rate_404
+        ):
             # Permanent: the same path is missing on every try, as a deleted object would be.
             return _error(404, CODE_NOT_FOUND, f"{path.rsplit('/', 1)[-1]} not found")
-        reply = self._dispatch(method, path, query, body)
-        if faults.rate_drop and self._draw() < faults.rate_drop:
+        reply = self._dispatch(request)
+        if faults.rate_drop and self._random() < faults.rate_drop:
             reply.drop = True
-        elif faults.rate_malformed and reply.status < 300 and self._draw() < faults.rate_malformed:
+        elif (
+            faults.rate_malformed and reply.status < 300 and self._random() < faults.rate_malformed
+        ):
             reply.body = reply.body[: max(1, len(reply.body) // 2)]
         return reply
 
@@ -222,7 +243,7 @@ class DemoBackend:
         """Seconds to wait if this token is over its limit, else None (and count it)."""
         faults = self.faults
         now = self.clock()
-        with self._rng_lock:
+        with self._lock:
             window = self._windows.setdefault(token, deque())
             while window and window[0] <= now - faults.rate_limit_window_s:
                 window.popleft()
@@ -231,7 +252,9 @@ class DemoBackend:
             window.append(now)
         return None
 
-    def _dispatch(self, method: str, path: str, query: list[tuple[str, str]], body: bytes) -> Reply:
+    def _dispatch(self, request: Request) -> Reply:
+        """Route the request to its handler, after the checks the API makes before one runs."""
+        method, path, query = request.method, request.path, request.query
         if not path.startswith(API_ROOT + "/"):
             return _error(404, CODE_NO_ROUTE, f"Could not route to {path}")
         api_path = path[len(API_ROOT) :].rstrip("/")
@@ -250,7 +273,7 @@ class DemoBackend:
             return _error(403, CODE_ACCOUNT, "Unauthorized to access requested resource")
         try:
             values = decode_query(endpoint, query)
-            payload = self._body(endpoint.method, endpoint.path, body, endpoint.has_body)
+            payload = self._body(endpoint.method, endpoint.path, request.body, endpoint.has_body)
         except QueryError as exc:
             prefix = "" if exc.param == "body" else "query "
             return _error(400, CODE_BAD_REQUEST, f"{prefix}{exc.message}")
@@ -271,7 +294,7 @@ class DemoBackend:
                     return _error(404, CODE_NOT_FOUND, f"App {params['app_id']} not found")
             call = Call(world, app, endpoint, params, values, payload)
             try:
-                status, data = routes.HANDLERS[endpoint.key](call)
+                status, data = HANDLERS[endpoint.key](call)
             except ApiError as exc:
                 return _error(exc.status, exc.code, exc.message)
             except Exception:  # a bug in the demo: answer 500, and keep it for the tests
@@ -299,9 +322,7 @@ class DemoBackend:
                 parsed = json.loads(raw)
             except (ValueError, UnicodeDecodeError):
                 raise QueryError("body", "request body is not valid JSON") from None
-        for ours, theirs in REFERENCE_PATH_ALIASES.items():
-            template = template.replace(ours, theirs)
-        return validate_body(method, template, parsed) or None
+        return validate_body(method, body_path(template), parsed) or None
 
 
 def _path_draw(path: str, seed: int) -> float:
@@ -309,7 +330,7 @@ def _path_draw(path: str, seed: int) -> float:
     return int.from_bytes(digest, "big") / 2**64
 
 
-def _bearer(headers: Mapping[str, str]) -> str:
+def _bearer(headers: Headers) -> str:
     value = headers.get("authorization") or headers.get("Authorization") or ""
     scheme, _, credential = value.partition(" ")
     return credential.strip() if scheme.lower() == "bearer" else ""
@@ -321,6 +342,12 @@ def _json(data: Any) -> bytes:
 
 def _error(status: int, code: int, message: str) -> Reply:
     return Reply(status, _json(envelope(code, message)), {"Content-Type": "application/json"})
+
+
+def _too_many_requests(retry_after_s: int) -> Reply:
+    reply = _error(429, CODE_RATE_LIMIT, "Please wait and consider throttling your request speed")
+    reply.headers["Retry-After"] = str(retry_after_s)
+    return reply
 
 
 def _server_error(draw: float) -> Reply:
@@ -336,4 +363,4 @@ def _server_error(draw: float) -> Reply:
     return _error(status, CODE_SERVER, reason)
 
 
-__all__ = ["API_ROOT", "DemoBackend", "Faults", "Reply", "CODE_NOT_FOUND"]
+__all__ = ["API_ROOT", "CODE_NOT_FOUND", "DemoBackend", "Faults", "Headers", "Reply", "Request"]

@@ -8,12 +8,11 @@ server. ``DemoServer`` runs it in a background thread for tests and notebooks.
 from __future__ import annotations
 
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from rtk_notebook.demo.backend import API_ROOT, DemoBackend
+from rtk_notebook.demo.backend import API_ROOT, DemoBackend, Request
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -28,13 +27,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         url = urlsplit(self.path)
         query = parse_qsl(url.query, keep_blank_values=True)
-        self.backend.enter()
-        try:
-            reply = self.backend.handle(self.command, url.path, query, self.headers, body)
-            if reply.delay_s:
-                time.sleep(reply.delay_s)
-        finally:
-            self.backend.leave()
+        reply = self.backend.answer_blocking(
+            Request(self.command, url.path, query, self.headers, body)
+        )
         if reply.drop:
             self.close_connection = True  # say nothing: the client sees the connection drop
             return

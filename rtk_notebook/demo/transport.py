@@ -8,22 +8,20 @@ the async side, so concurrent requests overlap as they would over a network.
 from __future__ import annotations
 
 import asyncio
-import time
 
 import httpx
 
-from rtk_notebook.demo.backend import DemoBackend, Reply
+from rtk_notebook.demo.backend import DemoBackend, Reply, Request
 
 
 class DemoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def __init__(self, backend: DemoBackend | None = None) -> None:
         self.backend = backend or DemoBackend()
 
-    def _reply(self, request: httpx.Request, body: bytes) -> Reply:
-        return self.backend.handle(
-            request.method, request.url.path, request.url.params.multi_items(),
-            request.headers, body,
-        )  # fmt: skip
+    @staticmethod
+    def _request(request: httpx.Request, body: bytes) -> Request:
+        url = request.url
+        return Request(request.method, url.path, url.params.multi_items(), request.headers, body)
 
     @staticmethod
     def _response(request: httpx.Request, reply: Reply) -> httpx.Response:
@@ -36,22 +34,12 @@ class DemoTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.backend.enter()
-        try:
-            reply = self._reply(request, request.read())
-            if reply.delay_s:
-                time.sleep(reply.delay_s)
-        finally:
-            self.backend.leave()
+        reply = self.backend.answer_blocking(self._request(request, request.read()))
         return self._response(request, reply)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.backend.enter()
-        try:
-            body = await request.aread()
-            reply = self._reply(request, body)
+        with self.backend.counted_in_flight():
+            reply = self.backend.answer(self._request(request, await request.aread()))
             if reply.delay_s:
-                await asyncio.sleep(reply.delay_s)
-        finally:
-            self.backend.leave()
+                await asyncio.sleep(reply.delay_s)  # without blocking the event loop
         return self._response(request, reply)

@@ -45,6 +45,8 @@ SESSIONS_PER_APP_AT_SCALE_1 = 350  # the production app; staging gets a fifth of
 # Recording outcomes for ended sessions, drawn once per recorded session.
 P_ERRORED, P_STUCK_UPLOADING, P_STUCK_INVOKED = 0.06, 0.05, 0.03
 FRESH_UPLOAD = dt.timedelta(minutes=10)  # a recording still uploading this soon after is not stuck
+# Meetings created through the API are numbered from here, apart from the generated ones.
+CREATED_MEETING_BASE = 10_000
 
 
 def default_now() -> dt.datetime:
@@ -67,7 +69,7 @@ def _digest(*parts: object) -> int:
     return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big")
 
 
-def _secret(*parts: object, length: int = 40) -> str:
+def fake_secret(*parts: object, length: int = 40) -> str:
     """A deterministic secret-looking string (tokens, keys); never a real credential."""
     text = ":".join(str(p) for p in parts).encode()
     return hashlib.blake2b(text, digest_size=32).hexdigest()[:length]
@@ -88,6 +90,11 @@ class Meeting:
     roster: dict[str, dict[str, Any]]  # member id -> meeting participant object
     member_people: list[int]  # person index per roster position
     weight: float
+
+    @property
+    def generated(self) -> bool:
+        """Whether the world generated this meeting (with its history), or the API created it."""
+        return self.index < CREATED_MEETING_BASE
 
 
 @dataclass
@@ -150,7 +157,7 @@ class AppWorld:
                 "events": list(events),
                 "name": hook_name,
                 "updated_at": created,
-                "url": f"https://hooks.acme.example/rtk/{_secret(hook_id, length=12)}",
+                "url": f"https://hooks.acme.example/rtk/{fake_secret(hook_id, length=12)}",
             }
         self.meetings: dict[str, Meeting] = {}
         self._seed_meetings(rng, max(8, round(32 * size * growth)))
@@ -217,7 +224,7 @@ class AppWorld:
                     "updated_at": added,
                     "name": person.name,
                     "picture": "https://avatars.acme.example/"
-                    + _secret(person.custom_id, length=10)
+                    + fake_secret(person.custom_id, length=10)
                     + ".png",
                 }
             popularity = 1.0 / (1 + m) ** 0.35
@@ -250,8 +257,8 @@ class AppWorld:
                 "auth_method": "KEY",
                 "bucket": "acme-meeting-recordings",
                 "region": "us-east-1",
-                "access_key": "AKIA" + _secret(meeting_id, "ak", length=16).upper(),
-                "secret": _secret(meeting_id, "secret", length=40),
+                "access_key": "AKIA" + fake_secret(meeting_id, "ak", length=16).upper(),
+                "secret": fake_secret(meeting_id, "secret", length=40),
                 "path": f"recordings/{kind.key}/",
             }
         if kind.livestream:
@@ -449,7 +456,7 @@ class AppWorld:
         ended_at = self.ended.get(i)
         out = []
         for join in self.session_core(i).joins:
-            left: dt.datetime | None = join.planned_left
+            left = join.planned_left
             kicked = self.kicked.get(join.peer_id)
             if kicked is not None and kicked < left:
                 left = kicked
@@ -457,10 +464,18 @@ class AppWorld:
                 left = ended_at
             if join.joined > now:
                 continue  # has not joined yet at the world's clock
-            if left > now:
-                left = None
-            out.append(_replace_left(join, left))
+            out.append(_replace_left(join, None if left > now else left))
         return out
+
+    def still_in(self, i: int) -> list[Join]:
+        """The joins of session i still in the call now."""
+        return [join for join in self.joins(i) if join.left is None]
+
+    def end_if_empty(self, i: int, when: dt.datetime) -> None:
+        """After participants were removed: end session i at ``when`` if nobody is left."""
+        if not self.still_in(i):
+            self.ended[i] = when
+        self._summary.pop(i, None)
 
     def session_summary(self, i: int) -> tuple[float, int, int]:
         """(participant-minutes consumed, max concurrent, live now) for session i."""
@@ -509,7 +524,7 @@ class AppWorld:
 
     def peer_sim(self, join: Join) -> netsim.PeerSim:
         left = join.left or self.world.now
-        return _simulate(
+        return _simulate_cached(
             f"{self.world.seed}:{join.peer_id}",
             join.profile,
             join.joined,
@@ -527,7 +542,7 @@ def _replace_left(join: Join, left: dt.datetime | None) -> Join:
 
 
 @lru_cache(maxsize=512)
-def _simulate(
+def _simulate_cached(
     seed: str,
     profile: str,
     joined: dt.datetime,

@@ -38,7 +38,7 @@ from pydantic import (
 )
 
 from rtk_notebook._json import loads
-from rtk_notebook.api.errors import ResponseError, SecretsMaskedError
+from rtk_notebook.errors import ResponseError, SecretsMaskedError
 from rtk_notebook.models._coerce import Col, Secret
 from rtk_notebook.models._display import card, fmt_time, short_id
 from rtk_notebook.secrets import (

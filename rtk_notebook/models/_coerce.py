@@ -31,7 +31,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator
 from pydantic_core import core_schema
 
-from rtk_notebook.api.errors import SecretsMaskedError
+from rtk_notebook.errors import SecretsMaskedError
 from rtk_notebook.secrets import mask
 
 __all__ = [

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from pydantic import (
     AfterValidator,
@@ -31,6 +31,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 __all__ = [
     "BODY_MODELS",
+    "WEBHOOK_EVENTS",
     "ActiveSessionCreatePoll",
     "ActiveSessionKickParticipants",
     "AppPost",
@@ -878,6 +879,8 @@ WebhookEvent = Literal[
     "meeting.transcript",
     "meeting.summary",
 ]
+# The same names as a tuple, for code that lists them (the demo's "all events" webhook).
+WEBHOOK_EVENTS: tuple[WebhookEvent, ...] = get_args(WebhookEvent)
 
 
 class WebhookCreateWebhook(RequestBody):

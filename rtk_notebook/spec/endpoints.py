@@ -56,8 +56,6 @@ class Endpoint:
     path: str
     title: str
     query: tuple[Param, ...] = ()
-    # How the list is paged: "page" (page_no/per_page with a paging object), or None.
-    paged: bool = False
     in_sdk: bool = True
     path_params: tuple[str, ...] = field(init=False)
 
@@ -93,152 +91,154 @@ RECORDING_STATUSES = ("INVOKED", "RECORDING", "UPLOADING", "UPLOADED", "ERRORED"
 LIVESTREAM_STATUSES = ("LIVE", "IDLE", "ERRORED", "INVOKED")
 
 
-def _e(group: str, name: str, method: str, path: str, title: str, *query: Param, **kw: Any):
-    return Endpoint(group, name, method, PREFIX + path, title, tuple(query), **kw)
+def _endpoint(
+    group: str, name: str, method: str, path: str, title: str, *query: Param, in_sdk: bool = True
+) -> Endpoint:
+    """One row of the table: ``path`` is below ``PREFIX``, the query parameters follow."""
+    return Endpoint(group, name, method, PREFIX + path, title, tuple(query), in_sdk=in_sdk)
 
 
 # fmt: off
 ENDPOINTS: tuple[Endpoint, ...] = (
     # Apps
-    _e("apps", "get", "GET", "/apps", "Fetch all apps",
+    _endpoint("apps", "get", "GET", "/apps", "Fetch all apps",
        *PAGE, Param("search"), SORT_ORDER),
-    _e("apps", "post", "POST", "/apps", "Create App"),
+    _endpoint("apps", "post", "POST", "/apps", "Create App"),
     # Meetings
-    _e("meetings", "get", "GET", "/{app_id}/meetings", "Fetch all meetings for an App",
-       *PAGE, Param("search"), *TIME_RANGE, Param("status", "enum", ("ACTIVE", "INACTIVE")),
-       paged=True),
-    _e("meetings", "create", "POST", "/{app_id}/meetings", "Create a meeting"),
-    _e("meetings", "get_meeting_by_id", "GET", "/{app_id}/meetings/{meeting_id}",
+    _endpoint("meetings", "get", "GET", "/{app_id}/meetings", "Fetch all meetings for an App",
+       *PAGE, Param("search"), *TIME_RANGE, Param("status", "enum", ("ACTIVE", "INACTIVE"))),
+    _endpoint("meetings", "create", "POST", "/{app_id}/meetings", "Create a meeting"),
+    _endpoint("meetings", "get_meeting_by_id", "GET", "/{app_id}/meetings/{meeting_id}",
        "Fetch a meeting for an App", Param("name")),
-    _e("meetings", "update_meeting_by_id", "PATCH", "/{app_id}/meetings/{meeting_id}",
+    _endpoint("meetings", "update_meeting_by_id", "PATCH", "/{app_id}/meetings/{meeting_id}",
        "Update a meeting"),
-    _e("meetings", "replace_meeting_by_id", "PUT", "/{app_id}/meetings/{meeting_id}",
+    _endpoint("meetings", "replace_meeting_by_id", "PUT", "/{app_id}/meetings/{meeting_id}",
        "Replace a meeting"),
-    _e("meetings", "get_meeting_participants", "GET",
+    _endpoint("meetings", "get_meeting_participants", "GET",
        "/{app_id}/meetings/{meeting_id}/participants", "Fetch all participants of a meeting",
-       *PAGE, paged=True),
-    _e("meetings", "add_participant", "POST", "/{app_id}/meetings/{meeting_id}/participants",
+       *PAGE),
+    _endpoint("meetings", "add_participant", "POST", "/{app_id}/meetings/{meeting_id}/participants",
        "Add a participant"),
-    _e("meetings", "get_meeting_participant", "GET",
+    _endpoint("meetings", "get_meeting_participant", "GET",
        "/{app_id}/meetings/{meeting_id}/participants/{participant_id}",
        "Fetch a participant's detail"),
-    _e("meetings", "edit_participant", "PATCH",
+    _endpoint("meetings", "edit_participant", "PATCH",
        "/{app_id}/meetings/{meeting_id}/participants/{participant_id}",
        "Edit a participant's detail"),
-    _e("meetings", "delete_meeting_participant", "DELETE",
+    _endpoint("meetings", "delete_meeting_participant", "DELETE",
        "/{app_id}/meetings/{meeting_id}/participants/{participant_id}", "Delete a participant"),
-    _e("meetings", "refresh_participant_token", "POST",
+    _endpoint("meetings", "refresh_participant_token", "POST",
        "/{app_id}/meetings/{meeting_id}/participants/{participant_id}/token",
        "Refresh participant's authentication token"),
     # Presets
-    _e("presets", "get", "GET", "/{app_id}/presets", "Fetch all presets",
-       *PAGE, Param("search"), paged=True),
-    _e("presets", "create", "POST", "/{app_id}/presets", "Create a preset"),
-    _e("presets", "get_preset_by_id", "GET", "/{app_id}/presets/{preset_id}",
+    _endpoint("presets", "get", "GET", "/{app_id}/presets", "Fetch all presets",
+       *PAGE, Param("search")),
+    _endpoint("presets", "create", "POST", "/{app_id}/presets", "Create a preset"),
+    _endpoint("presets", "get_preset_by_id", "GET", "/{app_id}/presets/{preset_id}",
        "Fetch details of a preset"),
-    _e("presets", "delete", "DELETE", "/{app_id}/presets/{preset_id}", "Delete a preset"),
-    _e("presets", "update", "PATCH", "/{app_id}/presets/{preset_id}", "Update a preset"),
-    _e("presets", "replace_preset_by_id", "PUT", "/{app_id}/presets/{preset_id}",
+    _endpoint("presets", "delete", "DELETE", "/{app_id}/presets/{preset_id}", "Delete a preset"),
+    _endpoint("presets", "update", "PATCH", "/{app_id}/presets/{preset_id}", "Update a preset"),
+    _endpoint("presets", "replace_preset_by_id", "PUT", "/{app_id}/presets/{preset_id}",
        "Replace a preset (in the SDK, not in the reference)"),
     # Sessions
-    _e("sessions", "get_sessions", "GET", "/{app_id}/sessions", "Fetch all sessions of an App",
+    _endpoint("sessions", "get_sessions", "GET", "/{app_id}/sessions", "Fetch all sessions of an App",
        Param("associated_id"), *TIME_RANGE, *PAGE, Param("participants"), Param("search"),
        Param("sort_by", "enum", ("minutesConsumed", "createdAt")), SORT_ORDER,
-       Param("status", "enum", ("LIVE", "ENDED")), paged=True),
-    _e("sessions", "get_session_details", "GET", "/{app_id}/sessions/{session_id}",
+       Param("status", "enum", ("LIVE", "ENDED"))),
+    _endpoint("sessions", "get_session_details", "GET", "/{app_id}/sessions/{session_id}",
        "Fetch details of a session", Param("include_breakout_rooms", "bool")),
-    _e("sessions", "get_session_participants", "GET",
+    _endpoint("sessions", "get_session_participants", "GET",
        "/{app_id}/sessions/{session_id}/participants", "Fetch participants list of a session",
        Param("include_peer_events", "bool"), *PAGE, Param("search"),
        Param("sort_by", "enum", ("joinedAt", "duration")), SORT_ORDER,
-       Param("view", "enum", ("raw", "consolidated")), paged=True),
-    _e("sessions", "get_session_participant_details", "GET",
+       Param("view", "enum", ("raw", "consolidated"))),
+    _endpoint("sessions", "get_session_participant_details", "GET",
        "/{app_id}/sessions/{session_id}/participants/{participant_id}",
        "Fetch details of a participant", PEER_FILTERS, Param("include_peer_events", "bool")),
-    _e("sessions", "get_session_chat", "GET", "/{app_id}/sessions/{session_id}/chat",
+    _endpoint("sessions", "get_session_chat", "GET", "/{app_id}/sessions/{session_id}/chat",
        "Fetch all chat messages of a session"),
-    _e("sessions", "get_session_transcripts", "GET", "/{app_id}/sessions/{session_id}/transcript",
+    _endpoint("sessions", "get_session_transcripts", "GET", "/{app_id}/sessions/{session_id}/transcript",
        "Fetch the complete transcript for a session",
        Param("format", "enum", ("SRT", "VTT", "JSON", "CSV"))),
-    _e("sessions", "get_session_summary", "GET", "/{app_id}/sessions/{session_id}/summary",
+    _endpoint("sessions", "get_session_summary", "GET", "/{app_id}/sessions/{session_id}/summary",
        "Fetch summary of transcripts for a session"),
-    _e("sessions", "generate_summary_of_transcripts", "POST",
+    _endpoint("sessions", "generate_summary_of_transcripts", "POST",
        "/{app_id}/sessions/{session_id}/summary", "Generate summary of Transcripts for the session"),
-    _e("sessions", "get_participant_data_from_peer_id", "GET",
+    _endpoint("sessions", "get_participant_data_from_peer_id", "GET",
        "/{app_id}/sessions/peer-report/{peer_id}", "Fetch details of peer",
        PEER_FILTERS, Param("include_peer_events", "bool")),
     # Recordings
-    _e("recordings", "get_recordings", "GET", "/{app_id}/recordings",
+    _endpoint("recordings", "get_recordings", "GET", "/{app_id}/recordings",
        "Fetch all recordings for an App",
        *TIME_RANGE, Param("expired", "bool"), Param("meeting_id"), *PAGE, Param("search"),
        Param("sort_by", "enum", ("invokedTime",)), SORT_ORDER,
-       Param("status", "enum_list", RECORDING_STATUSES), paged=True),
-    _e("recordings", "start_recordings", "POST", "/{app_id}/recordings", "Start recording a meeting"),
-    _e("recordings", "get_active_recordings", "GET",
+       Param("status", "enum_list", RECORDING_STATUSES)),
+    _endpoint("recordings", "start_recordings", "POST", "/{app_id}/recordings", "Start recording a meeting"),
+    _endpoint("recordings", "get_active_recordings", "GET",
        "/{app_id}/recordings/active-recording/{meeting_id}", "Fetch active recording"),
-    _e("recordings", "get_one_recording", "GET", "/{app_id}/recordings/{recording_id}",
+    _endpoint("recordings", "get_one_recording", "GET", "/{app_id}/recordings/{recording_id}",
        "Fetch details of a recording"),
-    _e("recordings", "pause_resume_stop_recording", "PUT", "/{app_id}/recordings/{recording_id}",
+    _endpoint("recordings", "pause_resume_stop_recording", "PUT", "/{app_id}/recordings/{recording_id}",
        "Pause/Resume/Stop recording"),
-    _e("recordings", "start_track_recording", "POST", "/{app_id}/recordings/track",
+    _endpoint("recordings", "start_track_recording", "POST", "/{app_id}/recordings/track",
        "Start recording audio and video tracks"),
     # Webhooks
-    _e("webhooks", "get_webhooks", "GET", "/{app_id}/webhooks", "Fetch all webhooks details"),
-    _e("webhooks", "create_webhook", "POST", "/{app_id}/webhooks", "Add a webhook"),
-    _e("webhooks", "get_webhook_by_id", "GET", "/{app_id}/webhooks/{webhook_id}",
+    _endpoint("webhooks", "get_webhooks", "GET", "/{app_id}/webhooks", "Fetch all webhooks details"),
+    _endpoint("webhooks", "create_webhook", "POST", "/{app_id}/webhooks", "Add a webhook"),
+    _endpoint("webhooks", "get_webhook_by_id", "GET", "/{app_id}/webhooks/{webhook_id}",
        "Fetch details of a webhook"),
-    _e("webhooks", "replace_webhook", "PUT", "/{app_id}/webhooks/{webhook_id}", "Replace a webhook"),
-    _e("webhooks", "edit_webhook", "PATCH", "/{app_id}/webhooks/{webhook_id}", "Edit a webhook"),
-    _e("webhooks", "delete_webhook", "DELETE", "/{app_id}/webhooks/{webhook_id}",
+    _endpoint("webhooks", "replace_webhook", "PUT", "/{app_id}/webhooks/{webhook_id}", "Replace a webhook"),
+    _endpoint("webhooks", "edit_webhook", "PATCH", "/{app_id}/webhooks/{webhook_id}", "Edit a webhook"),
+    _endpoint("webhooks", "delete_webhook", "DELETE", "/{app_id}/webhooks/{webhook_id}",
        "Delete a webhook"),
     # Active session
-    _e("active_session", "get_active_session", "GET",
+    _endpoint("active_session", "get_active_session", "GET",
        "/{app_id}/meetings/{meeting_id}/active-session", "Fetch details of an active session"),
-    _e("active_session", "kick_participants", "POST",
+    _endpoint("active_session", "kick_participants", "POST",
        "/{app_id}/meetings/{meeting_id}/active-session/kick",
        "Kick participants from an active session"),
-    _e("active_session", "kick_all_participants", "POST",
+    _endpoint("active_session", "kick_all_participants", "POST",
        "/{app_id}/meetings/{meeting_id}/active-session/kick-all", "Kick all participants"),
-    _e("active_session", "create_poll", "POST", "/{app_id}/meetings/{meeting_id}/active-session/poll",
+    _endpoint("active_session", "create_poll", "POST", "/{app_id}/meetings/{meeting_id}/active-session/poll",
        "Create a poll"),
     # Livestreams
-    _e("livestreams", "create_independent_livestream", "POST", "/{app_id}/livestreams",
+    _endpoint("livestreams", "create_independent_livestream", "POST", "/{app_id}/livestreams",
        "Create an independent livestream (in the reference, not in the SDK)", in_sdk=False),
-    _e("livestreams", "get_all_livestreams", "GET", "/{app_id}/livestreams", "Fetch all livestreams",
+    _endpoint("livestreams", "get_all_livestreams", "GET", "/{app_id}/livestreams", "Fetch all livestreams",
        *TIME_RANGE, Param("exclude_meetings", "bool"), *PAGE,
        # The SDK spells descending "DSC"; the server accepts both.
        Param("sort_order", "enum", ("ASC", "DESC", "DSC")),
-       Param("status", "enum", LIVESTREAM_STATUSES), paged=True),
-    _e("livestreams", "stop_livestreaming_a_meeting", "POST",
+       Param("status", "enum", LIVESTREAM_STATUSES)),
+    _endpoint("livestreams", "stop_livestreaming_a_meeting", "POST",
        "/{app_id}/meetings/{meeting_id}/active-livestream/stop", "Stop livestreaming a meeting"),
-    _e("livestreams", "start_livestreaming_a_meeting", "POST",
+    _endpoint("livestreams", "start_livestreaming_a_meeting", "POST",
        "/{app_id}/meetings/{meeting_id}/livestreams", "Start livestreaming a meeting"),
-    _e("livestreams", "get_livestream_analytics_complete", "GET",
+    _endpoint("livestreams", "get_livestream_analytics_complete", "GET",
        "/{app_id}/analytics/livestreams/overall",
        "Fetch complete analytics data for your livestreams",
        Param("start_time", "epoch_or_datetime"), Param("end_time", "epoch_or_datetime"),
        Param("filters")),
-    _e("livestreams", "get_livestream_analytics_daywise", "GET",
+    _endpoint("livestreams", "get_livestream_analytics_daywise", "GET",
        "/{app_id}/analytics/livestreams/daywise",
        "Fetch day-wise livestream analytics (in the SDK, not in the reference)",
        Param("start_time", "epoch_or_datetime"), Param("end_time", "epoch_or_datetime"),
        Param("filters")),
-    _e("livestreams", "get_org_analytics", "GET", "/{app_id}/analytics/daywise",
+    _endpoint("livestreams", "get_org_analytics", "GET", "/{app_id}/analytics/daywise",
        "Fetch day-wise session and recording analytics data for an App",
        Param("start_date", "date"), Param("end_date", "date")),
-    _e("livestreams", "get_meeting_active_livestreams", "GET",
+    _endpoint("livestreams", "get_meeting_active_livestreams", "GET",
        "/{app_id}/meetings/{meeting_id}/active-livestream", "Fetch active livestreams for a meeting"),
-    _e("livestreams", "get_livestream_session_details_for_session_id", "GET",
+    _endpoint("livestreams", "get_livestream_session_details_for_session_id", "GET",
        "/{app_id}/livestreams/sessions/{livestream_session_id}",
        "Fetch livestream session details using livestream session ID"),
-    _e("livestreams", "get_active_livestreams_for_livestream_id", "GET",
+    _endpoint("livestreams", "get_active_livestreams_for_livestream_id", "GET",
        "/{app_id}/livestreams/{livestream_id}/active-livestream-session",
        "Fetch active livestream session details"),
-    _e("livestreams", "get_livestream_session_for_livestream_id", "GET",
+    _endpoint("livestreams", "get_livestream_session_for_livestream_id", "GET",
        "/{app_id}/livestreams/{livestream_id}", "Fetch livestream details using livestream ID",
-       *PAGE, paged=True),
+       *PAGE),
     # Analytics (the same operation as livestreams.get_org_analytics, as the SDK has it twice)
-    _e("analytics", "get_org_analytics", "GET", "/{app_id}/analytics/daywise",
+    _endpoint("analytics", "get_org_analytics", "GET", "/{app_id}/analytics/daywise",
        "Fetch day-wise session and recording analytics data for an App",
        Param("start_date", "date"), Param("end_date", "date")),
 )
@@ -247,6 +247,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 # The reference writes this one path parameter with a dash; the SDK and this table use
 # `livestream_session_id`. The URL is the same either way.
 REFERENCE_PATH_ALIASES = {"{livestream-session-id}": "{livestream_session_id}"}
+
+
+def body_path(path: str) -> str:
+    """``path`` spelt as the request-body models are registered (``spec.bodies.BODY_MODELS``):
+    with this table's parameter names where the reference spells one otherwise."""
+    for reference, ours in REFERENCE_PATH_ALIASES.items():
+        path = path.replace(reference, ours)
+    return path
+
 
 BY_KEY: dict[str, Endpoint] = {e.key: e for e in ENDPOINTS}
 

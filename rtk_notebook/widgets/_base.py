@@ -17,7 +17,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from rtk_notebook.api.errors import RTKError
+from rtk_notebook.errors import RTKError
 from rtk_notebook.plots import PALETTE, VERDICT_COLORS
 
 # Okabe-Ito, from the plots' palette: the same colour means the same thing everywhere.

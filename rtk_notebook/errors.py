@@ -2,6 +2,9 @@
 
 The message names the HTTP status, Cloudflare's error code and message, and the method and
 path. Headers are never included, so the API token cannot leak through an exception.
+
+A bottom-layer module: it imports nothing from the package, so every layer (settings,
+transport, models, widgets) can raise and catch these.
 """
 
 from __future__ import annotations
