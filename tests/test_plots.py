@@ -936,7 +936,15 @@ def test_prepare_timeline_rows_stays_and_now() -> None:
              "left_at": "2026-11-18T10:50:00Z", "preset_name": "host"},
         ],
     )  # fmt: skip
-    data = prepare_timeline(parts, now="2026-11-18T11:00:00Z", hover_data=["id"])
+    data = prepare_timeline(
+        parts,
+        start="joined_at",
+        end="left_at",
+        name="display_name",
+        color="verdict",
+        hover_data=["id"],
+        now="2026-11-18T11:00:00Z",
+    )
     joins = data.joins
     assert data.until == pd.Timestamp("2026-11-18T11:00:00")
     assert data.color_by == "preset_name"  # no verdict column
@@ -952,7 +960,9 @@ def test_prepare_quality_over_time_means_and_findings() -> None:
     from rtk_notebook.plots.quality import prepare_quality_over_time
 
     ts = make_timeseries(1, 10, video=True, stagger=False)
-    data = prepare_quality_over_time(ts, findings=make_findings(), bin="1min")
+    data = prepare_quality_over_time(
+        ts, findings=make_findings(), kind="audio", bin="1min", max_points=720
+    )
     lines = data.lines
     assert [p for p, _ in data.panels] == ["mos", "loss_pct", "rtt_ms", "jitter_ms", "fps"]
     producer_rtt = lines[(lines["metric"] == "rtt_ms") & (lines["direction"] == "producer")]
@@ -972,7 +982,8 @@ def test_prepare_heatmap_cells_are_bin_means() -> None:
     from rtk_notebook.plots.heatmap import prepare_heatmap
 
     ts = make_timeseries(3, 5, seed=6, stagger=False)
-    data = prepare_heatmap(ts, bin="1min")
+    options = dict(by="display_name", value="mos", bin="1min", kind="audio", direction="producer")
+    data = prepare_heatmap(ts, **options, sort="first_seen")
     assert data.grid.shape == (3, 5) and data.samples == 3 * 60
     assert data.notes == ["audio", "producer"]
     ben = ts[
@@ -982,7 +993,7 @@ def test_prepare_heatmap_cells_are_bin_means() -> None:
         & (ts["timestamp"] < T0 + pd.Timedelta("1min"))
     ]
     assert data.grid.loc["Ben Rossi 1"].iloc[0] == pytest.approx(ben["mos"].mean())
-    worst = prepare_heatmap(ts, bin="1min", sort="worst").grid
+    worst = prepare_heatmap(ts, **options, sort="worst").grid
     assert worst.mean(axis=1).is_monotonic_increasing  # the lowest MOS on top
 
 
@@ -1023,7 +1034,7 @@ def test_prepare_breakdown_groups_and_verdict_counts() -> None:
             "verdict": ["good", "good", "fair", "poor", "poor", "poor", "poor", None],
         }
     )
-    data = prepare_breakdown(quality, min_peers=3)
+    data = prepare_breakdown(quality, by="browser", metric="mos_avg", min_peers=3, sort="count")
     groups = data.groups
     assert groups.index.tolist() == ["Chrome", "Safari", "other"]  # by count, "other" last
     assert groups["n"].tolist() == [4, 3, 1]
@@ -1031,7 +1042,9 @@ def test_prepare_breakdown_groups_and_verdict_counts() -> None:
     assert groups.loc["other", "unknown"] == 1 and data.merged_groups == 1
     assert groups.loc["Safari", "median"] == pytest.approx(3.4)
     assert data.peers["pos"].tolist() == [0.0] * 4 + [1.0] * 3 + [2.0]
-    by_metric = prepare_breakdown(quality, min_peers=3, sort="metric").groups
+    by_metric = prepare_breakdown(
+        quality, by="browser", metric="mos_avg", min_peers=3, sort="metric"
+    ).groups
     assert by_metric.index.tolist() == ["Safari", "Chrome", "other"]  # worst median first
 
 

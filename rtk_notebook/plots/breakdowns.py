@@ -52,14 +52,10 @@ class BreakdownData:
 
 
 def prepare_breakdown(
-    quality: pd.DataFrame,
-    *,
-    by: str = "browser",
-    metric: str = "mos_avg",
-    min_peers: int = 3,
-    sort: str = "count",
+    quality: pd.DataFrame, *, by: str, metric: str, min_peers: int, sort: str
 ) -> BreakdownData:
-    """The peers and groups of :func:`quality_breakdown` (no figure).
+    """The peers and groups of :func:`quality_breakdown` (no figure); the parameters are the
+    figure's.
 
     Groups with fewer than ``min_peers`` peers become "other" (all of them, when every group
     is that small). Groups are ordered by peer count (then median), or with ``sort='metric'``

@@ -54,14 +54,15 @@ class HeatmapData:
 def prepare_heatmap(
     timeseries: pd.DataFrame,
     *,
-    by: str = "display_name",
-    value: str = "mos",
-    bin: str = "1min",
-    kind: str | None = "audio",
-    direction: str | None = "producer",
-    sort: str = "first_seen",
+    by: str,
+    value: str,
+    bin: str,
+    kind: str | None,
+    direction: str | None,
+    sort: str,
 ) -> HeatmapData:
-    """The grid of :func:`session_heatmap` (no figure): peers by time bins, cell means.
+    """The grid of :func:`session_heatmap` (no figure): peers by time bins, cell means; the
+    parameters are the figure's.
 
     ``kind`` and ``direction`` keep those tracks when there are any (else every track).
     """

@@ -71,12 +71,13 @@ class QualityOverTimeData:
 def prepare_quality_over_time(
     timeseries: pd.DataFrame,
     *,
-    findings: pd.DataFrame | None = None,
-    kind: str | None = "audio",
-    bin: str | None = None,
-    max_points: int = 720,
+    findings: pd.DataFrame | None,
+    kind: str | None,
+    bin: str | None,
+    max_points: int,
 ) -> QualityOverTimeData:
-    """The lines, encoder-limited bins and findings of :func:`quality_over_time` (no figure).
+    """The lines, encoder-limited bins and findings of :func:`quality_over_time` (no figure);
+    the parameters are the figure's.
 
     Samples of ``kind`` (all tracks when there are none) are averaged per time bin: ``bin``,
     else one that keeps a series under ``max_points``, always when several peers are in the
@@ -85,8 +86,9 @@ def prepare_quality_over_time(
     """
     df = None if is_empty(timeseries) else prepare_timeseries(timeseries)
     empty = pd.DataFrame(columns=["metric", "direction", "timestamp", "value"])
+    limited = pd.DataFrame(columns=["timestamp", "fps", "why"])
     if df is None or df.empty:
-        return QualityOverTimeData(list(PANELS), empty, empty, _findings_frame(None), None)
+        return QualityOverTimeData(list(PANELS), empty, limited, _findings_frame(None), None)
     notes: list[str] = []
     who = peer_column(df)
     n_peers = df[who].nunique() if who is not None else 0
@@ -104,7 +106,7 @@ def prepare_quality_over_time(
         notes.append(f"{bin_label(bin_)} means")
     metrics = [m for m, _ in PANELS if m in tracks.columns]
     parts = [_means(sub, metrics, bin_, d) for d, sub in _directions(tracks)]
-    panels, limited = list(PANELS), pd.DataFrame(columns=["timestamp", "fps", "why"])
+    panels = list(PANELS)
     video = _video(df)
     if not video.empty:
         panels.append(VIDEO_PANEL)
@@ -309,7 +311,7 @@ def quality_over_time(
 def _add_lines(fig: go.Figure, data: QualityOverTimeData) -> dict[str, float]:
     """A line per metric and direction in its panel; returns each metric's highest value."""
     rows = {metric: row for row, (metric, _) in enumerate(data.panels, start=1)}
-    labels_ = dict(data.panels)
+    titles = dict(data.panels)
     maxima: dict[str, float] = {}
     grouped = data.lines.groupby(["direction", "metric"], sort=False)
     for (direction_key, metric_key), line in grouped:
@@ -329,7 +331,7 @@ def _add_lines(fig: go.Figure, data: QualityOverTimeData) -> dict[str, float]:
                 line=DIRECTION_LINES.get(direction, dict(color=PALETTE["pink"], width=1.2)),
                 hovertemplate=f"{direction} video: %{{y:.1f}} fps<extra></extra>"
                 if video
-                else f"{direction} {labels_[metric]}: %{{y:.2f}}<extra></extra>",
+                else f"{direction} {titles[metric]}: %{{y:.2f}}<extra></extra>",
                 connectgaps=None if video else False,
             ),
             row=rows[metric],

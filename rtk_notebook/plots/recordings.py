@@ -55,9 +55,10 @@ class RecordingsData:
 
 
 def prepare_recordings(
-    recordings: pd.DataFrame, *, now: Any = None, stuck_after: str | pd.Timedelta = "2h"
+    recordings: pd.DataFrame, *, now: Any, stuck_after: str | pd.Timedelta
 ) -> RecordingsData:
-    """The recordings, per-day counts and problems of :func:`recording_status` (no figure).
+    """The recordings, per-day counts and problems of :func:`recording_status` (no figure);
+    the parameters are the figure's.
 
     A recording is stuck when it is INVOKED or UPLOADING and was invoked more than
     ``stuck_after`` before ``now`` (default: the latest invoked time).

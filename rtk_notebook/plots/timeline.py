@@ -57,14 +57,15 @@ class TimelineData:
 def prepare_timeline(
     participants: pd.DataFrame,
     *,
-    start: str = "joined_at",
-    end: str = "left_at",
-    name: str = "display_name",
-    color: str | None = "verdict",
-    hover_data: Sequence[str] | None = None,
-    now: Any = None,
+    start: str,
+    end: str,
+    name: str,
+    color: str | None,
+    hover_data: Sequence[str] | None,
+    now: Any,
 ) -> TimelineData:
-    """The joins of :func:`participant_timeline` as a tidy frame (no figure).
+    """The joins of :func:`participant_timeline` as a tidy frame (no figure); the parameters
+    are the figure's, whose defaults they take when it calls this.
 
     Joins without a start time are left out. ``color`` falls back to ``preset_name``, then to
     one group; "now" is ``now``, else the frame's latest timestamp (``updated_at`` is the

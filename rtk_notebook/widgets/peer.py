@@ -73,43 +73,42 @@ class PeerQualityPanel(Panel):
     def _cards(summary: Any) -> str:
         if summary is None:
             return ""
-        get = summary.get
-        device = card(
-            None,
-            "Device",
-            [
-                ("device", plain(get("device"))),
-                ("os", plain(get("os"))),
-                ("browser", plain(get("browser"))),
-                ("cpus", plain(get("cpus"))),
-                ("memory", measure(get("memory_gb"), "{:.0f} GB")),
-            ],
-            min_width=230,
-        )
-        rtt = " / ".join(measure(get(name), "{:.0f} ms") for name in ("rtt_avg_ms", "rtt_p90_ms"))
-        network = card(
-            None,
-            "Network",
-            [
-                ("connection", plain(get("connection_type"))),
-                ("network", plain(get("network"))),
-                ("location", plain(get("location"))),
-                ("ISP / ASN", plain(get("asn_org"))),
-                ("RTT avg / p90", rtt),
-                ("loss avg", measure(get("loss_avg_pct"), "{:.2f} %")),
-                ("jitter p90", measure(get("jitter_p90_ms"), "{:.0f} ms")),
-            ],
-            min_width=230,
-        )
-        mos = " / ".join(measure(get(name), "{:.2f}") for name in ("mos_avg", "mos_p10"))
-        call = card(
-            None,
-            "Call",
-            [
-                ("MOS avg / p10", mos),
-                ("stay", measure(get("stay_min"), "{:.0f} min")),
-                ("video fps p50", measure(get("video_fps_p50"), "{:.0f}")),
-            ],
-            min_width=230,
-        )
-        return f'<div style="display:flex;flex-wrap:wrap;gap:8px">{device}{network}{call}</div>'
+        cards = []
+        for title, rows in CARDS.items():
+            shown = [
+                (label, " / ".join(_shown(summary.get(c), pattern) for c in columns))
+                for label, columns, pattern in rows
+            ]
+            cards.append(card(None, title, shown, min_width=230))
+        return f'<div style="display:flex;flex-wrap:wrap;gap:8px">{"".join(cards)}</div>'
+
+
+def _shown(value: Any, pattern: str | None) -> str:
+    return plain(value) if pattern is None else measure(value, pattern)
+
+
+#: The panel's cards: title, then rows of (label, summary columns joined by " / ", the
+#: pattern of a measurement or None for text).
+CARDS: dict[str, list[tuple[str, tuple[str, ...], str | None]]] = {
+    "Device": [
+        ("device", ("device",), None),
+        ("os", ("os",), None),
+        ("browser", ("browser",), None),
+        ("cpus", ("cpus",), None),
+        ("memory", ("memory_gb",), "{:.0f} GB"),
+    ],
+    "Network": [
+        ("connection", ("connection_type",), None),
+        ("network", ("network",), None),
+        ("location", ("location",), None),
+        ("ISP / ASN", ("asn_org",), None),
+        ("RTT avg / p90", ("rtt_avg_ms", "rtt_p90_ms"), "{:.0f} ms"),
+        ("loss avg", ("loss_avg_pct",), "{:.2f} %"),
+        ("jitter p90", ("jitter_p90_ms",), "{:.0f} ms"),
+    ],
+    "Call": [
+        ("MOS avg / p10", ("mos_avg", "mos_p10"), "{:.2f}"),
+        ("stay", ("stay_min",), "{:.0f} min"),
+        ("video fps p50", ("video_fps_p50",), "{:.0f}"),
+    ],
+}
