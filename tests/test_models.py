@@ -484,7 +484,8 @@ def test_html_card_shows_key_values_escaped(session_body: dict[str, Any]) -> Non
     assert record["id"] in card
     assert fmt_time(session.started_at) in card
     assert fmt_minutes(session.duration.total_seconds() / 60) in card
-    assert "#009E73" in card and ">ENDED</span>" in card  # an ended session: the "good" badge
+    # An ended session: the grey badge, as in the figures (issue 12: one colour per status).
+    assert "#999999" in card and ">ENDED</span>" in card
     assert "<link" not in card and "<style" not in card and "<script" not in card
 
 

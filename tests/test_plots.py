@@ -9,12 +9,12 @@ quality, per-peer quality and findings are synthetic, built here to the column c
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import os
 import shutil
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import numpy as np
@@ -367,9 +367,12 @@ def test_palette_and_fixed_colours() -> None:
         "ERRORED": "#D55E00",
         "LIVE": "#0072B2",
         "ENDED": "#999999",
+        "ACTIVE": "#009E73",
+        "INACTIVE": "#999999",
+        "IDLE": "#999999",
     }
-    # Every recording and session status of the schemas has its colour.
-    for resource in ("recordings", "sessions"):
+    # Every status of the schemas (recordings, sessions, meetings, livestreams) has its colour.
+    for resource in ("recordings", "sessions", "meetings", "livestreams"):
         status = next(c for c in frames.SCHEMAS[resource] if c.name == "status")
         assert set(status.categories) <= set(plots.STATUS_COLORS)
 
@@ -387,7 +390,7 @@ def test_docstrings_document_every_parameter() -> None:
             assert f"\n{param} : " in doc, f"{name}: {param} undocumented"
     # One shared table: the same words for the same parameter in different functions.
     assert plots.quality_over_time.__doc__.count("Figure title") == 1
-    title_doc = plots._PARAM_DOCS["title"][1]
+    title_doc = plots._docs.PARAM_DOCS["title"][1]
     assert title_doc in plots.session_heatmap.__doc__
     assert title_doc in plots.recording_status.__doc__
 
@@ -478,7 +481,7 @@ def test_status_colours_in_recording_status(demo: dict[str, pd.DataFrame]) -> No
 
 
 def test_other_categories_avoid_meaning_colours_first() -> None:
-    colors = plots._color_map(["host", "participant", "poor", "UPLOADED"])
+    colors = plots._common.color_map(["host", "participant", "poor", "UPLOADED"])
     assert colors["host"] == plots.PALETTE["blue"]
     assert colors["participant"] not in plots.VERDICT_COLORS.values()
     assert colors["poor"] == plots.VERDICT_COLORS["poor"]
@@ -627,35 +630,22 @@ def test_quality_over_time_bins_long_series() -> None:
     assert "1 min means" in forced.layout.title.subtitle.text
 
 
-def test_thresholds_come_from_the_rules_module(monkeypatch: pytest.MonkeyPatch) -> None:
-    try:
-        from rtk_notebook.quality import rules
-    except ImportError:
-        rules = None
-    if rules is not None:  # the real module: its constants are the bands drawn
-        th = plots.thresholds()
-        for field in ("mos_good", "mos_poor", "loss_poor_pct", "rtt_poor_ms", "jitter_fair_ms"):
-            if hasattr(rules, field.upper()):
-                assert getattr(th, field) == getattr(rules, field.upper())
-    # No rules module: the defaults.
-    monkeypatch.setitem(sys.modules, "rtk_notebook.quality", None)
-    assert plots.thresholds() == plots.Thresholds()
-    # A rules module with some constants (a number, or an object with a value).
-    package = types.ModuleType("rtk_notebook.quality")
-    fake = types.ModuleType("rtk_notebook.quality.rules")
-    fake.MOS_GOOD = 4.1  # type: ignore[attr-defined]
-    fake.RTT_POOR_MS = types.SimpleNamespace(value=400.0, source="G.114")  # type: ignore[attr-defined]
-    package.rules = fake  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "rtk_notebook.quality", package)
-    monkeypatch.setitem(sys.modules, "rtk_notebook.quality.rules", fake)
+def test_thresholds_come_from_the_thresholds_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rtk_notebook.quality import thresholds as limits
+
+    # Every band edge is the quality layer's constant of that name (no literal of its own).
     th = plots.thresholds()
-    assert th.mos_good == 4.1 and th.rtt_poor_ms == 400.0 and th.mos_poor == 3.6
+    assert th == plots.Thresholds()
+    for field in dataclasses.fields(plots.Thresholds):
+        assert getattr(th, field.name) == getattr(limits, field.name.upper()), field.name
+    fig = plots.quality_over_time(make_timeseries(1, 5))
+    assert any(s.y0 == limits.MOS_GOOD for s in fig.layout.shapes if s.yref == "y")
+    # Other band edges are drawn where they are.
+    moved = plots.Thresholds(mos_good=4.1, rtt_poor_ms=400.0)
+    monkeypatch.setattr(plots.quality, "thresholds", lambda: moved)
     fig = plots.quality_over_time(make_timeseries(1, 5))
     assert any(s.y0 == 4.1 for s in fig.layout.shapes if s.yref == "y")
-    fake.THRESHOLDS = {"jitter_poor_ms": 60}  # type: ignore[attr-defined]
-    assert plots.thresholds().jitter_poor_ms == 60
-    fake.THRESHOLDS = {"jitter_poor_ms": 10}  # out of order: ignored as a whole
-    assert plots.thresholds() == plots.Thresholds()
+    assert any(s.y0 == 400.0 for s in fig.layout.shapes if s.yref == "y3")
 
 
 def test_with_the_quality_analysis(demo: dict[str, pd.DataFrame]) -> None:
@@ -925,3 +915,173 @@ def test_figures_render_to_png(
         width = int.from_bytes(data[16:20], "big")
         assert width == 1100, name
         assert len(data) > 8_000, f"{name}: suspiciously small PNG"
+
+
+# --------------------------------------------------------------------------------------------
+# Preparation steps: each figure's tidy frame, before anything is drawn
+# --------------------------------------------------------------------------------------------
+
+
+def test_prepare_timeline_rows_stays_and_now() -> None:
+    from rtk_notebook.plots.timeline import prepare_timeline
+
+    parts = frames.to_frame(
+        "session_participants",
+        [
+            {"id": "p1", "display_name": "Ana", "joined_at": "2026-11-18T10:05:00Z",
+             "left_at": "2026-11-18T10:35:00Z", "preset_name": "host"},
+            {"id": "p2", "display_name": "Ben", "joined_at": "2026-11-18T10:00:00Z",
+             "left_at": None, "preset_name": "participant"},
+            {"id": "p3", "display_name": "Ana", "joined_at": "2026-11-18T10:40:00Z",
+             "left_at": "2026-11-18T10:50:00Z", "preset_name": "host"},
+        ],
+    )  # fmt: skip
+    data = prepare_timeline(
+        parts,
+        start="joined_at",
+        end="left_at",
+        name="display_name",
+        color="verdict",
+        hover_data=["id"],
+        now="2026-11-18T11:00:00Z",
+    )
+    joins = data.joins
+    assert data.until == pd.Timestamp("2026-11-18T11:00:00")
+    assert data.color_by == "preset_name"  # no verdict column
+    assert joins["name"].tolist() == ["Ana", "Ben", "Ana"]
+    assert joins["row"].tolist() == [1, 0, 1]  # Ben joined first: top row; a rejoin shares one
+    assert joins["open"].tolist() == [False, True, False]
+    assert joins["stay_min"].tolist() == [30.0, 60.0, 10.0]  # Ben: drawn up to now
+    assert joins["group"].tolist() == ["host", "participant", "host"]
+    assert data.hover_columns == ["id"] and joins["hover id"].tolist() == ["p1", "p2", "p3"]
+
+
+def test_prepare_quality_over_time_means_and_findings() -> None:
+    from rtk_notebook.plots.quality import prepare_quality_over_time
+
+    ts = make_timeseries(1, 10, video=True, stagger=False)
+    data = prepare_quality_over_time(
+        ts, findings=make_findings(), kind="audio", bin="1min", max_points=720
+    )
+    lines = data.lines
+    assert [p for p, _ in data.panels] == ["mos", "loss_pct", "rtt_ms", "jitter_ms", "fps"]
+    producer_rtt = lines[(lines["metric"] == "rtt_ms") & (lines["direction"] == "producer")]
+    audio = ts[(ts["kind"] == "audio") & (ts["direction"] == "producer")]
+    first_minute = audio[audio["timestamp"] < T0 + pd.Timedelta("1min")]["rtt_ms"].mean()
+    assert producer_rtt["value"].iloc[0] == pytest.approx(first_minute)
+    assert producer_rtt["timestamp"].iloc[0] == (T0 + pd.Timedelta("30s")).tz_localize(None)
+    assert len(producer_rtt) == 10
+    assert set(lines["direction"]) == {"producer", "consumer"}
+    assert data.notes == ["Ana Rossi 0", "audio tracks", "1 min means"]
+    # Findings within the 10 minutes: the info one (0-2 min); the others start later.
+    assert data.findings["rule"].tolist() == ["jitter"]
+    assert not data.findings["wide"].any()
+
+
+def test_prepare_heatmap_cells_are_bin_means() -> None:
+    from rtk_notebook.plots.heatmap import prepare_heatmap
+
+    ts = make_timeseries(3, 5, seed=6, stagger=False)
+    options = dict(by="display_name", value="mos", bin="1min", kind="audio", direction="producer")
+    data = prepare_heatmap(ts, **options, sort="first_seen")
+    assert data.grid.shape == (3, 5) and data.samples == 3 * 60
+    assert data.notes == ["audio", "producer"]
+    ben = ts[
+        (ts["display_name"] == "Ben Rossi 1")
+        & (ts["kind"] == "audio")
+        & (ts["direction"] == "producer")
+        & (ts["timestamp"] < T0 + pd.Timedelta("1min"))
+    ]
+    assert data.grid.loc["Ben Rossi 1"].iloc[0] == pytest.approx(ben["mos"].mean())
+    worst = prepare_heatmap(ts, **options, sort="worst").grid
+    assert worst.mean(axis=1).is_monotonic_increasing  # the lowest MOS on top
+
+
+def test_prepare_histogram_bars() -> None:
+    from rtk_notebook.plots.distributions import prepare_histogram
+
+    bars = prepare_histogram(np.array([1.0, 2.0, 2.0, 3.0, np.nan]), integer=True)
+    assert bars["center"].tolist() == [1.0, 2.0, 3.0]
+    assert bars["count"].tolist() == [1, 2, 1]
+    assert bars["range"].tolist() == ["1", "2", "3"]
+    assert bars["width"].tolist() == [1.0, 1.0, 1.0]
+    wide = prepare_histogram(np.arange(100.0), bins=4)
+    assert wide["count"].tolist() == [25, 25, 25, 25] and wide["left"].iloc[0] == 0.0
+    assert prepare_histogram(np.array([np.nan])).empty
+
+
+def test_duration_distribution_is_one_function_for_sessions_and_stays(
+    demo: dict[str, pd.DataFrame],
+) -> None:
+    assert plots.stay_distribution is plots.duration_distribution
+    stays = plots.duration_distribution(demo["many_participants"])
+    assert stays.layout.xaxis.title.text == "Stay (min)"
+    assert stays.layout.title.text == "How long participants stay"
+    sessions = plots.duration_distribution(demo["sessions"])
+    assert sessions.layout.title.text == "How long sessions last"
+    no_duration = demo["sessions"].assign(duration_td=pd.NaT)
+    consumed = plots.duration_distribution(no_duration)
+    assert consumed.layout.xaxis.title.text == "Participant-minutes per session (min)"
+
+
+def test_prepare_breakdown_groups_and_verdict_counts() -> None:
+    from rtk_notebook.plots.breakdowns import prepare_breakdown
+
+    quality = pd.DataFrame(
+        {
+            "browser": ["Chrome"] * 4 + ["Safari"] * 3 + ["Opera"],
+            "mos_avg": [4.3, 4.2, 3.8, 3.0, 3.5, 3.4, 3.3, 3.5],
+            "verdict": ["good", "good", "fair", "poor", "poor", "poor", "poor", None],
+        }
+    )
+    data = prepare_breakdown(quality, by="browser", metric="mos_avg", min_peers=3, sort="count")
+    groups = data.groups
+    assert groups.index.tolist() == ["Chrome", "Safari", "other"]  # by count, "other" last
+    assert groups["n"].tolist() == [4, 3, 1]
+    assert groups.loc["Chrome", ["good", "fair", "poor"]].tolist() == [2, 1, 1]
+    assert groups.loc["other", "unknown"] == 1 and data.merged_groups == 1
+    assert groups.loc["Safari", "median"] == pytest.approx(3.4)
+    assert data.peers["pos"].tolist() == [0.0] * 4 + [1.0] * 3 + [2.0]
+    by_metric = prepare_breakdown(
+        quality, by="browser", metric="mos_avg", min_peers=3, sort="metric"
+    ).groups
+    assert by_metric.index.tolist() == ["Safari", "Chrome", "other"]  # worst median first
+
+
+def test_prepare_recordings_problems_and_days() -> None:
+    from rtk_notebook.plots.recordings import prepare_recordings
+
+    recs = frames.to_frame(
+        "recordings",
+        [
+            {"id": "r1", "status": "UPLOADED", "invoked_time": "2026-11-16T10:00:00Z",
+             "recording_duration": 600},
+            {"id": "r2", "status": "ERRORED", "invoked_time": "2026-11-18T09:00:00Z"},
+            {"id": "r3", "status": "INVOKED", "invoked_time": "2026-11-18T07:00:00Z"},
+            {"id": "r4", "status": "UPLOADING", "invoked_time": "2026-11-18T09:30:00Z"},
+        ],
+    )  # fmt: skip
+    data = prepare_recordings(recs, now="2026-11-18T10:00:00Z", stuck_after="2h")
+    df = data.recordings.set_index("id")
+    assert df["problem"].to_dict() == {
+        "r1": "", "r2": "ERRORED", "r3": "INVOKED stuck", "r4": "",
+    }  # fmt: skip
+    assert df.loc["r3", "age_h"] == 3.0 and df.loc["r1", "minutes"] == 10.0
+    assert data.statuses == ["INVOKED", "UPLOADING", "UPLOADED", "ERRORED"]
+    assert len(data.per_day) == 3  # 16, 17 (none) and 18 November
+    assert data.per_day.sum().to_dict() == {
+        "INVOKED": 1, "UPLOADING": 1, "UPLOADED": 1, "ERRORED": 1,
+    }  # fmt: skip
+
+
+def test_prepare_daywise_long_frame(demo: dict[str, pd.DataFrame]) -> None:
+    from rtk_notebook.plots.usage import prepare_daywise
+
+    day = demo["daywise"]
+    long = prepare_daywise(day)
+    assert long["series"].unique().tolist() == [
+        "sessions", "recordings", "session minutes", "recording minutes",
+    ]  # fmt: skip
+    sessions = long[long["series"] == "sessions"]
+    assert sessions["value"].tolist() == day["total_sessions"].astype(float).tolist()
+    assert prepare_daywise(day[["day"]]).empty

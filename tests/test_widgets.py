@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 
 import pandas as pd
 import pytest
@@ -177,3 +178,63 @@ def test_only_the_latest_request_wins() -> None:
     explorer = asyncio.run(kernel())
     assert set(explorer.visible["status"].astype(str)) == {"LIVE"}
     kit.close()
+
+
+def badge_colors(html: str, text: str) -> set[str]:
+    """The background colours of the badges whose text matches the pattern ``text``."""
+    return set(re.findall(r"background:(#[0-9A-Fa-f]{6});[^>]*>" + text + "</span>", html))
+
+
+def test_a_word_has_one_colour_in_figures_cards_and_panels(kit: rtk.Kit) -> None:
+    from rtk_notebook import plots
+    from rtk_notebook.models import Recording, Session
+
+    # Recording statuses: the figure's bars, a recording's card, the monitor's pills and rows.
+    monitor = RecordingMonitor(kit)
+    figure = plots.recording_status(monitor.recordings)
+    bars = {t.name: t.marker.color for t in figure.data if t.type == "bar"}
+    assert {"INVOKED", "UPLOADING", "UPLOADED", "ERRORED"} <= set(bars)
+    for status, color in bars.items():
+        card = Recording.from_record({"id": "r", "status": status})._repr_html_()
+        assert badge_colors(card, status) == {color}, status
+        assert badge_colors(monitor.counts_html.value, status + r" \d+") == {color}, status
+        if status in set(monitor.visible["status"].head(500).astype(str)):
+            assert badge_colors(monitor.table.value, status) == {color}, status
+    assert bars["INVOKED"] == "#CC79A7"  # pink, not the orange of UPLOADING
+
+    # Session statuses: bars coloured by status in a figure, a session's card.
+    sessions = kit.sessions()
+    spans = plots.participant_timeline(
+        sessions, start="started_at", end="ended_at", name="id", color="status"
+    )
+    for status in ("LIVE", "ENDED"):
+        (color,) = {t.marker.color for t in spans.data if t.name == status}
+        card = Session.from_record({"id": "s", "status": status})._repr_html_()
+        assert badge_colors(card, status) == {color}, status
+
+    # Verdicts and severities: a peer's figure, its quality card, its panel.
+    world = kit.demo
+    app = world.apps[0]
+    relay = next(
+        j
+        for i in range(app.session_count)
+        if not app.is_live(i)
+        for j in app.joins(i)
+        if j.profile == "relay_tcp"
+    )
+    panel = PeerQualityPanel(kit, relay.peer_id)
+    quality = panel.quality
+    card = quality._repr_html_()
+    verdict = str(quality.verdict)
+    peers = quality.summary.assign(browser="any", verdict=verdict)
+    breakdown = plots.quality_breakdown(peers, min_peers=1)
+    (color,) = {t.marker.color for t in breakdown.data if t.name == verdict}
+    assert badge_colors(card, verdict.upper()) == {color}
+    assert badge_colors(panel.header.value, verdict) == {color}
+    severities = set(quality.findings["severity"].astype(str))
+    assert severities
+    for severity in severities:
+        markers = {t.marker.color for t in panel.figure.data if t.name == f"{severity} finding"}
+        assert len(markers) == 1, severity
+        assert badge_colors(card, severity) == markers, severity
+        assert badge_colors(panel.findings_html.value, severity) == markers, severity

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from rtk_notebook import style
 from rtk_notebook.frames import TABLES, from_rows, is_missing
 from rtk_notebook.frames.schemas import DEVICE_COLUMNS, METRIC_COLUMNS, SEVERITIES, VERDICTS
 from rtk_notebook.models.peer import PeerReport
@@ -317,15 +318,15 @@ def top_finding(findings: Sequence[Finding] | pd.DataFrame) -> str | None:
 # ---- the result -----------------------------------------------------------------------------
 
 _TONES = {
-    "good": ("#009E73", "#ffffff"),
-    "fair": ("#E69F00", "#000000"),
-    "poor": ("#D55E00", "#ffffff"),
-    "unknown": ("#999999", "#000000"),
+    "good": style.tone("good"),
+    "fair": style.tone("fair"),
+    "poor": style.tone("poor"),
+    "unknown": style.tone("unknown"),
 }
 _SEVERITY_TONES = {
-    "critical": ("#D55E00", "#ffffff"),
-    "warning": ("#E69F00", "#000000"),
-    "info": ("#56B4E9", "#000000"),
+    "critical": style.tone("critical"),
+    "warning": style.tone("warning"),
+    "info": style.tone("info"),
 }
 
 
@@ -460,11 +461,12 @@ class PeerQuality:
         head = (
             '<div style="font-family:system-ui,-apple-system,Segoe UI,sans-serif;'
             'font-size:13px;max-width:880px">'
-            '<div style="margin-bottom:6px"><span style="color:#666">Call quality</span> '
+            f'<div style="margin-bottom:6px"><span style="color:{style.INK_LABEL}">'
+            "Call quality</span> "
             f"<b>{html.escape(who)}</b> {_pill(self.verdict.upper(), tone)}</div>"
         )
         rows = "".join(
-            f'<tr><td style="color:#666;padding:1px 12px 1px 0;text-align:left;'
+            f'<tr><td style="color:{style.INK_LABEL};padding:1px 12px 1px 0;text-align:left;'
             f'vertical-align:top">{html.escape(label)}</td>'
             f'<td style="text-align:left">{html.escape(value)}</td></tr>'
             for label, value in self._key_numbers()
@@ -485,12 +487,13 @@ class PeerQuality:
                 f'<li style="margin:2px 0">{_pill(str(severity), _SEVERITY_TONES[str(severity)])}'
                 f' <code style="font-size:11px">{html.escape(str(rule))}</code> '
                 f"{html.escape(str(message))} "
-                f'<span style="color:#888;font-size:11px">{html.escape(when)}</span></li>'
+                f'<span style="color:{style.INK_FAINT};font-size:11px">'
+                f"{html.escape(when)}</span></li>"
             )
         listing = (
             f'<ul style="margin:0;padding-left:18px">{"".join(items)}</ul>'
             if items
-            else '<div style="color:#666">No findings.</div>'
+            else f'<div style="color:{style.INK_LABEL}">No findings.</div>'
         )
         return head + table + listing + "</div>"
 

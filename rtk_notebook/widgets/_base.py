@@ -18,11 +18,9 @@ from typing import Any
 import ipywidgets as widgets
 
 from rtk_notebook.errors import RTKError
-from rtk_notebook.plots import PALETTE, VERDICT_COLORS
+from rtk_notebook.style import HEADER, INK_SECONDARY, PALETTE, VERDICT_COLORS, fmt_measure
 
-# Okabe-Ito, from the plots' palette: the same colour means the same thing everywhere.
-GOOD, FAIR, POOR = VERDICT_COLORS["good"], VERDICT_COLORS["fair"], VERDICT_COLORS["poor"]
-INFO, MUTED = PALETTE["blue"], PALETTE["grey"]
+MISSING = "–"  # what a panel shows for a missing value
 
 
 # Panel-wide CSS, shipped as a zero-height HTML widget in each panel.
@@ -32,11 +30,17 @@ STYLE = (
 )
 
 
-def badge(text: str, color: str) -> str:
-    return (
-        f'<span style="background:{color};color:white;border-radius:8px;padding:1px 8px;'
-        f'font-size:90%;white-space:nowrap">{html.escape(str(text))}</span>'
-    )
+def measure(value: Any, pattern: str = "{:.1f}") -> str:
+    """A measurement as a panel shows it (``measure(rtt, "{:.0f} ms")``); a dash if missing."""
+    return fmt_measure(value, pattern) or MISSING
+
+
+def plain(value: Any) -> str:
+    """A value as plain (unescaped) text; a dash for None, NaN, NA, NaT or an empty string."""
+    if value is None or (isinstance(value, float) and value != value):
+        return MISSING
+    text = str(value)
+    return MISSING if text in ("<NA>", "nan", "NaT", "") else text
 
 
 def describe_error(exc: BaseException) -> str:
@@ -79,17 +83,17 @@ class Panel(widgets.VBox):
 
     def _show_loading(self, what: str) -> None:
         self.loading = True
-        self.status.value = f'<span style="color:{INFO}">⏳ {html.escape(what)}…</span>'
+        self.status.value = f'<span style="color:{PALETTE["blue"]}">⏳ {html.escape(what)}…</span>'
 
     def _show_error(self, exc: BaseException) -> None:
         self.error = describe_error(exc)
         self.status.value = (
-            f'<span style="color:{POOR}" title="{html.escape(self.error)}">⚠ '
+            f'<span style="color:{VERDICT_COLORS["poor"]}" title="{html.escape(self.error)}">⚠ '
             f"{html.escape(self.error)}</span>"
         )
 
     def _show_note(self, text: str) -> None:
-        self.status.value = f'<span style="color:#555">{html.escape(text)}</span>'
+        self.status.value = f'<span style="color:{INK_SECONDARY}">{html.escape(text)}</span>'
 
     # -- running work ----------------------------------------------------------------------------
 
@@ -154,7 +158,7 @@ def table_html(
 ) -> str:
     """A compact scrollable HTML table; cells must already be escaped."""
     head = "".join(
-        f'<th style="text-align:left;padding:2px 8px;position:sticky;top:0;background:#f4f4f4">'
+        f'<th style="text-align:left;padding:2px 8px;position:sticky;top:0;background:{HEADER}">'
         f"{html.escape(h)}</th>"
         for h in header
     )

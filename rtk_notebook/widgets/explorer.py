@@ -9,9 +9,9 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from rtk_notebook.plots import VERDICT_COLORS
-from rtk_notebook.widgets._base import MUTED, Panel, badge, show_figure, table_html
-from rtk_notebook.widgets.peer import PeerQualityPanel, _fmt, _text
+from rtk_notebook.style import INK_LABEL, badge
+from rtk_notebook.widgets._base import Panel, measure, plain, show_figure, table_html
+from rtk_notebook.widgets.peer import PeerQualityPanel
 
 SORTS = {
     "newest first": ("started_at", False),
@@ -126,8 +126,8 @@ class SessionExplorer(Panel):
         frame = frame.sort_values(column, ascending=ascending, na_position="last", kind="stable")
         self.visible = frame
         self.sessions_header.value = (
-            f"<b>{len(frame)} sessions</b> <span style='color:#666'>(of {len(self.sessions)} "
-            "fetched; choose one)</span>"
+            f"<b>{len(frame)} sessions</b> <span style='color:{INK_LABEL}'>"
+            f"(of {len(self.sessions)} fetched; choose one)</span>"
         )
         options = []
         for _, s in frame.iterrows():
@@ -136,8 +136,8 @@ class SessionExplorer(Panel):
             minutes = s["duration_td"].total_seconds() / 60 if pd.notna(s["duration_td"]) else None
             label = (
                 f"{when}  {str(s['status']):<5}  {str(s['meeting_display_name'])[:38]:<38}  "
-                f"{_fmt(s['max_concurrent_participants'], '', 0):>3} ppl  "
-                f"{_fmt(minutes, ' min', 0):>7}"
+                f"{measure(s['max_concurrent_participants'], '{:.0f}'):>3} ppl  "
+                f"{measure(minutes, '{:.0f} min'):>7}"
             )
             options.append((label, str(s["id"])))
         current = self.sessions_list.value
@@ -195,15 +195,15 @@ class SessionExplorer(Panel):
             verdict = str(q["verdict"]) if pd.notna(q["verdict"]) else "error"
             rows.append(
                 [
-                    _text(q["display_name"]),
-                    badge(verdict, VERDICT_COLORS.get(verdict, MUTED)),
-                    _fmt(q["mos_avg"], "", 2),
-                    _fmt(q["loss_avg_pct"], " %", 1),
-                    _fmt(q["rtt_p90_ms"], " ms", 0),
-                    _text(q["connection_type"]),
-                    _text(q["browser"]),
-                    _text(q["country"]),
-                    _text(q["error"] if pd.notna(q["error"]) else q["top_finding"]),
+                    html.escape(plain(q["display_name"])),
+                    badge(verdict),
+                    measure(q["mos_avg"], "{:.2f}"),
+                    measure(q["loss_avg_pct"], "{:.1f} %"),
+                    measure(q["rtt_p90_ms"], "{:.0f} ms"),
+                    html.escape(plain(q["connection_type"])),
+                    html.escape(plain(q["browser"])),
+                    html.escape(plain(q["country"])),
+                    html.escape(plain(q["error"] if pd.notna(q["error"]) else q["top_finding"])),
                 ]
             )
             options.append((f"{q['display_name']} ({verdict})", str(q["peer_id"])))

@@ -8,36 +8,8 @@ from typing import Any
 import ipywidgets as widgets
 
 from rtk_notebook.api import checks
-from rtk_notebook.plots import SEVERITY_COLORS, VERDICT_COLORS
-from rtk_notebook.widgets._base import GOOD, MUTED, Panel, badge, show_figure
-
-
-def _fmt(value: Any, unit: str = "", digits: int = 1) -> str:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return "–"
-    if number != number:  # NaN
-        return "–"
-    return f"{number:.{digits}f}{unit}"
-
-
-def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return "–"
-    text = str(value)
-    return "–" if text in ("<NA>", "nan", "NaT", "") else html.escape(text)
-
-
-def card(title: str, rows: list[tuple[str, str]]) -> str:
-    cells = "".join(
-        f'<tr><td style="color:#666;padding:1px 10px 1px 0">{html.escape(k)}</td><td>{v}</td></tr>'
-        for k, v in rows
-    )
-    return (
-        '<div style="border:1px solid #ddd;border-radius:6px;padding:6px 10px;margin:4px;'
-        f'min-width:230px"><b>{html.escape(title)}</b><table>{cells}</table></div>'
-    )
+from rtk_notebook.style import INK_FAINT, INK_SECONDARY, VERDICT_COLORS, badge, card
+from rtk_notebook.widgets._base import Panel, measure, plain, show_figure
 
 
 class PeerQualityPanel(Panel):
@@ -69,13 +41,11 @@ class PeerQualityPanel(Panel):
 
         self.quality = quality
         summary = quality.summary.iloc[0] if len(quality.summary) else None
-        name = _text(summary["display_name"]) if summary is not None else self.peer_id
-        verdict = str(quality.verdict)
+        name = plain(summary["display_name"]) if summary is not None else self.peer_id
         self.header.value = (
-            f'<div style="font-size:115%"><b>{name}</b> '
-            f"{badge(verdict, VERDICT_COLORS.get(verdict, MUTED))} "
-            f'<span style="color:#555">{html.escape(quality.top_finding or "no findings")}'
-            "</span></div>"
+            f'<div style="font-size:115%"><b>{html.escape(name)}</b> {badge(str(quality.verdict))} '
+            f'<span style="color:{INK_SECONDARY}">'
+            f"{html.escape(quality.top_finding or 'no findings')}</span></div>"
         )
         self.figure = plots.quality_over_time(
             quality.timeseries, findings=quality.findings, title=f"Call quality: {name}"
@@ -87,55 +57,58 @@ class PeerQualityPanel(Panel):
     @staticmethod
     def _findings(findings: Any) -> str:
         if findings is None or len(findings) == 0:
-            return f'<p style="color:{GOOD}">No findings: this peer had a good call.</p>'
+            good = VERDICT_COLORS["good"]
+            return f'<p style="color:{good}">No findings: this peer had a good call.</p>'
         items = []
         for _, f in findings.iterrows():
             severity = str(f["severity"])
             when = ""
             if f.get("start") is not None and str(f.get("start")) != "NaT":
-                when = f' <span style="color:#777">{f["start"]:%H:%M:%S}–{f["end"]:%H:%M:%S}</span>'
-            items.append(
-                f"<li>{badge(severity, SEVERITY_COLORS.get(severity, MUTED))} "
-                f"{html.escape(str(f['message']))}{when}</li>"
-            )
+                span = f"{f['start']:%H:%M:%S}–{f['end']:%H:%M:%S}"
+                when = f' <span style="color:{INK_FAINT}">{span}</span>'
+            items.append(f"<li>{badge(severity)} {html.escape(str(f['message']))}{when}</li>")
         return f"<b>Findings</b><ul style='margin-top:2px'>{''.join(items)}</ul>"
 
     @staticmethod
     def _cards(summary: Any) -> str:
         if summary is None:
             return ""
-        get = summary.get
-        device = card(
-            "Device",
-            [
-                ("device", _text(get("device"))),
-                ("os", _text(get("os"))),
-                ("browser", _text(get("browser"))),
-                ("cpus", _text(get("cpus"))),
-                ("memory", _fmt(get("memory_gb"), " GB", 0)),
-            ],
-        )
-        network = card(
-            "Network",
-            [
-                ("connection", _text(get("connection_type"))),
-                ("network", _text(get("network"))),
-                ("location", _text(get("location"))),
-                ("ISP / ASN", _text(get("asn_org"))),
-                (
-                    "RTT avg / p90",
-                    f"{_fmt(get('rtt_avg_ms'), ' ms', 0)} / {_fmt(get('rtt_p90_ms'), ' ms', 0)}",
-                ),
-                ("loss avg", _fmt(get("loss_avg_pct"), " %", 2)),
-                ("jitter p90", _fmt(get("jitter_p90_ms"), " ms", 0)),
-            ],
-        )
-        call = card(
-            "Call",
-            [
-                ("MOS avg / p10", f"{_fmt(get('mos_avg'), '', 2)} / {_fmt(get('mos_p10'), '', 2)}"),
-                ("stay", _fmt(get("stay_min"), " min", 0)),
-                ("video fps p50", _fmt(get("video_fps_p50"), "", 0)),
-            ],
-        )
-        return f'<div style="display:flex;flex-wrap:wrap">{device}{network}{call}</div>'
+        cards = []
+        for title, rows in CARDS.items():
+            shown = [
+                (label, " / ".join(_shown(summary.get(c), pattern) for c in columns))
+                for label, columns, pattern in rows
+            ]
+            cards.append(card(None, title, shown, min_width=230))
+        return f'<div style="display:flex;flex-wrap:wrap;gap:8px">{"".join(cards)}</div>'
+
+
+def _shown(value: Any, pattern: str | None) -> str:
+    return plain(value) if pattern is None else measure(value, pattern)
+
+
+#: The panel's cards: title, then rows of (label, summary columns joined by " / ", the
+#: pattern of a measurement or None for text).
+CARDS: dict[str, list[tuple[str, tuple[str, ...], str | None]]] = {
+    "Device": [
+        ("device", ("device",), None),
+        ("os", ("os",), None),
+        ("browser", ("browser",), None),
+        ("cpus", ("cpus",), None),
+        ("memory", ("memory_gb",), "{:.0f} GB"),
+    ],
+    "Network": [
+        ("connection", ("connection_type",), None),
+        ("network", ("network",), None),
+        ("location", ("location",), None),
+        ("ISP / ASN", ("asn_org",), None),
+        ("RTT avg / p90", ("rtt_avg_ms", "rtt_p90_ms"), "{:.0f} ms"),
+        ("loss avg", ("loss_avg_pct",), "{:.2f} %"),
+        ("jitter p90", ("jitter_p90_ms",), "{:.0f} ms"),
+    ],
+    "Call": [
+        ("MOS avg / p10", ("mos_avg", "mos_p10"), "{:.2f}"),
+        ("stay", ("stay_min",), "{:.0f} min"),
+        ("video fps p50", ("video_fps_p50",), "{:.0f}"),
+    ],
+}

@@ -15,9 +15,9 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from rtk_notebook.plots import STATUS_COLORS
 from rtk_notebook.secrets import reveal_flag
-from rtk_notebook.widgets._base import MUTED, Panel, badge, show_figure, table_html
+from rtk_notebook.style import PALETTE, STATUS_COLORS, TINTS, VERDICT_COLORS, badge
+from rtk_notebook.widgets._base import Panel, show_figure, table_html
 
 RECORDING_STATUSES = ("UPLOADED", "RECORDING", "PAUSED", "UPLOADING", "INVOKED", "ERRORED")
 # A recording still INVOKED or UPLOADING this long after it was started is stuck: uploads
@@ -102,7 +102,7 @@ class RecordingMonitor(Panel):
         self.counts = {s: int((status == s).sum()) for s in RECORDING_STATUSES}
         stuck = int(stuck_mask(frame, self.now()).sum())
         pills = " ".join(badge(f"{s} {n}", STATUS_COLORS[s]) for s, n in self.counts.items())
-        warn = f" · <b style='color:#D55E00'>{stuck} stuck</b>" if stuck else ""
+        warn = f" · <b style='color:{VERDICT_COLORS['poor']}'>{stuck} stuck</b>" if stuck else ""
         self.counts_html.value = f"<div>{len(frame)} recordings: {pills}{warn}</div>"
         self.figure = plots.recording_status(frame, now=self.now())
         show_figure(self.plot, self.figure)
@@ -130,11 +130,11 @@ class RecordingMonitor(Panel):
         rows, styles = [], []
         for index, r in visible.head(500).iterrows():
             state = str(r["status"])
-            note = "stuck" if stuck[index] else ("errored" if errored[index] else "")
+            note = "stuck" if stuck.at[index] else ("errored" if errored.at[index] else "")
             minutes = r["recording_duration"] / 60 if pd.notna(r["recording_duration"]) else None
             rows.append(
                 [
-                    badge(state, STATUS_COLORS.get(state, "#999")),
+                    badge(state),
                     html.escape(f"{r['invoked_time']:%Y-%m-%d %H:%M}")
                     if pd.notna(r["invoked_time"])
                     else "–",
@@ -145,9 +145,8 @@ class RecordingMonitor(Panel):
                     f"<b>{note}</b>" if note else "",
                 ]
             )
-            styles.append(
-                {"stuck": "background:#FDF0D9", "errored": "background:#F9E0D4"}.get(note, "")
-            )
+            tint = {"stuck": TINTS["warning"], "errored": TINTS["poor"]}.get(note)
+            styles.append(f"background:{tint}" if tint else "")
         more = f"<p>… and {len(visible) - 500} more</p>" if len(visible) > 500 else ""
         self.table.value = (
             table_html(
@@ -163,7 +162,8 @@ class RecordingMonitor(Panel):
             return "–"
         if not self.reveal_secrets:  # the frame holds only the masked link: say it exists
             hint = "pre-signed link, masked: RecordingMonitor(kit, reveal_secrets=True) shows it"
-            return f'<span style="color:{MUTED}" title="{html.escape(hint)}">masked</span>'
+            grey = PALETTE["grey"]
+            return f'<span style="color:{grey}" title="{html.escape(hint)}">masked</span>'
         return f'<a href="{html.escape(str(url))}" target="_blank" rel="noopener">download</a>'
 
     # -- auto-refresh: a loop task on the kernel's event loop -------------------------------------

@@ -55,7 +55,7 @@ class UsageDashboard(Panel):
         recordings = int(frame["total_recordings"].sum())
         busiest = ""
         if len(frame) and frame["total_sessions"].max() > 0:
-            top = frame.loc[frame["total_sessions"].idxmax()]
+            top = frame.iloc[int(frame["total_sessions"].to_numpy().argmax())]
             busiest = (
                 f" · busiest day {top['day']:%a %Y-%m-%d} ({int(top['total_sessions'])} sessions)"
             )
