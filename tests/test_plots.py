@@ -607,11 +607,11 @@ def test_quality_over_time_call_wide_findings_are_not_shaded() -> None:
 def test_quality_over_time_audio_only_and_loss_from_packets() -> None:
     ts = make_timeseries(1, 10, video=False).drop(columns=["loss_pct"])
     ts["packets_lost"] = 5.0
-    ts["packets_sent"] = 95.0
+    ts["packets_sent"] = 100.0
     fig = plots.quality_over_time(ts)
     assert "yaxis5" not in fig.layout.to_plotly_json()  # no video panel
     loss = next(t for t in fig.data if t.name == "producer" and t.yaxis == "y2")
-    assert np.allclose(loss.y, 5.0)  # lost / (sent + lost) * 100
+    assert np.allclose(loss.y, 5.0)  # 5 lost of 100 sent: the analysis' one loss formula
 
 
 def test_quality_over_time_from_the_demo_report(demo: dict[str, pd.DataFrame]) -> None:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from rtk_notebook.quality.tracks import loss_percent
 from rtk_notebook.style import CATEGORY_COLORS, INK, INK_SECONDARY, PALETTE, RULE
 
 # ---- colours ---------------------------------------------------------------------------------
@@ -248,10 +249,10 @@ def prepare_timeseries(ts: pd.DataFrame) -> pd.DataFrame:
     df["timestamp"] = utc_naive(df["timestamp"])
     df = df[df["timestamp"].notna()]
     if "loss_pct" not in df.columns and {"packets_lost", "packets_sent"} <= set(df.columns):
-        lost = floats(df["packets_lost"])
-        sent = floats(df["packets_sent"])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            df["loss_pct"] = np.where(lost + sent > 0, lost / (lost + sent) * 100.0, np.nan)
+        received = floats(df["packets_received"]) if "packets_received" in df else np.nan
+        df["loss_pct"] = loss_percent(
+            floats(df["packets_lost"]), floats(df["packets_sent"]), received
+        )
     return df
 
 

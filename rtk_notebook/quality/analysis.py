@@ -339,16 +339,6 @@ def _pill(text: str, tone: tuple[str, str]) -> str:
     )
 
 
-def _fmt(value: Any, pattern: str) -> str | None:
-    if is_missing(value):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return pattern.format(number) if math.isfinite(number) else None
-
-
 @dataclass(repr=False, eq=False)
 class PeerQuality:
     """One peer's call quality: ``timeseries``, ``summary`` (one row), ``findings`` (frame),
@@ -420,22 +410,22 @@ class PeerQuality:
         def get(name: str) -> Any:
             return row.get(name) if name in row else None
 
-        mos = _fmt(get("mos_avg"), "{:.2f}")
-        p10 = _fmt(get("mos_p10"), "{:.2f}")
-        rtt = _fmt(get("rtt_avg_ms"), "{:.0f} ms")
-        rtt90 = _fmt(get("rtt_p90_ms"), "{:.0f} ms")
-        jit = _fmt(get("jitter_avg_ms"), "{:.0f} ms")
-        jit90 = _fmt(get("jitter_p90_ms"), "{:.0f} ms")
-        loss = _fmt(get("loss_avg_pct"), "{:.2f} %")
-        over10 = _fmt(
+        mos = style.fmt_measure(get("mos_avg"), "{:.2f}")
+        p10 = style.fmt_measure(get("mos_p10"), "{:.2f}")
+        rtt = style.fmt_measure(get("rtt_avg_ms"), "{:.0f} ms")
+        rtt90 = style.fmt_measure(get("rtt_p90_ms"), "{:.0f} ms")
+        jit = style.fmt_measure(get("jitter_avg_ms"), "{:.0f} ms")
+        jit90 = style.fmt_measure(get("jitter_p90_ms"), "{:.0f} ms")
+        loss = style.fmt_measure(get("loss_avg_pct"), "{:.2f} %")
+        over10 = style.fmt_measure(
             None
             if is_missing(get("loss_share_over_10"))
             else 100 * float(get("loss_share_over_10")),
             "{:.0f} %",
         )
-        fps = _fmt(get("video_fps_p50"), "{:.0f} fps")
-        height = _fmt(get("video_height_p50"), "{:.0f}p")
-        stay = _fmt(get("stay_min"), "{:.1f} min")
+        fps = style.fmt_measure(get("video_fps_p50"), "{:.0f} fps")
+        height = style.fmt_measure(get("video_height_p50"), "{:.0f}p")
+        stay = style.fmt_measure(get("stay_min"), "{:.1f} min")
 
         def text(name: str) -> str | None:
             value = get(name)
