@@ -141,7 +141,7 @@ def _to_datetime(values: Values, types: set[type]) -> Any:
     )
     # min/max first: two reductions cost less than masks over every value.
     if len(parsed) and parsed.unit != "ns" and (parsed.min() < _NS_MIN or parsed.max() > _NS_MAX):
-        parsed = parsed.where((parsed >= _NS_MIN) & (parsed <= _NS_MAX))
+        parsed = pd.DatetimeIndex(parsed.where((parsed >= _NS_MIN) & (parsed <= _NS_MAX)))
     return parsed.as_unit("ns").array
 
 

@@ -277,7 +277,7 @@ def _typed(col: Column, values: Any, n: int) -> Any:
     if dtype is not None and dtype == col.dtype and (col.kind != "category" or col.categories):
         return values
     if isinstance(values, (pd.Series, pd.Index, pd.api.extensions.ExtensionArray)):
-        values = values.astype(object).to_numpy() if dtype is not None else values
+        values = np.asarray(values, dtype=object) if dtype is not None else values
     elif not isinstance(values, (list, np.ndarray)):
         values = list(values)
     if isinstance(values, np.ndarray) and values.dtype != object:

@@ -381,7 +381,7 @@ def _purge(value: Any) -> None:
 def _load_body(body: Any) -> Mapping[str, Any]:
     if isinstance(body, str | bytes | bytearray):
         try:
-            body = loads(body)
+            body = loads(bytes(body) if isinstance(body, bytearray) else body)
         except ValueError:
             raise ResponseError("the response body is not JSON") from None
     elif not isinstance(body, Mapping) and callable(getattr(body, "json", None)):

@@ -248,7 +248,7 @@ def run_rules(
     ``ts``: the tidy time series, or the :class:`~rtk_notebook.quality.tracks.Tracks` it is
     built from."""
     if isinstance(summary_row, pd.DataFrame):
-        row = summary_row.iloc[0].to_dict() if len(summary_row) else {}
+        row = {str(k): v for k, v in summary_row.iloc[0].items()} if len(summary_row) else {}
     else:
         row = dict(summary_row)
     tracks = ts if isinstance(ts, Tracks) else Tracks.from_frame(ts)

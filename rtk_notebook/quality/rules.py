@@ -857,8 +857,8 @@ def _device_switches(ctx: Context) -> list[tuple[pd.Timestamp, str, str]]:
     joined = ctx.stay_start
     grace = pd.Timedelta(seconds=DEVICE_SWITCH_GRACE_S)
 
-    def after_grace(when: pd.Timestamp | None) -> bool:
-        return when is not None and (joined is None or when >= joined + grace)
+    def after_grace(when: pd.Timestamp) -> bool:
+        return joined is None or when >= joined + grace
 
     found: list[tuple[pd.Timestamp, str, str]] = []
     # 1. The selected-device list: one entry per selection.
@@ -868,7 +868,7 @@ def _device_switches(ctx: Context) -> list[tuple[pd.Timestamp, str, str]]:
         when = _event_time(item.get("timestamp"))
         device = item.get("device")
         device = device if isinstance(device, dict) else {}
-        if after_grace(when):
+        if when is not None and after_grace(when):
             found.append((when, str(device.get("kind") or ""), str(device.get("label") or "")))
     # 2. Device events (when the selected list is absent).
     if not found and report is not None:
@@ -877,7 +877,7 @@ def _device_switches(ctx: Context) -> list[tuple[pd.Timestamp, str, str]]:
                 continue
             when = _event_time(event.timestamp)
             extra = dict(event.metadata.model_extra or {}) if event.metadata is not None else {}
-            if after_grace(when):
+            if when is not None and after_grace(when):
                 found.append((when, str(extra.get("kind") or ""), str(extra.get("label") or "")))
     # 3. Added/removed device lists (when neither of the above says anything).
     if not found and meta is not None:
@@ -893,7 +893,7 @@ def _device_switches(ctx: Context) -> list[tuple[pd.Timestamp, str, str]]:
                 when = _event_time(item.get("timestamp"))
                 added = [d for d in item.get("added") or [] if isinstance(d, dict)]
                 label = str(added[0].get("label") or "") if added else "device removed"
-                if after_grace(when):
+                if when is not None and after_grace(when):
                     found.append((when, kind, label))
     found.sort(key=lambda t: t[0])
     return found

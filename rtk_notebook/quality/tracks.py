@@ -206,7 +206,7 @@ class Tracks:
         order = np.argsort(np.where(ns == _NAT, _LAST, ns), kind="stable")
         kinds = np.concatenate([np.full(len(t), k, dtype=object) for k, _, t in self.raw])
         directions = np.concatenate([np.full(len(t), d, dtype=object) for _, d, t in self.raw])
-        columns = {
+        columns: dict[str, Any] = {
             name: np.concatenate([t.columns[name] for _, _, t in self.raw])[order]
             for name in (*MEASURES, "limitation")
         }
@@ -225,7 +225,9 @@ def _nanoseconds(samples: list[dict[str, Any]]) -> np.ndarray:
             return np.array([str(x)[:-1] for x in raw], dtype="datetime64[ns]").view("i8")
         except ValueError:
             pass  # something numpy does not read: pandas reads more, and coerces the rest
-    stamps = pd.to_datetime(raw, utc=True, errors="coerce", format="ISO8601")
+    stamps = pd.to_datetime(
+        np.array(raw, dtype=object), utc=True, errors="coerce", format="ISO8601"
+    )
     return stamps.tz_convert(None).to_numpy(dtype="datetime64[ns]").view("i8")
 
 
