@@ -74,7 +74,7 @@ def _reject_null(value: _T | None) -> _T:
 Omittable = Annotated[_T | None, AfterValidator(_reject_null)]
 
 
-def _number(value: Any) -> float:
+def _strict_json_number(value: Any) -> float:
     # `type() in` rather than isinstance: bool is an int subclass but not a JSON number.
     if type(value) in (int, float):
         return value
@@ -90,7 +90,7 @@ def _as_given(value: float) -> int | float:
 # JSON has a single number type and the body should go out as the caller wrote it.
 Number = Annotated[
     float,
-    PlainValidator(_number, json_schema_input_type=float),
+    PlainValidator(_strict_json_number, json_schema_input_type=float),
     PlainSerializer(_as_given),
 ]
 
