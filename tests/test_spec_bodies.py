@@ -632,7 +632,9 @@ def _model_object(model: type[BaseModel]) -> Shape:
 def _model_shape(tp: Any) -> Shape:
     if get_origin(tp) is Annotated:
         inner, *metadata = get_args(tp)
-        if any(isinstance(m, PlainValidator) and m.func is rq._strict_json_number for m in metadata):
+        if any(
+            isinstance(m, PlainValidator) and m.func is rq._strict_json_number for m in metadata
+        ):
             return ("scalar", "float")
         shape = _model_shape(inner)
         if any(isinstance(m, AfterValidator) and m.func is rq._reject_null for m in metadata):
