@@ -17,7 +17,7 @@ import pytest
 import rtk_notebook as rtk
 from rtk_notebook.api.http import RetryPolicy
 from rtk_notebook.demo import DemoBackend, Faults
-from tests.conftest import TOKEN, connect_to, make_world
+from tests.factories import TOKEN, connect_to, make_world, sessions_holding
 
 
 def kit_for(backend: DemoBackend, retries: int = 12) -> rtk.Kit:
@@ -25,21 +25,6 @@ def kit_for(backend: DemoBackend, retries: int = 12) -> rtk.Kit:
     # Quick backoff: the faults are injected, the waiting need not be real.
     kit._core.http.retry = RetryPolicy(max_retries=retries, backoff_s=0.002, max_backoff_s=0.02)
     return kit
-
-
-def sessions_holding(world, peers: int) -> tuple[list[str], set[str]]:
-    """Ended sessions, newest first, until they hold at least `peers` joins."""
-    app = world.apps[0]
-    chosen, expected = [], set()
-    for i in reversed(range(app.session_count)):
-        if app.is_live(i):
-            continue
-        joins = app.joins(i)
-        chosen.append(app.session_id(i))
-        expected |= {j.peer_id for j in joins}
-        if len(expected) >= peers:
-            break
-    return chosen, expected
 
 
 @pytest.mark.timeout(900)

@@ -29,8 +29,7 @@ import pytest
 import rtk_notebook as rtk
 from rtk_notebook.demo import DemoBackend, DemoTransport, Faults
 from rtk_notebook.quality import parallel
-from tests.conftest import NOW, SEED, TOKEN, connect_to, make_world
-from tests.test_fault_soak import sessions_holding
+from tests.factories import NOW, SEED, TOKEN, connect_to, make_world, sessions_holding
 
 REPORT = "/peer-report/"
 
@@ -329,8 +328,7 @@ import sys, time, httpx
 sys.path.insert(0, {root!r})
 import rtk_notebook as rtk
 from rtk_notebook.demo import DemoBackend, DemoTransport, Faults
-from tests.conftest import TOKEN, make_world
-from tests.test_fault_soak import sessions_holding
+from tests.factories import TOKEN, make_world, sessions_holding
 
 class Logged(DemoTransport):
     async def handle_async_request(self, request):

@@ -24,7 +24,7 @@ import pytest
 
 import rtk_notebook as rtk
 from rtk_notebook import frames, plots
-from tests.conftest import make_world
+from tests.factories import make_world
 
 T0 = pd.Timestamp("2026-11-18T10:00:00Z")
 MAX_JSON = 2_000_000
