@@ -11,6 +11,14 @@ from rtk_notebook.demo import DemoBackend, DemoServer, DemoTransport, DemoWorld
 from tests.factories import TOKEN, Ids, find_ids, make_world
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each notebook runs top to bottom in a kernel of its own, a minute or two in all: the
+    cells (nbval's items) are `slow`, outside the `pytest -m "not slow"` inner loop."""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def shared_world() -> DemoWorld:
     """A world that tests only read (writes go to `fresh_backend`)."""

@@ -27,6 +27,7 @@ def kit_for(backend: DemoBackend, retries: int = 12) -> rtk.Kit:
     return kit
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_two_thousand_requests_with_twenty_percent_transient_faults() -> None:
     faults = Faults(rate_429=0.07, rate_5xx=0.07, rate_drop=0.06, retry_after_s=0, seed=11)
@@ -51,6 +52,7 @@ def test_two_thousand_requests_with_twenty_percent_transient_faults() -> None:
     kit.close()
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_permanent_404s_come_back_as_error_rows() -> None:
     faults = Faults(rate_404=0.05, seed=5)
@@ -92,6 +94,7 @@ def test_malformed_bodies_are_a_clear_per_peer_error() -> None:
     kit.close()
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_with_the_rate_limit_on_the_fan_out_slows_instead_of_failing() -> None:
     faults = Faults(rate_limit=True, rate_limit_requests=10, rate_limit_window_s=1.0)

@@ -95,6 +95,7 @@ def assert_nothing_sent_after(transport: Recording, when: dict[str, float], what
     print(f"\n{what}: raised {raised:.3f} s after the interrupt, last request at {last:+.3f} s")
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_stop_during_quality_stops_the_fanout_and_a_rerun_resumes(tmp_path: Path) -> None:
     backend = DemoBackend(make_world(), token=TOKEN, faults=Faults(latency_ms=100))
@@ -346,6 +347,7 @@ quality = kit.quality(sessions)
 """
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_stop_in_a_jupyter_kernel(tmp_path: Path) -> None:
     """The kernel's Stop button (SIGINT to the kernel's whole process group, as
