@@ -59,3 +59,13 @@ def test_the_import_check_sees_every_spelling() -> None:
     }
     allowed = "from tests.factories import w\nimport numpy.testing\nimport pytest\n"
     assert not any(is_a_test_module(m) for m in imported_modules(ast.parse(allowed)))
+
+
+def test_ci_runs_exactly_the_readme_test_command_with_the_linters() -> None:
+    repo = TESTS.parent
+    readme = (repo / "README.md").read_text().splitlines()
+    command = next(line for line in readme if "pip install -q -e '.[test]'" in line)
+    ci = [line for line in (repo / ".ci" / "run").read_text().splitlines() if line.strip()]
+    assert ci[-1] == command
+    assert "ruff check ." in command and "ruff format --check ." in command
+    assert command.endswith("-m pytest")  # the whole suite, slow tests included
