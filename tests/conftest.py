@@ -2,105 +2,38 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import httpx
 import pytest
 
-import rtk_notebook as rtk
 from rtk_notebook.demo import DemoBackend, DemoServer, DemoTransport, DemoWorld
-from rtk_notebook.demo.routes import active_session_index
+from tests.factories import TOKEN, Ids, find_ids, make_world
 
-NOW = dt.datetime(2026, 11, 18, 15, 0, tzinfo=dt.UTC)  # a Wednesday afternoon
-SEED = 7
-TOKEN = "test-token-not-a-secret"
-
-
-def make_world(**kw: object) -> DemoWorld:
-    return DemoWorld(seed=SEED, now=NOW, **kw)  # type: ignore[arg-type]
+# The two longest files (about 4 and 3 minutes on 2 cores): first, so one starts on each worker.
+LONGEST_FILES = ("test_binder.py", "test_fault_soak.py")
 
 
-def connect_to(
-    backend: DemoBackend,
-    *,
-    token: str = TOKEN,
-    transport: httpx.AsyncBaseTransport | None = None,
-    **kw: object,
-) -> rtk.Kit:
-    """A kit on the in-process transport of `backend` (the real-API code path otherwise);
-    ``transport`` wraps or replaces that transport, ``token`` is the one the kit sends."""
-    world = backend.world
-    return rtk.connect(
-        token=token,
-        account_id=world.account_id,
-        app_id=world.apps[0].id,
-        base_url="https://demo.invalid/client/v4",
-        transport=transport or DemoTransport(backend),
-        **kw,  # type: ignore[arg-type]
-    )
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the notebooks slow, and run the files that hold slow tests first.
 
+    Each notebook runs top to bottom in a kernel of its own, a minute or two in all: its cells
+    (nbval's items) are `slow`, outside the `pytest -m "not slow"` inner loop. The xdist
+    workers take whole files in this order (`--no-loadscope-reorder`), so the long files start
+    at once and the short ones fill in around them, instead of a long one starting last.
+    """
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.slow)
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
 
-@dataclass
-class Ids:
-    """Real ids from the world, for calls that need them."""
+    def start_early(item: pytest.Item) -> tuple[int, bool]:
+        name = item.path.name
+        rank = LONGEST_FILES.index(name) if name in LONGEST_FILES else len(LONGEST_FILES)
+        return rank, item.path not in slow_files
 
-    account_id: str
-    app_id: str
-    meeting_id: str  # a meeting with a live session
-    ended_session_id: str  # an ended session of a transcribed meeting
-    live_session_id: str
-    peer_id: str  # a peer of the ended session
-    member_id: str  # a roster member of `meeting_id`
-    recording_id: str  # an uploaded recording
-    active_recording_id: str  # the recording running in `meeting_id`'s live session
-    preset_id: str
-    webhook_id: str
-    livestream_meeting_id: str  # a livestream meeting (live if possible)
-    livestream_id: str
-    livestream_session_id: str
-
-
-def find_ids(world: DemoWorld) -> Ids:
-    from rtk_notebook.demo.ids import Kind
-    from rtk_notebook.demo.routes import all_recordings
-
-    app = world.apps[0]
-    live = [i for i in range(app.session_count) if app.is_live(i)]
-    assert live, "the demo world must have live sessions"
-    recording = next(r for r in all_recordings(app) if r["status"] == "RECORDING")
-    live_meeting = app.meetings[recording["meeting"]["id"]]
-    ended = next(
-        i
-        for i in range(app.session_count)
-        if not app.is_live(i)
-        and app.meeting_by_index(int(app.meeting_idx[i])).record["summarize_on_end"]
-    )
-    uploaded = next(r for r in all_recordings(app) if r["status"] == "UPLOADED")
-    ls_meetings = [m for m in app.meetings.values() if m.kind.livestream]
-    ls_meeting = next(
-        (m for m in ls_meetings if active_session_index(app, m) is not None), ls_meetings[0]
-    )
-    ls_session = next(
-        i for i in range(app.session_count) if int(app.meeting_idx[i]) == ls_meeting.index
-    )
-    return Ids(
-        account_id=world.account_id,
-        app_id=app.id,
-        meeting_id=live_meeting.record["id"],
-        ended_session_id=app.session_id(ended),
-        live_session_id=recording["session_id"],
-        peer_id=app.joins(ended)[1].peer_id,
-        member_id=next(iter(live_meeting.roster)),
-        recording_id=uploaded["id"],
-        active_recording_id=recording["id"],
-        preset_id=next(iter(app.presets)),
-        webhook_id=next(iter(app.webhooks)),
-        livestream_meeting_id=ls_meeting.record["id"],
-        livestream_id=world.ids.encode(Kind.LIVESTREAM, 0, ls_meeting.index),
-        livestream_session_id=world.ids.encode(Kind.LIVESTREAM_SESSION, 0, ls_session),
-    )
+    items.sort(key=start_early)  # a stable sort: each file's tests stay together, in order
 
 
 @pytest.fixture(scope="session")

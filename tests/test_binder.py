@@ -20,6 +20,7 @@ def test_postbuild_starts_with_set_e() -> None:
     assert os.access(REPO / "binder" / "postBuild", os.X_OK)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(1800)
 def test_a_binder_like_environment_runs_every_notebook(tmp_path: Path) -> None:
     venv = tmp_path / "binder-env"

@@ -94,6 +94,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(1200)
 def test_troubleshooting_notebook_in_jupyterlab(lab: str, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright

@@ -25,7 +25,7 @@ from rtk_notebook.api.cache import (
 )
 from rtk_notebook.api.http import RateLimiter
 from rtk_notebook.demo import DemoBackend, DemoServer, Faults
-from tests.conftest import TOKEN, connect_to, find_ids, make_world
+from tests.factories import TOKEN, connect_to, find_ids, make_world
 
 
 def cached_kit(backend: DemoBackend, directory: Path, **kw: object) -> rtk.Kit:

@@ -12,8 +12,7 @@ import pytest
 import rtk_notebook as rtk
 from rtk_notebook.demo import DemoBackend, DemoServer, DemoTransport, Faults
 from rtk_notebook.spec.endpoints import ENDPOINTS
-from tests.conftest import TOKEN, Ids, connect_to, find_ids, make_world
-from tests.test_demo_sdk import CALLS
+from tests.factories import CALLS, TOKEN, Ids, connect_to, find_ids, make_world
 
 SDK_EXTRAS = {"extra_headers", "extra_query", "extra_body", "timeout"}
 

@@ -17,7 +17,7 @@ import rtk_notebook as rtk
 from rtk_notebook import frames
 from rtk_notebook.demo import DemoBackend, DemoServer, DemoTransport
 from rtk_notebook.kit import LISTS
-from tests.conftest import TOKEN, Ids, find_ids, make_world
+from tests.factories import TOKEN, Ids, find_ids, make_world
 
 
 @pytest.fixture(scope="module")

@@ -11,19 +11,7 @@ import httpx
 import pytest
 
 from rtk_notebook.demo import DemoBackend, DemoTransport, DemoWorld
-from tests.conftest import NOW, SEED, TOKEN, Ids, find_ids, make_world
-
-
-def kit_path(ids: Ids, rest: str) -> str:
-    return f"/accounts/{ids.account_id}/realtime/kit/{ids.app_id}{rest}"
-
-
-def error_of(response: httpx.Response) -> tuple[int, int, str]:
-    body = response.json()
-    assert body["success"] is False and body["result"] is None and body["messages"] == []
-    (error,) = body["errors"]
-    return response.status_code, error["code"], error["message"]
-
+from tests.factories import NOW, SEED, TOKEN, Ids, error_of, find_ids, kit_path, make_world
 
 # -- the world -----------------------------------------------------------------------------
 

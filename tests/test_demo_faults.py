@@ -8,8 +8,7 @@ import httpx
 import pytest
 
 from rtk_notebook.demo import DemoBackend, DemoServer, DemoTransport, Faults
-from tests.conftest import TOKEN, find_ids, make_world
-from tests.test_demo_api import kit_path
+from tests.factories import TOKEN, find_ids, kit_path, make_world
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 

@@ -8,7 +8,7 @@ with pydantic, which is stricter than the SDK's own (non-validating) parsing.
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -17,107 +17,8 @@ from cloudflare import Cloudflare
 from pydantic import BaseModel
 
 from rtk_notebook.demo import DemoBackend, DemoServer
-from rtk_notebook.demo.catalog import preset_body
 from rtk_notebook.spec.endpoints import ENDPOINTS, Endpoint
-from tests.conftest import TOKEN, Ids, find_ids, make_world
-
-Call = Callable[[Ids], tuple[tuple[Any, ...], dict[str, Any]]]
-
-WEBHOOK = {
-    "name": "Test hook",
-    "url": "https://hooks.acme.example/test",
-    "events": ["meeting.started", "recording.statusUpdate"],
-}
-PRESET = {**preset_body("group_call_participant"), "name": "sdk_test_preset"}
-
-
-def app_scoped(**extra: Any) -> Call:
-    return lambda i: ((i.app_id,), {"account_id": i.account_id, **extra})
-
-
-def scoped(first: str, **extra: Any) -> Call:
-    def call(i: Ids) -> tuple[tuple[Any, ...], dict[str, Any]]:
-        kwargs = {"account_id": i.account_id, "app_id": i.app_id}
-        for key, value in extra.items():
-            kwargs[key] = (
-                getattr(i, value) if isinstance(value, str) and hasattr(i, value) else value
-            )
-        return (getattr(i, first),), kwargs
-
-    return call
-
-
-# How to call each operation with real ids. Writes come last in run order (see ORDER).
-CALLS: dict[str, Call] = {
-    "apps.get": lambda i: ((), {"account_id": i.account_id}),
-    "apps.post": lambda i: ((), {"account_id": i.account_id, "name": "sdk-test-app"}),
-    "meetings.get": app_scoped(per_page=5, search="sync"),
-    "meetings.create": app_scoped(title="SDK test meeting", record_on_start=False),
-    "meetings.get_meeting_by_id": scoped("meeting_id"),
-    "meetings.update_meeting_by_id": scoped("meeting_id", title="Renamed by the SDK test"),
-    "meetings.replace_meeting_by_id": scoped("meeting_id", title="Replaced by the SDK test"),
-    "meetings.get_meeting_participants": scoped("meeting_id", per_page=3),
-    "meetings.add_participant": scoped(
-        "meeting_id",
-        custom_participant_id="sdk.test@acme.example",
-        preset_name="group_call_participant",
-        name="SDK Test",
-    ),
-    "meetings.get_meeting_participant": scoped("member_id", meeting_id="meeting_id"),
-    "meetings.edit_participant": scoped("member_id", meeting_id="meeting_id", name="Edited"),
-    "meetings.delete_meeting_participant": scoped("member_id", meeting_id="meeting_id"),
-    "meetings.refresh_participant_token": scoped("member_id", meeting_id="meeting_id"),
-    "presets.get": app_scoped(per_page=2),
-    "presets.create": app_scoped(**PRESET),
-    "presets.get_preset_by_id": scoped("preset_id"),
-    "presets.delete": scoped("preset_id"),
-    "presets.update": scoped("preset_id", name="renamed_preset"),
-    "presets.replace_preset_by_id": scoped("preset_id", **PRESET),
-    "sessions.get_sessions": app_scoped(per_page=10, status="ENDED", sort_by="minutesConsumed"),
-    "sessions.get_session_details": scoped("ended_session_id", include_breakout_rooms=True),
-    "sessions.get_session_participants": scoped(
-        "ended_session_id", per_page=5, include_peer_events=True, sort_by="duration"
-    ),
-    # The SDK lacks the reference's `filters` here: pass it as an extra query parameter.
-    "sessions.get_session_participant_details": scoped(
-        "peer_id", session_id="ended_session_id", extra_query={"filters": "quality_stats"}
-    ),
-    "sessions.get_session_chat": scoped("ended_session_id"),
-    "sessions.get_session_transcripts": scoped("ended_session_id"),
-    "sessions.get_session_summary": scoped("ended_session_id"),
-    "sessions.generate_summary_of_transcripts": scoped("ended_session_id"),
-    "sessions.get_participant_data_from_peer_id": scoped("peer_id"),
-    "recordings.get_recordings": app_scoped(per_page=10, status=["UPLOADED", "ERRORED"]),
-    "recordings.start_recordings": app_scoped(meeting_id="", allow_multiple_recordings=True),
-    "recordings.get_active_recordings": scoped("meeting_id"),
-    "recordings.get_one_recording": scoped("recording_id"),
-    "recordings.pause_resume_stop_recording": scoped("active_recording_id", action="pause"),
-    "recordings.start_track_recording": app_scoped(
-        meeting_id="",
-        layers={"default": {"file_name_prefix": "t", "outputs": [{"type": "REALTIMEKIT_BUCKET"}]}},
-    ),
-    "webhooks.get_webhooks": app_scoped(),
-    "webhooks.create_webhook": app_scoped(**WEBHOOK),
-    "webhooks.get_webhook_by_id": scoped("webhook_id"),
-    "webhooks.replace_webhook": scoped("webhook_id", **WEBHOOK),
-    "webhooks.edit_webhook": scoped("webhook_id", enabled=False),
-    "webhooks.delete_webhook": scoped("webhook_id"),
-    "active_session.get_active_session": scoped("meeting_id"),
-    "active_session.kick_participants": scoped("meeting_id", participant_ids=[]),
-    "active_session.kick_all_participants": scoped("meeting_id"),
-    "active_session.create_poll": scoped("meeting_id", question="Ship it?", options=["yes", "no"]),
-    "livestreams.get_all_livestreams": app_scoped(per_page=5),
-    "livestreams.stop_livestreaming_a_meeting": scoped("livestream_meeting_id"),
-    "livestreams.start_livestreaming_a_meeting": scoped("livestream_meeting_id", name="SDK live"),
-    "livestreams.get_livestream_analytics_complete": app_scoped(),
-    "livestreams.get_livestream_analytics_daywise": app_scoped(),
-    "livestreams.get_org_analytics": app_scoped(start_date="2026-11-01", end_date="2026-11-18"),
-    "analytics.get_org_analytics": app_scoped(start_date="2026-11-01", end_date="2026-11-18"),
-    "livestreams.get_meeting_active_livestreams": scoped("livestream_meeting_id"),
-    "livestreams.get_livestream_session_details_for_session_id": scoped("livestream_session_id"),
-    "livestreams.get_active_livestreams_for_livestream_id": scoped("livestream_id"),
-    "livestreams.get_livestream_session_for_livestream_id": scoped("livestream_id", per_page=3),
-}
+from tests.factories import CALLS, TOKEN, Ids, find_ids, make_world
 
 SDK_ENDPOINTS = [e for e in ENDPOINTS if e.in_sdk]
 

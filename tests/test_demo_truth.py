@@ -9,8 +9,7 @@ import pytest
 
 from rtk_notebook.demo import DemoWorld
 from rtk_notebook.demo.netsim import HEALTHY_PROFILES, PROFILES
-from tests.conftest import Ids
-from tests.test_demo_api import kit_path
+from tests.factories import Ids, kit_path
 
 
 def peers_by_profile(world: DemoWorld, limit: int = 12) -> dict[str, list[str]]:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import Ids, find_ids
-from tests.test_demo_api import error_of, kit_path
+from tests.factories import Ids, error_of, find_ids, kit_path
 
 
 def ids_of(client: httpx.Client) -> Ids:

@@ -21,7 +21,7 @@ from rtk_notebook.errors import ResponseError
 from rtk_notebook.quality import analysis, parallel
 from rtk_notebook.quality.parallel import FACTS_TAG, Analyst, PeerAnalysisError
 from rtk_notebook.quality.tracks import Tracks
-from tests.conftest import TOKEN, connect_to, find_ids, make_world
+from tests.factories import TOKEN, connect_to, find_ids, make_world
 
 
 def ended_sessions(backend: DemoBackend, peers: int) -> list[str]:

@@ -17,7 +17,7 @@ import pytest
 import rtk_notebook as rtk
 from rtk_notebook.api.http import RetryPolicy
 from rtk_notebook.demo import DemoBackend, Faults
-from tests.conftest import TOKEN, connect_to, make_world
+from tests.factories import TOKEN, connect_to, make_world, sessions_holding
 
 
 def kit_for(backend: DemoBackend, retries: int = 12) -> rtk.Kit:
@@ -27,21 +27,7 @@ def kit_for(backend: DemoBackend, retries: int = 12) -> rtk.Kit:
     return kit
 
 
-def sessions_holding(world, peers: int) -> tuple[list[str], set[str]]:
-    """Ended sessions, newest first, until they hold at least `peers` joins."""
-    app = world.apps[0]
-    chosen, expected = [], set()
-    for i in reversed(range(app.session_count)):
-        if app.is_live(i):
-            continue
-        joins = app.joins(i)
-        chosen.append(app.session_id(i))
-        expected |= {j.peer_id for j in joins}
-        if len(expected) >= peers:
-            break
-    return chosen, expected
-
-
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_two_thousand_requests_with_twenty_percent_transient_faults() -> None:
     faults = Faults(rate_429=0.07, rate_5xx=0.07, rate_drop=0.06, retry_after_s=0, seed=11)
@@ -66,6 +52,7 @@ def test_two_thousand_requests_with_twenty_percent_transient_faults() -> None:
     kit.close()
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_permanent_404s_come_back_as_error_rows() -> None:
     faults = Faults(rate_404=0.05, seed=5)
@@ -107,6 +94,7 @@ def test_malformed_bodies_are_a_clear_per_peer_error() -> None:
     kit.close()
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_with_the_rate_limit_on_the_fan_out_slows_instead_of_failing() -> None:
     faults = Faults(rate_limit=True, rate_limit_requests=10, rate_limit_window_s=1.0)

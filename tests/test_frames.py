@@ -30,7 +30,7 @@ from rtk_notebook.frames import (
     to_frame,
 )
 from rtk_notebook.secrets import mask_secrets
-from tests.conftest import TOKEN, Ids, find_ids
+from tests.factories import TOKEN, Ids, find_ids, kit_path
 
 RESOURCES = [
     "apps",
@@ -51,10 +51,6 @@ REFERENCE = Path(__file__).parent / "data" / "reference_examples.json"
 # -- fixtures: records as the demo API and the reference send them ----------------------------
 
 
-def kit(ids: Ids, rest: str) -> str:
-    return f"/accounts/{ids.account_id}/realtime/kit/{ids.app_id}{rest}"
-
-
 @pytest.fixture(scope="module")
 def demo_records(shared_world: DemoWorld) -> dict[str, list[dict[str, Any]]]:
     """One page or more of every resource, from the demo API in-process."""
@@ -72,27 +68,27 @@ def demo_records(shared_world: DemoWorld) -> dict[str, list[dict[str, Any]]]:
             data = response.json()["data"]
             return data[key] if key else data
 
-        sessions = get(kit(ids, "/sessions"), "sessions")
-        livestreams = get(kit(ids, "/livestreams"), "livestreams")
+        sessions = get(kit_path(ids, "/sessions"), "sessions")
+        livestreams = get(kit_path(ids, "/livestreams"), "livestreams")
         return {
             "apps": get(f"/accounts/{ids.account_id}/realtime/kit/apps"),
-            "meetings": get(kit(ids, "/meetings")),
-            "meeting_participants": get(kit(ids, f"/meetings/{ids.meeting_id}/participants")),
-            "presets": get(kit(ids, "/presets")),
+            "meetings": get(kit_path(ids, "/meetings")),
+            "meeting_participants": get(kit_path(ids, f"/meetings/{ids.meeting_id}/participants")),
+            "presets": get(kit_path(ids, "/presets")),
             "sessions": sessions,
             "session_participants": get(
-                kit(ids, f"/sessions/{ids.ended_session_id}/participants"), "participants"
+                kit_path(ids, f"/sessions/{ids.ended_session_id}/participants"), "participants"
             )
-            + get(kit(ids, f"/sessions/{ids.live_session_id}/participants"), "participants"),
-            "recordings": get(kit(ids, "/recordings")),
-            "webhooks": get(kit(ids, "/webhooks")),
+            + get(kit_path(ids, f"/sessions/{ids.live_session_id}/participants"), "participants"),
+            "recordings": get(kit_path(ids, "/recordings")),
+            "webhooks": get(kit_path(ids, "/webhooks")),
             "livestreams": livestreams,
             "livestream_sessions": [
                 s
                 for ls in livestreams
-                for s in get(kit(ids, f"/livestreams/{ls['id']}"), "sessions")
+                for s in get(kit_path(ids, f"/livestreams/{ls['id']}"), "sessions")
             ],
-            "daywise": daywise_records(get(kit(ids, "/analytics/daywise"))),
+            "daywise": daywise_records(get(kit_path(ids, "/analytics/daywise"))),
         }
 
 
@@ -682,7 +678,7 @@ def test_participant_tokens_are_masked_unless_revealed(
 ) -> None:
     ids = find_ids(fresh_backend.world)
     response = fresh_http.post(
-        kit(ids, f"/meetings/{ids.meeting_id}/participants"),
+        kit_path(ids, f"/meetings/{ids.meeting_id}/participants"),
         json={
             "preset_name": "group_call_participant",
             "custom_participant_id": "frames.test@acme.example",

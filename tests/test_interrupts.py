@@ -29,8 +29,7 @@ import pytest
 import rtk_notebook as rtk
 from rtk_notebook.demo import DemoBackend, DemoTransport, Faults
 from rtk_notebook.quality import parallel
-from tests.conftest import NOW, SEED, TOKEN, connect_to, make_world
-from tests.test_fault_soak import sessions_holding
+from tests.factories import NOW, SEED, TOKEN, connect_to, make_world, sessions_holding
 
 REPORT = "/peer-report/"
 
@@ -96,6 +95,7 @@ def assert_nothing_sent_after(transport: Recording, when: dict[str, float], what
     print(f"\n{what}: raised {raised:.3f} s after the interrupt, last request at {last:+.3f} s")
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_stop_during_quality_stops_the_fanout_and_a_rerun_resumes(tmp_path: Path) -> None:
     backend = DemoBackend(make_world(), token=TOKEN, faults=Faults(latency_ms=100))
@@ -329,8 +329,7 @@ import sys, time, httpx
 sys.path.insert(0, {root!r})
 import rtk_notebook as rtk
 from rtk_notebook.demo import DemoBackend, DemoTransport, Faults
-from tests.conftest import TOKEN, make_world
-from tests.test_fault_soak import sessions_holding
+from tests.factories import TOKEN, make_world, sessions_holding
 
 class Logged(DemoTransport):
     async def handle_async_request(self, request):
@@ -348,6 +347,7 @@ quality = kit.quality(sessions)
 """
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_stop_in_a_jupyter_kernel(tmp_path: Path) -> None:
     """The kernel's Stop button (SIGINT to the kernel's whole process group, as

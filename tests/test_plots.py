@@ -24,7 +24,8 @@ import pytest
 
 import rtk_notebook as rtk
 from rtk_notebook import frames, plots
-from tests.conftest import make_world
+from rtk_notebook.demo.netsim import mos_from
+from tests.factories import make_world
 
 T0 = pd.Timestamp("2026-11-18T10:00:00Z")
 MAX_JSON = 2_000_000
@@ -41,15 +42,6 @@ def _names(n: int) -> list[str]:
     first = [_FIRST[i % len(_FIRST)] for i in range(n)]
     last = [_LAST[(i // len(_FIRST)) % len(_LAST)] for i in range(n)]
     return [f"{a} {b} {i}" for i, (a, b) in enumerate(zip(first, last, strict=True))]
-
-
-def _mos(rtt: np.ndarray, jitter: np.ndarray, loss: np.ndarray) -> np.ndarray:
-    """The simplified E-model of docs/quality-sources.md (Ie = 0, Bpl = 25.1)."""
-    d = rtt / 2 + 2 * jitter + 10
-    i_d = 0.024 * d + 0.11 * (d - 177.3) * (d > 177.3)
-    i_e = 95 * loss / (loss + 25.1)
-    r = np.clip(93.2 - i_d - i_e, 0, 100)
-    return np.round(1 + 0.035 * r + 7e-6 * r * (r - 60) * (100 - r), 2)
 
 
 def make_timeseries(
@@ -91,7 +83,7 @@ def make_timeseries(
                 "timestamp": T0 + pd.to_timedelta(t_idx * step_s, unit="s"),
                 "kind": kind,
                 "direction": direction,
-                "mos": _mos(rtt, jit, loss),
+                "mos": mos_from(loss, rtt, jit),
                 "packets_lost": lost,
                 "packets_sent": sent,
                 "loss_pct": np.round(loss, 2),
@@ -162,7 +154,7 @@ def make_quality(n: int = 150, *, seed: int = 3) -> pd.DataFrame:
     rtt = np.clip(rng.gamma(2, 50, n) + (network == "3g") * 200, 5, None)
     jitter = np.clip(rng.gamma(2, 8, n) + (network == "3g") * 30, 0, None)
     loss = np.clip(rng.gamma(1.2, 1.2, n) + (browsers == "Safari") * 2, 0, 40)
-    mos = _mos(rtt, jitter, loss)
+    mos = mos_from(loss, rtt, jitter)
     verdict = np.where(mos >= 4.0, "good", np.where(mos >= 3.6, "fair", "poor"))
     verdict = np.where(rng.random(n) < 0.03, None, verdict)  # a few without a verdict
     cat = pd.Categorical
@@ -221,30 +213,6 @@ def many_participants(n: int = 200, *, seed: int = 5) -> pd.DataFrame:
     return df
 
 
-def timeseries_from_report(tracks: pd.DataFrame) -> pd.DataFrame:
-    """A peer report's ``tracks_frame()`` mapped to the timeseries contract."""
-    lost = tracks["packets_lost"].astype("float64")
-    sent = tracks["packets_sent"].astype("float64")
-    return pd.DataFrame(
-        {
-            "timestamp": tracks["timestamp"],
-            "kind": tracks["kind"],
-            "direction": tracks["direction"],
-            "mos": tracks["mos_quality"],
-            "packets_lost": lost,
-            "loss_pct": (lost / (sent + lost) * 100).where(sent + lost > 0),
-            "rtt_ms": tracks["rtt"],
-            "jitter_ms": tracks["jitter"],
-            "bitrate_kbps": tracks["bitrate"],
-            "fps": tracks["frames_per_second"],
-            "frame_width": tracks["frame_width"],
-            "frame_height": tracks["frame_height"],
-            "frames_dropped": tracks["frames_dropped"],
-            "limitation": tracks["quality_limitation_reason"],
-        }
-    )
-
-
 # --------------------------------------------------------------------------------------------
 # Demo fixtures
 # --------------------------------------------------------------------------------------------
@@ -261,7 +229,6 @@ def demo() -> dict[str, pd.DataFrame]:
         live_id = sessions[sessions["status"] == "LIVE"]["id"].iloc[0]
         live_parts = kit.session_participants(live_id)
         small = kit.session_participants(sessions["id"].iloc[5])
-        tracks = kit.peer_report(small["id"].iloc[0]).tracks_frame()
         some = sessions["id"].iloc[:40].tolist()
         many_parts = pd.concat([kit.session_participants(s) for s in some], ignore_index=True)
         return {
@@ -271,7 +238,7 @@ def demo() -> dict[str, pd.DataFrame]:
             "many_participants": many_parts,
             "recordings": kit.recordings(),
             "daywise": kit.daywise(),
-            "timeseries": timeseries_from_report(tracks),
+            "timeseries": kit.peer_quality(small["id"].iloc[0]).timeseries,
         }
     finally:
         kit.close()
@@ -885,6 +852,7 @@ def _chromium() -> str | None:
     return None
 
 
+@pytest.mark.slow
 def test_figures_render_to_png(
     demo: dict[str, pd.DataFrame], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

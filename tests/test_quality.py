@@ -847,6 +847,7 @@ def _degraded(truth: dict[str, Any]) -> bool:
     return truth["profile"] not in HEALTHY_PROFILES or bool(truth["episodes"])
 
 
+@pytest.mark.slow
 def test_verdicts_recover_the_injected_truth(
     population: list[tuple[PeerQuality, dict[str, Any]]],
 ) -> None:
@@ -906,6 +907,7 @@ def _spans(finding: pd.Series) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
     return [(finding["start"], finding["end"])]
 
 
+@pytest.mark.slow
 def test_each_injected_episode_is_found_where_it_happened(
     population: list[tuple[PeerQuality, dict[str, Any]]],
 ) -> None:
@@ -928,6 +930,7 @@ def test_each_injected_episode_is_found_where_it_happened(
         assert found[kind] / total[kind] >= 0.9, (kind, found[kind], total[kind])
 
 
+@pytest.mark.slow
 def test_a_loss_burst_window_overlaps_its_truth_episode(
     population: list[tuple[PeerQuality, dict[str, Any]]],
 ) -> None:
@@ -952,6 +955,7 @@ def test_a_loss_burst_window_overlaps_its_truth_episode(
     assert window["evidence"]["mean"] >= 10.0
 
 
+@pytest.mark.slow
 def test_finding_windows_lie_inside_the_stay(
     population: list[tuple[PeerQuality, dict[str, Any]]],
 ) -> None:
@@ -968,6 +972,7 @@ def test_finding_windows_lie_inside_the_stay(
     assert checked > 500
 
 
+@pytest.mark.slow
 def test_demo_frames_are_consistent(
     population: list[tuple[PeerQuality, dict[str, Any]]],
 ) -> None:

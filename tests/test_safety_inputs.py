@@ -18,7 +18,7 @@ import rtk_notebook as rtk
 from rtk_notebook._json import loads
 from rtk_notebook.demo import DemoBackend, DemoTransport
 from rtk_notebook.spec.endpoints import ENDPOINTS
-from tests.conftest import TOKEN, Ids, connect_to, find_ids, make_world
+from tests.factories import TOKEN, Ids, connect_to, find_ids, make_world
 
 
 @pytest.fixture

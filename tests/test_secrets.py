@@ -35,7 +35,7 @@ from rtk_notebook.models import (
     SessionParticipant,
 )
 from rtk_notebook.widgets import RecordingMonitor
-from tests.conftest import Ids, connect_to, make_world
+from tests.factories import Ids, connect_to, make_world
 
 MASKED = "?…(masked)"
 

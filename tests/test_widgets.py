@@ -12,7 +12,7 @@ import pytest
 import rtk_notebook as rtk
 from rtk_notebook.demo import DemoBackend, Faults
 from rtk_notebook.widgets import PeerQualityPanel, RecordingMonitor, SessionExplorer, UsageDashboard
-from tests.conftest import TOKEN, connect_to, make_world
+from tests.factories import TOKEN, connect_to, make_world
 
 
 @pytest.fixture(scope="module")

@@ -65,7 +65,10 @@ class DemoServer:
     def __init__(self, backend: DemoBackend | None = None, port: int = 0) -> None:
         self.backend = backend or DemoBackend()
         self._server = make_server(self.backend, port=port)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll: close() waits up to one poll for the serving loop to notice.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
 
     @property

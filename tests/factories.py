@@ -1,0 +1,241 @@
+"""Builders shared by the tests: the fixed demo world, kits on it, real ids, request helpers.
+
+Test modules import these from here (and fixtures come from conftest.py); no test module
+imports another, so each can be read, run and moved on its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+import rtk_notebook as rtk
+from rtk_notebook.demo import DemoBackend, DemoTransport, DemoWorld
+from rtk_notebook.demo.catalog import preset_body
+from rtk_notebook.demo.routes import active_session_index
+
+NOW = dt.datetime(2026, 11, 18, 15, 0, tzinfo=dt.UTC)  # a Wednesday afternoon
+SEED = 7
+TOKEN = "test-token-not-a-secret"
+
+
+def make_world(**kw: object) -> DemoWorld:
+    return DemoWorld(seed=SEED, now=NOW, **kw)  # type: ignore[arg-type]
+
+
+def connect_to(
+    backend: DemoBackend,
+    *,
+    token: str = TOKEN,
+    transport: httpx.AsyncBaseTransport | None = None,
+    **kw: object,
+) -> rtk.Kit:
+    """A kit on the in-process transport of `backend` (the real-API code path otherwise);
+    ``transport`` wraps or replaces that transport, ``token`` is the one the kit sends."""
+    world = backend.world
+    return rtk.connect(
+        token=token,
+        account_id=world.account_id,
+        app_id=world.apps[0].id,
+        base_url="https://demo.invalid/client/v4",
+        transport=transport or DemoTransport(backend),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+@dataclass
+class Ids:
+    """Real ids from the world, for calls that need them."""
+
+    account_id: str
+    app_id: str
+    meeting_id: str  # a meeting with a live session
+    ended_session_id: str  # an ended session of a transcribed meeting
+    live_session_id: str
+    peer_id: str  # a peer of the ended session
+    member_id: str  # a roster member of `meeting_id`
+    recording_id: str  # an uploaded recording
+    active_recording_id: str  # the recording running in `meeting_id`'s live session
+    preset_id: str
+    webhook_id: str
+    livestream_meeting_id: str  # a livestream meeting (live if possible)
+    livestream_id: str
+    livestream_session_id: str
+
+
+def find_ids(world: DemoWorld) -> Ids:
+    from rtk_notebook.demo.ids import Kind
+    from rtk_notebook.demo.routes import all_recordings
+
+    app = world.apps[0]
+    live = [i for i in range(app.session_count) if app.is_live(i)]
+    assert live, "the demo world must have live sessions"
+    recording = next(r for r in all_recordings(app) if r["status"] == "RECORDING")
+    live_meeting = app.meetings[recording["meeting"]["id"]]
+    ended = next(
+        i
+        for i in range(app.session_count)
+        if not app.is_live(i)
+        and app.meeting_by_index(int(app.meeting_idx[i])).record["summarize_on_end"]
+    )
+    uploaded = next(r for r in all_recordings(app) if r["status"] == "UPLOADED")
+    ls_meetings = [m for m in app.meetings.values() if m.kind.livestream]
+    ls_meeting = next(
+        (m for m in ls_meetings if active_session_index(app, m) is not None), ls_meetings[0]
+    )
+    ls_session = next(
+        i for i in range(app.session_count) if int(app.meeting_idx[i]) == ls_meeting.index
+    )
+    return Ids(
+        account_id=world.account_id,
+        app_id=app.id,
+        meeting_id=live_meeting.record["id"],
+        ended_session_id=app.session_id(ended),
+        live_session_id=recording["session_id"],
+        peer_id=app.joins(ended)[1].peer_id,
+        member_id=next(iter(live_meeting.roster)),
+        recording_id=uploaded["id"],
+        active_recording_id=recording["id"],
+        preset_id=next(iter(app.presets)),
+        webhook_id=next(iter(app.webhooks)),
+        livestream_meeting_id=ls_meeting.record["id"],
+        livestream_id=world.ids.encode(Kind.LIVESTREAM, 0, ls_meeting.index),
+        livestream_session_id=world.ids.encode(Kind.LIVESTREAM_SESSION, 0, ls_session),
+    )
+
+
+# -- requests to the demo's REST paths ---------------------------------------------------
+
+
+def kit_path(ids: Ids, rest: str) -> str:
+    return f"/accounts/{ids.account_id}/realtime/kit/{ids.app_id}{rest}"
+
+
+def error_of(response: httpx.Response) -> tuple[int, int, str]:
+    body = response.json()
+    assert body["success"] is False and body["result"] is None and body["messages"] == []
+    (error,) = body["errors"]
+    return response.status_code, error["code"], error["message"]
+
+
+# -- calling each operation through the official SDK with real ids ----------------------
+
+Call = Callable[[Ids], tuple[tuple[Any, ...], dict[str, Any]]]
+
+WEBHOOK = {
+    "name": "Test hook",
+    "url": "https://hooks.acme.example/test",
+    "events": ["meeting.started", "recording.statusUpdate"],
+}
+PRESET = {**preset_body("group_call_participant"), "name": "sdk_test_preset"}
+
+
+def app_scoped(**extra: Any) -> Call:
+    return lambda i: ((i.app_id,), {"account_id": i.account_id, **extra})
+
+
+def scoped(first: str, **extra: Any) -> Call:
+    def call(i: Ids) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        kwargs = {"account_id": i.account_id, "app_id": i.app_id}
+        for key, value in extra.items():
+            kwargs[key] = (
+                getattr(i, value) if isinstance(value, str) and hasattr(i, value) else value
+            )
+        return (getattr(i, first),), kwargs
+
+    return call
+
+
+# How to call each operation with real ids. Writes come last in run order (see ORDER).
+CALLS: dict[str, Call] = {
+    "apps.get": lambda i: ((), {"account_id": i.account_id}),
+    "apps.post": lambda i: ((), {"account_id": i.account_id, "name": "sdk-test-app"}),
+    "meetings.get": app_scoped(per_page=5, search="sync"),
+    "meetings.create": app_scoped(title="SDK test meeting", record_on_start=False),
+    "meetings.get_meeting_by_id": scoped("meeting_id"),
+    "meetings.update_meeting_by_id": scoped("meeting_id", title="Renamed by the SDK test"),
+    "meetings.replace_meeting_by_id": scoped("meeting_id", title="Replaced by the SDK test"),
+    "meetings.get_meeting_participants": scoped("meeting_id", per_page=3),
+    "meetings.add_participant": scoped(
+        "meeting_id",
+        custom_participant_id="sdk.test@acme.example",
+        preset_name="group_call_participant",
+        name="SDK Test",
+    ),
+    "meetings.get_meeting_participant": scoped("member_id", meeting_id="meeting_id"),
+    "meetings.edit_participant": scoped("member_id", meeting_id="meeting_id", name="Edited"),
+    "meetings.delete_meeting_participant": scoped("member_id", meeting_id="meeting_id"),
+    "meetings.refresh_participant_token": scoped("member_id", meeting_id="meeting_id"),
+    "presets.get": app_scoped(per_page=2),
+    "presets.create": app_scoped(**PRESET),
+    "presets.get_preset_by_id": scoped("preset_id"),
+    "presets.delete": scoped("preset_id"),
+    "presets.update": scoped("preset_id", name="renamed_preset"),
+    "presets.replace_preset_by_id": scoped("preset_id", **PRESET),
+    "sessions.get_sessions": app_scoped(per_page=10, status="ENDED", sort_by="minutesConsumed"),
+    "sessions.get_session_details": scoped("ended_session_id", include_breakout_rooms=True),
+    "sessions.get_session_participants": scoped(
+        "ended_session_id", per_page=5, include_peer_events=True, sort_by="duration"
+    ),
+    # The SDK lacks the reference's `filters` here: pass it as an extra query parameter.
+    "sessions.get_session_participant_details": scoped(
+        "peer_id", session_id="ended_session_id", extra_query={"filters": "quality_stats"}
+    ),
+    "sessions.get_session_chat": scoped("ended_session_id"),
+    "sessions.get_session_transcripts": scoped("ended_session_id"),
+    "sessions.get_session_summary": scoped("ended_session_id"),
+    "sessions.generate_summary_of_transcripts": scoped("ended_session_id"),
+    "sessions.get_participant_data_from_peer_id": scoped("peer_id"),
+    "recordings.get_recordings": app_scoped(per_page=10, status=["UPLOADED", "ERRORED"]),
+    "recordings.start_recordings": app_scoped(meeting_id="", allow_multiple_recordings=True),
+    "recordings.get_active_recordings": scoped("meeting_id"),
+    "recordings.get_one_recording": scoped("recording_id"),
+    "recordings.pause_resume_stop_recording": scoped("active_recording_id", action="pause"),
+    "recordings.start_track_recording": app_scoped(
+        meeting_id="",
+        layers={"default": {"file_name_prefix": "t", "outputs": [{"type": "REALTIMEKIT_BUCKET"}]}},
+    ),
+    "webhooks.get_webhooks": app_scoped(),
+    "webhooks.create_webhook": app_scoped(**WEBHOOK),
+    "webhooks.get_webhook_by_id": scoped("webhook_id"),
+    "webhooks.replace_webhook": scoped("webhook_id", **WEBHOOK),
+    "webhooks.edit_webhook": scoped("webhook_id", enabled=False),
+    "webhooks.delete_webhook": scoped("webhook_id"),
+    "active_session.get_active_session": scoped("meeting_id"),
+    "active_session.kick_participants": scoped("meeting_id", participant_ids=[]),
+    "active_session.kick_all_participants": scoped("meeting_id"),
+    "active_session.create_poll": scoped("meeting_id", question="Ship it?", options=["yes", "no"]),
+    "livestreams.get_all_livestreams": app_scoped(per_page=5),
+    "livestreams.stop_livestreaming_a_meeting": scoped("livestream_meeting_id"),
+    "livestreams.start_livestreaming_a_meeting": scoped("livestream_meeting_id", name="SDK live"),
+    "livestreams.get_livestream_analytics_complete": app_scoped(),
+    "livestreams.get_livestream_analytics_daywise": app_scoped(),
+    "livestreams.get_org_analytics": app_scoped(start_date="2026-11-01", end_date="2026-11-18"),
+    "analytics.get_org_analytics": app_scoped(start_date="2026-11-01", end_date="2026-11-18"),
+    "livestreams.get_meeting_active_livestreams": scoped("livestream_meeting_id"),
+    "livestreams.get_livestream_session_details_for_session_id": scoped("livestream_session_id"),
+    "livestreams.get_active_livestreams_for_livestream_id": scoped("livestream_id"),
+    "livestreams.get_livestream_session_for_livestream_id": scoped("livestream_id", per_page=3),
+}
+
+
+# -- sessions for quality fan-outs ----------------------------------------------------------
+
+
+def sessions_holding(world, peers: int) -> tuple[list[str], set[str]]:
+    """Ended sessions, newest first, until they hold at least `peers` joins."""
+    app = world.apps[0]
+    chosen, expected = [], set()
+    for i in reversed(range(app.session_count)):
+        if app.is_live(i):
+            continue
+        joins = app.joins(i)
+        chosen.append(app.session_id(i))
+        expected |= {j.peer_id for j in joins}
+        if len(expected) >= peers:
+            break
+    return chosen, expected
