@@ -46,7 +46,15 @@ class RTKError(Exception):
         )
 
 
-def _rebuild(cls, message, status, code, method, path):  # type: ignore[no-untyped-def]
+def _rebuild(
+    cls: type[RTKError],
+    message: str,
+    status: int | None,
+    code: int | None,
+    method: str | None,
+    path: str | None,
+) -> RTKError:
+    # Module-level so that pickle can find it: errors cross to and from worker processes.
     return cls(message, status=status, code=code, method=method, path=path)
 
 

@@ -16,7 +16,7 @@ def in_notebook() -> bool:
     if shell is None:
         return False
     try:
-        ip = shell.get_ipython()  # type: ignore[attr-defined]
+        ip = shell.get_ipython()
     except Exception:  # IPython half-imported or shutting down: no bar
         return False
     return ip is not None and getattr(ip, "kernel", None) is not None

@@ -68,4 +68,5 @@ def test_ci_runs_exactly_the_readme_test_command_with_the_linters() -> None:
     ci = [line for line in (repo / ".ci" / "run").read_text().splitlines() if line.strip()]
     assert ci[-1] == command
     assert "ruff check ." in command and "ruff format --check ." in command
+    assert "bin/mypy &&" in command  # type-checked with pandas-stubs, configured in pyproject
     assert command.endswith("-m pytest")  # the whole suite, slow tests included

@@ -77,7 +77,7 @@ class Runner:
             if task.cancelled():
                 outcome.cancel()
             elif task.exception() is not None:
-                outcome.set_exception(task.exception())  # type: ignore[arg-type]
+                outcome.set_exception(task.exception())
             else:
                 outcome.set_result(task.result())
 

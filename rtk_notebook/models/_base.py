@@ -169,7 +169,7 @@ class RTKModel(BaseModel):
         ``False``: it holds only their masked forms."""
         return self._reveal_secrets
 
-    def model_dump(  # type: ignore[override]
+    def model_dump(
         self, *, reveal_secrets: bool | None = None, context: Any = None, **kwargs: Any
     ) -> dict[str, Any]:
         """pydantic's ``model_dump``, with secrets masked unless this object reveals them.
@@ -188,7 +188,7 @@ class RTKModel(BaseModel):
         raw = super().model_dump(context=merged, **kwargs)
         return mask_secrets(raw, reveal=reveal)
 
-    def model_dump_json(  # type: ignore[override]
+    def model_dump_json(
         self,
         *,
         indent: int | None = None,
