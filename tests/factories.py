@@ -112,10 +112,12 @@ def find_ids(world: DemoWorld) -> Ids:
 
 
 def kit_path(ids: Ids, rest: str) -> str:
+    """The path of an app-scoped endpoint, e.g. ``kit_path(ids, "/sessions")``."""
     return f"/accounts/{ids.account_id}/realtime/kit/{ids.app_id}{rest}"
 
 
 def error_of(response: httpx.Response) -> tuple[int, int, str]:
+    """Status, error code and message of an error answer (checking its envelope)."""
     body = response.json()
     assert body["success"] is False and body["result"] is None and body["messages"] == []
     (error,) = body["errors"]
@@ -150,7 +152,7 @@ def scoped(first: str, **extra: Any) -> Call:
     return call
 
 
-# How to call each operation with real ids. Writes come last in run order (see ORDER).
+# How to call each operation with real ids (the SDK's arguments; `kit.api` takes the same).
 CALLS: dict[str, Call] = {
     "apps.get": lambda i: ((), {"account_id": i.account_id}),
     "apps.post": lambda i: ((), {"account_id": i.account_id, "name": "sdk-test-app"}),
@@ -226,10 +228,11 @@ CALLS: dict[str, Call] = {
 # -- sessions for quality fan-outs ----------------------------------------------------------
 
 
-def sessions_holding(world, peers: int) -> tuple[list[str], set[str]]:
-    """Ended sessions, newest first, until they hold at least `peers` joins."""
+def sessions_holding(world: DemoWorld, peers: int) -> tuple[list[str], set[str]]:
+    """Ended sessions, newest first, until they hold at least `peers` joins; and those peers."""
     app = world.apps[0]
-    chosen, expected = [], set()
+    chosen: list[str] = []
+    expected: set[str] = set()
     for i in reversed(range(app.session_count)):
         if app.is_live(i):
             continue
