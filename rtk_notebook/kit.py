@@ -289,7 +289,7 @@ class _Core:
         (in worker processes when there are many); a failure becomes that row's `error`."""
         from rtk_notebook.progress import Progress
         from rtk_notebook.quality import error_row, quality_table, row_from_condensed
-        from rtk_notebook.quality.parallel import FACTS_TAG  # names the analysis' version
+        from rtk_notebook.quality.parallel import ANALYSIS_VERSION  # names the analysis' version
 
         async def participants(session_id: str) -> list[dict[str, Any]] | RTKError:
             try:
@@ -317,7 +317,7 @@ class _Core:
                 try:
                     async with in_hand:
                         condensed = await report.get_condensed(
-                            self.analyst.condense, FACTS_TAG, participant["id"]
+                            self.analyst.condense, ANALYSIS_VERSION, participant["id"]
                         )
                     row = row_from_condensed(condensed, participant)
                     bar.advance(ok=True)

@@ -1,4 +1,4 @@
-"""The quality fan-out's machinery: analysis in worker processes, the cached per-peer facts,
+"""The quality fan-out's machinery: analysis in worker processes, the per-peer analyses in the cache,
 the fast JSON paths, and the numpy columns the rules read."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from rtk_notebook.api.http import HttpCore
 from rtk_notebook.demo import DemoBackend, DemoTransport, Faults
 from rtk_notebook.errors import ResponseError
 from rtk_notebook.quality import analysis, parallel
-from rtk_notebook.quality.parallel import FACTS_TAG, Analyst, PeerAnalysisError
+from rtk_notebook.quality.parallel import ANALYSIS_VERSION, Analyst, PeerAnalysisError
 from rtk_notebook.quality.tracks import Tracks
 from tests.factories import TOKEN, connect_to, find_ids, make_world
 
@@ -107,7 +107,7 @@ def test_a_worker_that_cannot_start_leaves_every_row(monkeypatch: pytest.MonkeyP
     assert frame["peer_id"].is_unique and len(frame) >= parallel.MIN_BATCH
 
 
-def test_the_worker_protocol_answers_facts_errors_and_pings() -> None:
+def test_the_worker_protocol_answers_condensed_errors_and_pings() -> None:
     import io
 
     backend = DemoBackend(make_world(), token=TOKEN)
@@ -138,10 +138,10 @@ def test_an_unanalysable_report_is_that_peers_error_row() -> None:
     assert row["error"].startswith("ResponseError: ")
 
 
-# ---- facts in the cache: a re-run costs neither requests nor analysis ---------------------
+# ---- analyses in the cache: a re-run costs neither requests nor analysis 
 
 
-def test_a_quality_rerun_reuses_the_cached_facts(
+def test_a_quality_rerun_reuses_the_cached_analyses(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     backend = DemoBackend(make_world(), token=TOKEN)
@@ -161,14 +161,14 @@ def test_a_quality_rerun_reuses_the_cached_facts(
     pd.testing.assert_frame_equal(second, first)
 
     # New rules (another tag): the reports come from the cache and are analysed again.
-    monkeypatch.setattr(parallel, "FACTS_TAG", FACTS_TAG + "-next")
+    monkeypatch.setattr(parallel, "ANALYSIS_VERSION", ANALYSIS_VERSION + "-next")
     third = again.quality(sessions, progress=False)
     assert backend.request_count == sent and len(analysed) == len(first)
     pd.testing.assert_frame_equal(third, first)
     again.close()
 
 
-def test_facts_of_a_live_peer_expire_with_its_report(tmp_path: Path) -> None:
+def test_the_analysis_of_a_live_peer_expires_with_its_report(tmp_path: Path) -> None:
     backend = DemoBackend(make_world(), token=TOKEN)
     ids = find_ids(backend.world)
     kit = connect_to(backend, cache=tmp_path, workers=0)
@@ -177,7 +177,7 @@ def test_facts_of_a_live_peer_expire_with_its_report(tmp_path: Path) -> None:
     with cache._lock:
         rows = cache._db.execute("SELECT key, expires FROM entries").fetchall()
     kit.close()
-    condensed = [expires for key, expires in rows if key.endswith(":" + FACTS_TAG)]
+    condensed = [expires for key, expires in rows if key.endswith(":" + ANALYSIS_VERSION)]
     assert condensed and max(condensed) < 1e17  # short-lived: a live peer's report still changes
 
 

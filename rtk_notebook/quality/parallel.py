@@ -11,7 +11,7 @@ cache can also keep, so that a re-run costs neither requests nor analysis.
 - :func:`condense_json`: one body in, its condensed analysis out (or what went wrong); what a
   worker runs.
 - :class:`Analyst`: runs it in-process for a few peers, in worker processes for many.
-- :data:`FACTS_TAG`: names the condensed analyses in the cache; it changes whenever the
+- :data:`ANALYSIS_VERSION`: names the condensed analyses in the cache; it changes whenever the
   analysis code does, so results of older rules are never reused.
 """
 
@@ -32,13 +32,13 @@ from typing import Any
 from rtk_notebook._json import loads
 from rtk_notebook.quality.analysis import analyze, condense
 
-__all__ = ["FACTS_TAG", "MIN_BATCH", "Analyst", "PeerAnalysisError", "condense_json"]
+__all__ = ["ANALYSIS_VERSION", "MIN_BATCH", "Analyst", "PeerAnalysisError", "condense_json"]
 
 MIN_BATCH = 32  # below this, starting worker processes costs more than it saves
 MAX_PROCESSES = 4  # each worker holds numpy, pandas and pydantic: about 100 MB
 
 
-def _facts_tag() -> str:
+def _analysis_version() -> str:
     # Every module the analysis reads from (models, the frames' schemas and builder, the
     # quality layer, secrets), so a change to any of them, a threshold included, never serves
     # rows analysed by older code.
@@ -55,10 +55,10 @@ def _facts_tag() -> str:
     for part in parts:
         digest.update(part.relative_to(root).as_posix().encode())
         digest.update(part.read_bytes())
-    return "quality-facts-" + digest.hexdigest()[:16]
+    return "quality-condensed-" + digest.hexdigest()[:16]
 
 
-FACTS_TAG = _facts_tag()
+ANALYSIS_VERSION = _analysis_version()
 
 
 class PeerAnalysisError(Exception):
