@@ -1,4 +1,4 @@
-"""The quality fan-out's machinery: analysis in worker processes, the per-peer analyses in the cache,
+"""The quality fan-out's machinery: analysis in worker processes, per-peer analyses in the cache,
 the fast JSON paths, and the numpy columns the rules read."""
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ def test_an_unanalysable_report_is_that_peers_error_row() -> None:
     assert row["error"].startswith("ResponseError: ")
 
 
-# ---- analyses in the cache: a re-run costs neither requests nor analysis 
+# ---- analyses in the cache: a re-run costs neither requests nor analysis
 
 
 def test_a_quality_rerun_reuses_the_cached_analyses(
