@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated, Any, Literal, TypeVar, get_args
+from types import UnionType
+from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -26,7 +27,9 @@ from pydantic import (
     PlainValidator,
     Tag,
     ValidationError,
+    create_model,
 )
+from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 __all__ = [
@@ -99,6 +102,75 @@ class RequestBody(BaseModel):
     """Base of every body model: strict scalars, unknown fields kept, aliases or names accepted."""
 
     model_config = ConfigDict(extra="allow", strict=True, populate_by_name=True)
+
+
+# --- Update bodies derived from create bodies -----------------------------------------------
+
+# A docstring's subject: what comes before a ": remark", a " (remark)" or the final full stop.
+_DOC_SUBJECT = re.compile(r"^(.*?)(?::| \(|\.$)", re.DOTALL)
+# Each create model's partial, so a model nested twice (e.g. `PresetProduce`) is derived once.
+_PARTIALS: dict[type[RequestBody], type[RequestBody]] = {}
+# `Omittable` for a type computed at run time (mypy only lets a static type subscript it).
+_OMITTABLE: Any = Omittable
+
+
+def _partial_annotation(annotation: Any, prefix: str) -> Any:
+    """`annotation` with each nested body model (alone or in a union) replaced by its partial."""
+    if isinstance(annotation, type) and issubclass(annotation, RequestBody):
+        return partial_model(annotation, prefix=prefix)
+    if get_origin(annotation) in (Union, UnionType):
+        members = tuple(_partial_annotation(member, prefix) for member in get_args(annotation))
+        if members != get_args(annotation):
+            return Union[members]  # noqa: UP007 (a runtime union of computed members)
+    return annotation
+
+
+def partial_model(
+    model: type[RequestBody], name: str | None = None, doc: str | None = None, *, prefix: str
+) -> type[RequestBody]:
+    """The update form of the create body `model`: every field may be left out, at any depth.
+
+    A required field `x: T` becomes `x: Omittable[T] = None` (leave it out, never null); a
+    field that was already optional keeps its type, null-ness and default. A nested body model
+    becomes its own partial, named `prefix` + the model's name without its first word
+    (`PresetChatPrivate` -> `PresetUpdateChatPrivate`); a model with nothing required and
+    nothing nested is its own partial. Aliases, descriptions and validators (``Annotated``
+    metadata such as `Number`'s) are kept; the config is `RequestBody`'s, as for every model
+    here. Fields come in name order, as the SDK lists the keys of its update TypedDicts, which
+    fixes the order of the errors and of the keys sent. The docstring is the create model's
+    subject + ", in an update." unless `doc` is given.
+    """
+    if model in _PARTIALS:
+        return _PARTIALS[model]
+    if model.model_config != RequestBody.model_config:
+        raise TypeError(f"{model.__name__} has its own config; derive its partial by hand")
+    fields: dict[str, Any] = {}
+    for field_name, field in sorted(model.model_fields.items()):
+        annotation = _partial_annotation(field.annotation, prefix)
+        if not field.is_required() and annotation is field.annotation:
+            fields[field_name] = (annotation, field)  # already optional: kept as it is
+            continue
+        # The validators move into the type, under `Omittable`'s null check, not around it.
+        typed = Annotated[(annotation, *field.metadata)] if field.metadata else annotation
+        if field.is_required():
+            typed, rebuilt = _OMITTABLE[typed], FieldInfo.merge_field_infos(field, default=None)
+        else:
+            rebuilt = FieldInfo.merge_field_infos(field)
+        rebuilt.metadata = []
+        fields[field_name] = (typed, rebuilt)
+    if all(spec[1] is model.model_fields[key] for key, spec in fields.items()):
+        _PARTIALS[model] = model  # nothing required, nothing nested: already partial
+        return model
+    subject = _DOC_SUBJECT.match((model.__doc__ or "").strip())
+    partial = create_model(
+        name or prefix + re.sub(r"^[A-Z][a-z]*", "", model.__name__),
+        __base__=RequestBody,
+        __module__=model.__module__,
+        __doc__=doc or f"{subject.group(1) if subject else model.__name__}, in an update.",
+        **fields,
+    )
+    _PARTIALS[model] = partial
+    return partial
 
 
 # --- Meetings -------------------------------------------------------------------------------
@@ -379,8 +451,8 @@ class MeetingEditParticipant(RequestBody):
 
 
 # --- Presets --------------------------------------------------------------------------------
-# Create and replace require the whole tree; update (PATCH) takes any part of it, so it has its
-# own all-optional copies of the nested models (the `PresetUpdate...` classes).
+# Create and replace require the whole tree; update (PATCH) takes any part of it, so its models
+# are the all-optional copies of these that `partial_model` derives (`PresetUpdate...`).
 
 MediaQuality = Literal["hd", "vga", "qvga", "fhd", "uhd"]
 ViewType = Literal["GROUP_CALL", "WEBINAR", "AUDIO_ROOM", "LIVESTREAM"]
@@ -625,199 +697,12 @@ class PresetReplacePresetByID(PresetCreate):
     """PUT .../presets/{preset_id} (in the SDK, not in the API reference): as create."""
 
 
-class PresetUpdateMaxVideoStreams(RequestBody):
-    """`config.max_video_streams`, in an update."""
-
-    desktop: Omittable[Number] = None
-    mobile: Omittable[Number] = None
-
-
-class PresetUpdateMediaScreenshare(RequestBody):
-    """`config.media.screenshare`, in an update."""
-
-    frame_rate: Omittable[Number] = None
-    quality: Omittable[MediaQuality] = None
-
-
-class PresetUpdateMediaVideo(RequestBody):
-    """`config.media.video`, in an update."""
-
-    frame_rate: Omittable[Number] = None
-    quality: Omittable[MediaQuality] = None
-    simulcast: Omittable[bool] = None
-
-
-class PresetUpdateMedia(RequestBody):
-    """`config.media`, in an update."""
-
-    audio: Omittable[PresetMediaAudio] = None
-    screenshare: Omittable[PresetUpdateMediaScreenshare] = None
-    video: Omittable[PresetUpdateMediaVideo] = None
-
-
-class PresetUpdateConfig(RequestBody):
-    """A preset's `config`, in an update."""
-
-    livestream_viewer_qualities: list[int] | None = None
-    max_screenshare_count: Omittable[Number] = None
-    max_video_streams: Omittable[PresetUpdateMaxVideoStreams] = None
-    media: Omittable[PresetUpdateMedia] = None
-    view_type: Omittable[ViewType] = None
-
-
-class PresetUpdateChatPrivate(RequestBody):
-    """`permissions.chat.private`, in an update."""
-
-    can_receive: Omittable[bool] = None
-    can_send: Omittable[bool] = None
-    files: Omittable[bool] = None
-    text: Omittable[bool] = None
-
-
-class PresetUpdateChatPublic(RequestBody):
-    """`permissions.chat.public`, in an update."""
-
-    can_send: Omittable[bool] = None
-    files: Omittable[bool] = None
-    text: Omittable[bool] = None
-
-
-class PresetUpdateChat(RequestBody):
-    """`permissions.chat`, in an update."""
-
-    private: Omittable[PresetUpdateChatPrivate] = None
-    public: Omittable[PresetUpdateChatPublic] = None
-
-
-class PresetUpdateConnectedMeetings(RequestBody):
-    """`permissions.connected_meetings`, in an update."""
-
-    can_alter_connected_meetings: Omittable[bool] = None
-    can_switch_connected_meetings: Omittable[bool] = None
-    can_switch_to_parent_meeting: Omittable[bool] = None
-
-
-class PresetUpdateProduce(RequestBody):
-    """`permissions.media.audio`, `.screenshare` and `.video`, in an update."""
-
-    can_produce: Omittable[ProduceAccess] = None
-
-
-class PresetUpdateMediaPermissions(RequestBody):
-    """`permissions.media`, in an update."""
-
-    audio: Omittable[PresetUpdateProduce] = None
-    screenshare: Omittable[PresetUpdateProduce] = None
-    video: Omittable[PresetUpdateProduce] = None
-
-
-class PresetUpdatePlugins(RequestBody):
-    """`permissions.plugins`, in an update."""
-
-    can_close: Omittable[bool] = None
-    can_edit_config: Omittable[bool] = None
-    can_start: Omittable[bool] = None
-    config: Omittable[PluginsConfig] = None
-
-
-class PresetUpdatePolls(RequestBody):
-    """`permissions.polls`, in an update."""
-
-    can_create: Omittable[bool] = None
-    can_view: Omittable[bool] = None
-    can_vote: Omittable[bool] = None
-
-
-class PresetUpdatePermissions(RequestBody):
-    """A preset's `permissions`, in an update."""
-
-    accept_stage_requests: Omittable[bool] = None
-    accept_waiting_requests: Omittable[bool] = None
-    can_accept_production_requests: Omittable[bool] = None
-    can_change_participant_permissions: Omittable[bool] = None
-    can_edit_display_name: Omittable[bool] = None
-    can_livestream: Omittable[bool] = None
-    can_record: Omittable[bool] = None
-    can_spotlight: Omittable[bool] = None
-    chat: Omittable[PresetUpdateChat] = None
-    connected_meetings: Omittable[PresetUpdateConnectedMeetings] = None
-    disable_participant_audio: Omittable[bool] = None
-    disable_participant_screensharing: Omittable[bool] = None
-    disable_participant_video: Omittable[bool] = None
-    hidden_participant: Omittable[bool] = None
-    is_recorder: Omittable[bool] = None
-    kick_participant: Omittable[bool] = None
-    media: Omittable[PresetUpdateMediaPermissions] = None
-    pin_participant: Omittable[bool] = None
-    plugins: Omittable[PresetUpdatePlugins] = None
-    polls: Omittable[PresetUpdatePolls] = None
-    recorder_type: Omittable[RecorderType] = None
-    show_participant_list: Omittable[bool] = None
-    stage_access: Omittable[ProduceAccess] = None
-    stage_enabled: Omittable[bool] = None
-    transcription_enabled: Omittable[bool] = None
-    waiting_room_type: Omittable[WaitingRoomType] = None
-
-
-class PresetUpdateColorsBackground(RequestBody):
-    """`ui.design_tokens.colors.background`, in an update."""
-
-    shade_1000: Omittable[str] = Field(default=None, alias="1000")
-    shade_600: Omittable[str] = Field(default=None, alias="600")
-    shade_700: Omittable[str] = Field(default=None, alias="700")
-    shade_800: Omittable[str] = Field(default=None, alias="800")
-    shade_900: Omittable[str] = Field(default=None, alias="900")
-
-
-class PresetUpdateColorsBrand(RequestBody):
-    """`ui.design_tokens.colors.brand`, in an update."""
-
-    shade_300: Omittable[str] = Field(default=None, alias="300")
-    shade_400: Omittable[str] = Field(default=None, alias="400")
-    shade_500: Omittable[str] = Field(default=None, alias="500")
-    shade_600: Omittable[str] = Field(default=None, alias="600")
-    shade_700: Omittable[str] = Field(default=None, alias="700")
-
-
-class PresetUpdateColors(RequestBody):
-    """`ui.design_tokens.colors`, in an update."""
-
-    background: Omittable[PresetUpdateColorsBackground] = None
-    brand: Omittable[PresetUpdateColorsBrand] = None
-    danger: Omittable[str] = None
-    success: Omittable[str] = None
-    text: Omittable[str] = None
-    text_on_brand: Omittable[str] = None
-    video_bg: Omittable[str] = None
-    warning: Omittable[str] = None
-
-
-class PresetUpdateDesignTokens(RequestBody):
-    """`ui.design_tokens`, in an update."""
-
-    border_radius: Omittable[BorderRadius] = None
-    border_width: Omittable[BorderWidth] = None
-    colors: Omittable[PresetUpdateColors] = None
-    font_family: Omittable[str] = None
-    google_font: Omittable[str] = None
-    logo: Omittable[str] = None
-    spacing_base: Omittable[Number] = None
-    theme: Omittable[Theme] = None
-
-
-class PresetUpdateUI(RequestBody):
-    """A preset's `ui`, in an update."""
-
-    design_tokens: Omittable[PresetUpdateDesignTokens] = None
-
-
-class PresetUpdate(RequestBody):
-    """PATCH .../presets/{preset_id}: any part of a preset, at any depth."""
-
-    config: Omittable[PresetUpdateConfig] = None
-    name: Omittable[str] = None
-    permissions: Omittable[PresetUpdatePermissions] = None
-    ui: Omittable[PresetUpdateUI] = None
+# The update (PATCH) tree is derived from the create tree rather than written out again.
+_UPDATE_DOC = "PATCH .../presets/{preset_id}: any part of a preset, at any depth."
+PresetUpdate = partial_model(PresetCreate, "PresetUpdate", _UPDATE_DOC, prefix="PresetUpdate")
+# One nested update model under its own name, for validating that part alone (the others are
+# reached through `PresetUpdate`'s fields; `partial_model` returns the same class for each).
+PresetUpdateColorsBrand = partial_model(PresetColorsBrand, prefix="PresetUpdate")
 
 
 # --- Recordings -----------------------------------------------------------------------------
@@ -896,13 +781,15 @@ class WebhookReplaceWebhook(WebhookCreateWebhook):
     """PUT .../webhooks/{webhook_id}: the same body as adding one."""
 
 
-class WebhookEditWebhook(RequestBody):
-    """PATCH .../webhooks/{webhook_id}."""
-
-    enabled: Omittable[bool] = None
-    events: Omittable[list[WebhookEvent]] = None
-    name: Omittable[str] = None
-    url: Omittable[str] = None
+# Every field of adding one, each optional. (The other PATCH bodies are not such copies:
+# `MeetingUpdateMeetingByID` adds `status` and refuses nulls the create body allows, and
+# `MeetingEditParticipant` drops `custom_participant_id` and lets `preset_name` be null.)
+WebhookEditWebhook = partial_model(
+    WebhookCreateWebhook,
+    "WebhookEditWebhook",
+    "PATCH .../webhooks/{webhook_id}.",
+    prefix="WebhookEdit",
+)
 
 
 # --- Active sessions, livestreams, apps -----------------------------------------------------
