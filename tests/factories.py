@@ -111,6 +111,19 @@ def find_ids(world: DemoWorld) -> Ids:
 # -- requests to the demo's REST paths ---------------------------------------------------
 
 
+def ended_peer_with_profile(world: DemoWorld, profile: str) -> str:
+    """The peer id of the first join, in an ended session of the first app, whose network
+    profile is ``profile`` (``"relay_tcp"``, ...)."""
+    app = world.apps[0]
+    return next(
+        j.peer_id
+        for i in range(app.session_count)
+        if not app.is_live(i)
+        for j in app.joins(i)
+        if j.profile == profile
+    )
+
+
 def kit_path(ids: Ids, rest: str) -> str:
     """The path of an app-scoped endpoint, e.g. ``kit_path(ids, "/sessions")``."""
     return f"/accounts/{ids.account_id}/realtime/kit/{ids.app_id}{rest}"

@@ -12,7 +12,7 @@ import pytest
 import rtk_notebook as rtk
 from rtk_notebook.demo import DemoBackend, Faults
 from rtk_notebook.widgets import PeerQualityPanel, RecordingMonitor, SessionExplorer, UsageDashboard
-from tests.factories import TOKEN, connect_to, make_world
+from tests.factories import TOKEN, connect_to, ended_peer_with_profile, make_world
 
 
 @pytest.fixture(scope="module")
@@ -73,16 +73,7 @@ def test_bad_date_range_shows_one_line_not_a_traceback(kit: rtk.Kit) -> None:
 
 
 def test_peer_panel_shows_plot_findings_and_cards(kit: rtk.Kit) -> None:
-    world = kit.demo
-    app = world.apps[0]
-    relay = next(
-        j
-        for i in range(app.session_count)
-        if not app.is_live(i)
-        for j in app.joins(i)
-        if j.profile == "relay_tcp"
-    )
-    panel = PeerQualityPanel(kit, relay.peer_id)
+    panel = PeerQualityPanel(kit, ended_peer_with_profile(kit.demo, "relay_tcp"))
     assert panel.error is None
     assert panel.quality.verdict in ("fair", "poor")
     assert "relay" in panel.cards.value and "Device" in panel.cards.value
@@ -213,16 +204,7 @@ def test_a_word_has_one_colour_in_figures_cards_and_panels(kit: rtk.Kit) -> None
         assert badge_colors(card, status) == {color}, status
 
     # Verdicts and severities: a peer's figure, its quality card, its panel.
-    world = kit.demo
-    app = world.apps[0]
-    relay = next(
-        j
-        for i in range(app.session_count)
-        if not app.is_live(i)
-        for j in app.joins(i)
-        if j.profile == "relay_tcp"
-    )
-    panel = PeerQualityPanel(kit, relay.peer_id)
+    panel = PeerQualityPanel(kit, ended_peer_with_profile(kit.demo, "relay_tcp"))
     quality = panel.quality
     card = quality._repr_html_()
     verdict = str(quality.verdict)
