@@ -144,6 +144,7 @@ def clean_parts() -> dict[str, Any]:
         },
         "ip_information": {
             "city": "Mumbai",
+            "region": "Maharashtra",
             "country": "IN",
             "asn": {"asn": "AS24560", "name": "Bharti Airtel Ltd."},
             "org": "AS24560 Bharti Airtel Ltd.",
@@ -170,6 +171,7 @@ def build(parts: dict[str, Any]) -> dict[str, Any]:
                 "candidate_pairs": {"producing_transport": [parts["pair"]]},
                 "events": parts["events"],
                 "ip_information": parts["ip_information"],
+                "sdk_version": "1.2.1",
                 "pc_metadata": [
                     {
                         "effective_network_type": parts["precall"]["effective_networktype"],
@@ -488,13 +490,17 @@ SUMMARY_DTYPES = {
     "device": "string",
     "os": "category",
     "browser": "category",
+    "browser_major": "category",
     "is_mobile": "boolean",
+    "device_type": "category",
     "cpus": "Int64",
     "network": "category",
     "city": "string",
     "country": "category",
+    "region": "category",
     "location": "string",
     "asn_org": "string",
+    "sdk_version": "category",
 }
 
 
@@ -513,6 +519,9 @@ def test_summary_identity_device_and_network_fields() -> None:
     assert row["network"] == "ethernet"
     assert (row["city"], row["country"], row["location"]) == ("Mumbai", "IN", "Mumbai, IN")
     assert row["asn_org"] == "AS24560 Bharti Airtel Ltd."
+    # The segments a regression shows in: a browser release, a device type, a region, an SDK.
+    assert (row["browser_major"], row["device_type"]) == ("Chrome 140", "mobile")
+    assert (row["region"], row["sdk_version"]) == ("Maharashtra", "1.2.1")
 
 
 # ---- rules ----------------------------------------------------------------------------------

@@ -729,14 +729,18 @@ _DEVICE = (
     Column("device", "text", "the device, readable (Android 10 · mobile · 2 cores · 2 GB)"),
     Column("os", "category", "operating system"),
     Column("browser", "category", "browser"),
+    Column("browser_major", "category", "browser and its major version (Chrome 142)"),
     Column("is_mobile", "bool", "a phone or tablet"),
+    Column("device_type", "category", "mobile or desktop (from is_mobile)"),
     Column("cpus", "int", "CPU cores (when reported)"),
     Column("memory_gb", "float", "device memory, GB (when reported)"),
     Column("network", "category", "effective network type (4g, wifi...)"),
     Column("city", "text", "city of the peer's IP"),
     Column("country", "category", "country of the peer's IP"),
+    Column("region", "category", "region (state, province) of the peer's IP"),
     Column("location", "text", "city, country (Mumbai, IN)"),
     Column("asn_org", "text", "the network's owner (or its AS number)"),
+    Column("sdk_version", "category", "the RealtimeKit SDK's version"),
 )
 
 # The summary's measures and its device and network columns, by name (the quality rows take
@@ -803,6 +807,129 @@ _FINDINGS = Schema(
     ),
 )
 
+# -- the history store (rtk_notebook.store) ----------------------------------------------------
+
+_KEYS = (
+    Column("session_id", "id", "the session"),
+    Column("peer_id", "id", "the peer (the session participant's id)"),
+)
+
+_STORED_FINDINGS = Schema(
+    "stored_findings",
+    "Findings as the store keeps them (``store.findings()``): one row per finding of each "
+    "peer, with its session and peer.",
+    (*_KEYS, *_FINDINGS.columns),
+)
+
+_STORED_SAMPLES = Schema(
+    "stored_samples",
+    "Samples as the store keeps them (``store.samples()``): a peer's ``timeseries`` rows with "
+    "its session and peer.",
+    (*_KEYS, *_TIMESERIES.columns),
+)
+
+_SYNC_ERRORS = Schema(
+    "sync_errors",
+    "What a sync could not fetch or analyse (``store.errors()``); the next sync retries each.",
+    (
+        Column("session_id", "id", "the session"),
+        Column("peer_id", "id", "the peer whose report failed (NA: the session's list did)"),
+        Column(
+            "stage",
+            "category",
+            "what failed: the session's participants list or a peer's report",
+            categories=("participants", "report"),
+        ),
+        Column("error", "text", "the error, one line (``RateLimitError: ...``)"),
+        Column("attempts", "int", "syncs that tried and failed"),
+        Column("first_failed_at", "datetime", "when it first failed (UTC)"),
+        Column("last_failed_at", "datetime", "when it last failed (UTC)"),
+    ),
+)
+
+_SHARE_DOC = "share of rated peers ({what}), 0 to 1"
+_TREND = Schema(
+    "trend",
+    "Quality per period and segment (``store.trend()``): peers, the poor and not-good shares "
+    "with 95 % Wilson intervals, MOS median and 10th percentile, RTT p90, mean loss.",
+    (
+        Column("period", "datetime", "start of the period (UTC day, Monday of the week, 1st)"),
+        Column("segment", "text", "the segment's value ('all' without ``by``)"),
+        Column("peers", "int", "peers rated (a verdict other than unknown, no error)"),
+        Column("poor", "int", "peers rated poor"),
+        Column("poor_share", "float", _SHARE_DOC.format(what="poor")),
+        Column("poor_low", "float", "95 % Wilson interval of poor_share, lower bound"),
+        Column("poor_high", "float", "95 % Wilson interval of poor_share, upper bound"),
+        Column("not_good", "int", "peers rated fair or poor"),
+        Column("not_good_share", "float", _SHARE_DOC.format(what="fair or poor")),
+        Column("not_good_low", "float", "95 % Wilson interval of not_good_share, lower bound"),
+        Column("not_good_high", "float", "95 % Wilson interval of not_good_share, upper bound"),
+        Column("mos_median", "float", "median of the peers' mean MOS"),
+        Column("mos_p10", "float", "10th percentile of the peers' mean MOS (the bad tail)"),
+        Column("rtt_p90_ms", "float", "90th percentile of the peers' mean RTT, ms"),
+        Column("loss_avg_pct", "float", "mean of the peers' mean loss, %"),
+    ),
+)
+
+_DIFF = (
+    Column("diff", "float", "after (recent) share minus before (baseline) share, -1 to 1"),
+    Column("diff_low", "float", "95 % interval of diff (Newcombe's hybrid score), lower"),
+    Column("diff_high", "float", "95 % interval of diff (Newcombe's hybrid score), upper"),
+)
+
+_COMPARISON = Schema(
+    "comparison",
+    "Before against after, per segment (``store.compare()``): peers and the share of the "
+    "metric (poor, or not good) in each, the difference with its 95 % interval, and a "
+    "sentence.",
+    (
+        Column("segment", "text", "the segment's value ('all' without ``by``)"),
+        Column("peers_before", "int", "peers rated in the before range"),
+        Column("count_before", "int", "of those, peers with the metric (poor...)"),
+        Column("share_before", "float", "count_before / peers_before"),
+        Column("peers_after", "int", "peers rated in the after range"),
+        Column("count_after", "int", "of those, peers with the metric"),
+        Column("share_after", "float", "count_after / peers_after"),
+        *_DIFF,
+        Column("significant", "bool", "the interval of diff excludes 0"),
+        Column("sentence", "text", "the comparison in one plain sentence"),
+    ),
+)
+
+_CHANGES = Schema(
+    "changes",
+    "What changed lately (``store.changes()``): each segment's recent share against its "
+    "baseline, ranked, with Benjamini-Hochberg q-values across all segments tested.",
+    (
+        Column("column", "text", "the quality column segmented by (browser_major...)"),
+        Column("segment", "text", "the segment's value"),
+        Column("peers_baseline", "int", "peers rated in the baseline window"),
+        Column("share_baseline", "float", "share with the metric in the baseline window"),
+        Column("peers_recent", "int", "peers rated in the recent window"),
+        Column("share_recent", "float", "share with the metric in the recent window"),
+        *_DIFF,
+        Column("p_value", "float", "two-sided p-value of the difference (two-proportion z)"),
+        Column("q_value", "float", "Benjamini-Hochberg adjusted p-value across the segments"),
+        Column(
+            "direction",
+            "category",
+            "worse or better (recent against baseline)",
+            categories=("worse", "better"),
+        ),
+        Column("significant", "bool", "q_value below the false discovery rate asked for"),
+        Column("sentence", "text", "the change in one plain sentence"),
+    ),
+)
+
+STORE_OUTPUTS: tuple[Schema, ...] = (
+    _STORED_FINDINGS,
+    _STORED_SAMPLES,
+    _SYNC_ERRORS,
+    _TREND,
+    _COMPARISON,
+    _CHANGES,
+)
+
 TABLES: dict[str, Schema] = {
     **SCHEMAS,
     **{
@@ -814,6 +941,7 @@ TABLES: dict[str, Schema] = {
             _TIMESERIES,
             _PEER_SAMPLES,
             _QUALITY_STATS,
+            *STORE_OUTPUTS,
         )
     },
 }

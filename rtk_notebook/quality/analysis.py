@@ -33,7 +33,7 @@ import pandas as pd
 from rtk_notebook import style
 from rtk_notebook.frames import TABLES, from_rows, is_missing
 from rtk_notebook.frames.schemas import DEVICE_COLUMNS, METRIC_COLUMNS, SEVERITIES, VERDICTS
-from rtk_notebook.models.peer import PeerReport
+from rtk_notebook.models.peer import DeviceInfo, PeerReport
 from rtk_notebook.quality.context import Context, Finding
 from rtk_notebook.quality.rules import RULES
 from rtk_notebook.quality.tracks import (
@@ -200,15 +200,42 @@ def _summary_record(report: PeerReport, tracks: Tracks) -> dict[str, Any]:
         "device": _device_text(device),
         "os": device.os if device is not None else None,
         "browser": device.browser if device is not None else None,
+        "browser_major": _browser_major(device),
         "is_mobile": device.is_mobile if device is not None else None,
+        "device_type": _device_type(device),
         "cpus": device.cpus if device is not None else None,
         "memory_gb": device.memory if device is not None else None,
         "network": _network_type(report),
         "city": location.city if location is not None else None,
         "country": location.country if location is not None else None,
+        "region": location.region if location is not None else None,
         "location": place,
         "asn_org": org,
+        "sdk_version": _sdk_version(report),
     }
+
+
+def _browser_major(device: DeviceInfo | None) -> str | None:
+    """``Chrome 142`` from browser ``Chrome`` and version ``142.0.0.0``: the segment a browser
+    release's regression shows in."""
+    if device is None or not device.browser:
+        return None
+    major = (device.browser_version or "").split(".", 1)[0].strip()
+    return f"{device.browser} {major}" if major else device.browser
+
+
+def _device_type(device: DeviceInfo | None) -> str | None:
+    if device is None or device.is_mobile is None:
+        return None
+    return "mobile" if device.is_mobile else "desktop"
+
+
+def _sdk_version(report: PeerReport) -> str | None:
+    device = report.device
+    if device is not None and device.sdk_version:
+        return device.sdk_version
+    meta = getattr(report, "metadata", None)
+    return getattr(meta, "sdk_version", None) if meta is not None else None
 
 
 def summary(report: PeerReport | Mapping[str, Any], ts: pd.DataFrame | None = None) -> pd.DataFrame:
