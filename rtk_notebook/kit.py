@@ -54,6 +54,8 @@ if TYPE_CHECKING:
         SessionParticipant,
     )
     from rtk_notebook.quality import PeerQuality
+    from rtk_notebook.store import Store
+    from rtk_notebook.store.sync import SyncResult
 
 T = TypeVar("T")
 Params = ParamSpec("Params")
@@ -341,6 +343,13 @@ class _Core:
             ids = session_ids(sessions)
         return await self.score_sessions(ids, progress)
 
+    async def sync(
+        self, store: Any, start: Any, end: Any, progress: bool | None, lock_timeout: float
+    ) -> Any:
+        from rtk_notebook.store.sync import run_sync
+
+        return await run_sync(self, store, start, end, progress=progress, lock_timeout=lock_timeout)
+
     async def aclose(self) -> None:
         await self.http.aclose()
 
@@ -554,6 +563,43 @@ class AsyncKit(_KitBase):
         _check_quality_args(sessions, start_time, end_time, status, progress)
         return await self._run(self._core.quality(sessions, start_time, end_time, status, progress))
 
+    async def sync(
+        self,
+        store: Store,
+        start: Any = None,
+        end: Any = None,
+        *,
+        progress: bool | None = None,
+        lock_timeout: float = 0.0,
+    ) -> SyncResult:
+        """Mirror the sessions that started in ``[start, end)`` into ``store`` (an
+        ``rtk.Store``): sessions, participants, one quality row per peer, its findings and
+        samples, recordings and day-wise usage.
+
+        By default from the end of the last sync (30 days back on the first) until now.
+        Incremental: an ended session whose peers are all stored is not fetched again; a
+        session re-synced replaces its rows. A peer whose report fails is kept in
+        ``store.errors()`` and retried by the next sync. Safe to stop at any moment (the store
+        keeps every batch committed before). Another sync writing the same store makes this
+        one fail at once, or wait ``lock_timeout`` seconds. Returns what was added, updated,
+        kept and failed, and how many requests it took.
+        """
+        from rtk_notebook.store import Store as StoreClass
+        from rtk_notebook.store.dates import span
+
+        if not isinstance(store, StoreClass):
+            raise ValidationError(
+                f"sync() needs an rtk.Store (got {type(store).__name__}); "
+                "e.g. kit.sync(rtk.Store('history/'))"
+            )
+        low, high = span(start, end)
+        checks.optional_flag("progress", progress)
+        if isinstance(lock_timeout, bool) or not isinstance(lock_timeout, (int, float)):
+            raise ValidationError("lock_timeout must be a number of seconds (0: fail at once)")
+        if not 0 <= lock_timeout <= 86400:
+            raise ValidationError(f"lock_timeout must be 0 to 86400 seconds (got {lock_timeout})")
+        return await self._run(self._core.sync(store, low, high, progress, float(lock_timeout)))
+
     async def aclose(self) -> None:
         """Close the connection pool and stop the background loop (see ``Kit.close``)."""
         try:
@@ -597,6 +643,7 @@ class Kit(_KitBase):
     peer_quality = _blocking(AsyncKit.peer_quality)
     session_quality = _blocking(AsyncKit.session_quality)
     quality = _blocking(AsyncKit.quality)
+    sync = _blocking(AsyncKit.sync)
 
     def close(self) -> None:
         """Close the connection pool and stop the background loop; any later call on this

@@ -255,3 +255,43 @@ def sessions_holding(world: DemoWorld, peers: int) -> tuple[list[str], set[str]]
         if len(expected) >= peers:
             break
     return chosen, expected
+
+
+# -- the history store ----------------------------------------------------------------------
+
+
+class PathLog(DemoTransport):
+    """The demo's in-process transport, logging each request's path; ``fail`` (a predicate on
+    the path) answers 500 instead, to make a report fail for good (retries included)."""
+
+    def __init__(self, backend: DemoBackend, fail: Callable[[str], bool] | None = None) -> None:
+        super().__init__(backend)
+        self.paths: list[str] = []
+        self.fail = fail
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        self.paths.append(path)
+        if self.fail is not None and self.fail(path):
+            body = {"success": False, "errors": [{"code": 500, "message": "injected failure"}]}
+            return httpx.Response(500, json=body, request=request)
+        return await super().handle_async_request(request)
+
+    def kinds(self) -> dict[str, int]:
+        """Requests per kind: lists (sessions, recordings, day-wise), participants, reports."""
+        counts: dict[str, int] = {}
+        for path in self.paths:
+            if "/peer-report/" in path or "/participant/" in path:
+                kind = "report"
+            elif path.endswith("/participants"):
+                kind = "participants"
+            else:
+                kind = "list"
+            counts[kind] = counts.get(kind, 0) + 1
+        return counts
+
+
+def store_kit(world: DemoWorld, transport: PathLog | None = None, **kw: object) -> rtk.Kit:
+    """A kit on ``world`` through a :class:`PathLog` (its own backend unless given)."""
+    transport = transport or PathLog(DemoBackend(world, token=TOKEN))
+    return connect_to(transport.backend, transport=transport, **kw)

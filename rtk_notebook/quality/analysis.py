@@ -588,6 +588,46 @@ def condense(pq: PeerQuality, *, jsonable: bool = False) -> dict[str, Any]:
     return condensed
 
 
+def condense_detail(pq: PeerQuality) -> dict[str, Any]:
+    """:func:`condense` (as JSON values) plus what a store of history keeps of the peer: its
+    ``findings`` (records) and its ``timeseries`` as columns (times as epoch milliseconds,
+    NaN as None), compact enough to cross from a worker process."""
+    condensed = condense(pq, jsonable=True)
+    condensed["finding_records"] = [
+        {
+            "rule": f.rule,
+            "severity": f.severity,
+            "start": _plain(f.start),
+            "end": _plain(f.end),
+            "evidence": _plain_tree(f.evidence),
+            "message": f.message,
+        }
+        for f in pq.finding_list
+    ]
+    ts = pq.timeseries
+    columns: dict[str, list[Any]] = {}
+    for name in ts.columns:
+        values = ts[name]
+        if name == "timestamp":
+            stamps = values.dt.as_unit("ms").astype("int64")
+            columns[name] = stamps.where(values.notna(), None).tolist() if len(ts) else []
+        elif isinstance(values.dtype, pd.CategoricalDtype):
+            columns[name] = [None if is_missing(v) else str(v) for v in values.tolist()]
+        else:
+            floats = values.to_numpy(dtype=float, na_value=np.nan)
+            columns[name] = [None if math.isnan(v) else v for v in floats.tolist()]
+    condensed["samples"] = columns
+    return condensed
+
+
+def _plain_tree(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain_tree(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain_tree(v) for v in value]
+    return _plain(value)
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime.datetime):  # pd.Timestamp too
         return value.isoformat()

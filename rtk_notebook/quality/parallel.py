@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from rtk_notebook._json import loads
-from rtk_notebook.quality.analysis import analyze, condense
+from rtk_notebook.quality.analysis import analyze, condense, condense_detail
 
 __all__ = ["ANALYSIS_VERSION", "MIN_BATCH", "Analyst", "PeerAnalysisError", "condense_json"]
 
@@ -70,11 +70,13 @@ class PeerAnalysisError(Exception):
         self.kind = kind
 
 
-def condense_json(raw: bytes | str) -> dict[str, Any]:
-    """Parse, analyse and condense one peer-report body; a failure comes back as
+def condense_json(raw: bytes | str, *, detail: bool = False) -> dict[str, Any]:
+    """Parse, analyse and condense one peer-report body (``detail``: with its findings and
+    samples, :func:`~rtk_notebook.quality.analysis.condense_detail`); a failure comes back as
     ``{"error": ...}`` (an exception's own class may not survive the trip back from a worker)."""
     try:
-        return condense(analyze(loads(raw)), jsonable=True)
+        pq = analyze(loads(raw))
+        return condense_detail(pq) if detail else condense(pq, jsonable=True)
     except Exception as exc:  # noqa: BLE001 - the peer's failure, reported in its row
         return {"error": type(exc).__name__, "message": str(exc)}
 
@@ -135,14 +137,15 @@ class Analyst:
         if self._pool is None and self.processes > 0 and batch >= MIN_BATCH:
             self._pool = _shared_pool(self.processes)
 
-    async def condense(self, raw: bytes | str) -> dict[str, Any]:
-        """One body's condensed analysis; raises :class:`PeerAnalysisError` when it cannot be
-        analysed."""
+    async def condense(self, raw: bytes | str, *, detail: bool = False) -> dict[str, Any]:
+        """One body's condensed analysis (``detail``: with findings and samples, for a store);
+        raises :class:`PeerAnalysisError` when it cannot be analysed."""
         if self._pool is None:
-            result = condense_json(raw)
+            result = condense_json(raw, detail=detail)
         else:
             loop = asyncio.get_running_loop()
-            result = await loop.run_in_executor(self._pool.threads, self._pool.run, raw)
+            pool = self._pool
+            result = await loop.run_in_executor(pool.threads, pool.run, raw, detail)
         if "error" in result:
             raise PeerAnalysisError(result["error"], result["message"])
         return result
@@ -150,7 +153,8 @@ class Analyst:
 
 # ---- the workers ---------------------------------------------------------------------------
 # Each worker is ``python -m rtk_notebook.quality.parallel``, fed over its stdin: a 4-byte
-# length, then a body; it answers on stdout the same way with the condensed analysis as JSON
+# length, then one byte (R: the row's analysis, D: with findings and samples) and a body; it
+# answers on stdout the same way with the condensed analysis as JSON
 # (an empty body is a ping, answered ``{}``). Plain pipes rather than ``multiprocessing``: its
 # spawned workers re-import the user's script (running it again unless guarded by ``if __name__ ==
 # "__main__"``, failing when it came from stdin), and forking a process with threads can
@@ -158,6 +162,7 @@ class Analyst:
 # of the GIL, so the event loop is never blocked and any loop can use the same workers.
 
 
+_ROW, _DETAIL = b"R", b"D"
 _OWN_GROUP: dict[str, Any] = {"process_group": 0} if os.name == "posix" else {}
 
 
@@ -176,10 +181,12 @@ class _Worker:
             **_OWN_GROUP,
         )
 
-    def call(self, raw: bytes) -> bytes:
+    def call(self, raw: bytes, detail: bool = False) -> bytes:
+        """``raw`` analysed in the worker; an empty ``raw`` is a ping."""
         stdin, stdout = self.proc.stdin, self.proc.stdout
         assert stdin is not None and stdout is not None
-        stdin.write(len(raw).to_bytes(4, "big") + raw)
+        message = (_DETAIL if detail else _ROW) + raw if raw else b""
+        stdin.write(len(message).to_bytes(4, "big") + message)
         stdin.flush()
         size = int.from_bytes(_read_exactly(stdout, 4), "big")
         return _read_exactly(stdout, size)
@@ -223,18 +230,18 @@ class _WorkerPool:
                 self._workers.append(worker)
         return worker
 
-    def run(self, raw: bytes | str) -> dict[str, Any]:
+    def run(self, raw: bytes | str, detail: bool = False) -> dict[str, Any]:
         """Analyse in this thread's worker; in this process if the worker cannot."""
         data = raw.encode() if isinstance(raw, str) else bytes(raw)
         with self._lock:
             self.busy += 1
         try:
-            return loads(self._worker().call(data))
+            return loads(self._worker().call(data, detail))
         except (OSError, EOFError, ValueError):
             # A worker that cannot start or died: this thread analyses by itself from now on
             # (slower, as it shares this process's GIL, but every peer still gets its row).
             self._local.worker, self._local.failed = None, True
-            return condense_json(data)
+            return condense_json(data, detail=detail)
         finally:
             with self._lock:
                 self.busy -= 1
@@ -274,9 +281,10 @@ def serve(stdin: Any, stdout: Any) -> None:
         head = stdin.read(4)
         if len(head) < 4:
             return
-        raw = _read_exactly(stdin, int.from_bytes(head, "big"))
+        message = _read_exactly(stdin, int.from_bytes(head, "big"))
+        mode, raw = message[:1], message[1:]
         try:
-            out = json.dumps(condense_json(raw) if raw else {}).encode()
+            out = json.dumps(condense_json(raw, detail=mode == _DETAIL) if raw else {}).encode()
         except Exception as exc:  # noqa: BLE001 - a result that will not encode: say so, go on
             out = json.dumps({"error": type(exc).__name__, "message": str(exc)}).encode()
         stdout.write(len(out).to_bytes(4, "big") + out)
