@@ -116,7 +116,9 @@ def test_the_worker_protocol_answers_condensed_errors_and_pings() -> None:
     body = kit.api.sessions.get_participant_data_from_peer_id(ids.peer_id)
     kit.close()
     frames = b""
-    for payload in (b"", json.dumps(body).encode(), b'{"success": true, "data": 3}'):
+    raw = json.dumps(body).encode()
+    # A ping; a row's analysis (R); the same with findings and samples (D); a broken body.
+    for payload in (b"", b"R" + raw, b"D" + raw, b'R{"success": true, "data": 3}'):
         frames += len(payload).to_bytes(4, "big") + payload
     out = io.BytesIO()
     parallel.serve(io.BytesIO(frames), out)
@@ -128,7 +130,11 @@ def test_the_worker_protocol_answers_condensed_errors_and_pings() -> None:
     assert answers[0] == {}
     assert answers[1]["peer_id"] == ids.peer_id and answers[1]["verdict"] in analysis.VERDICTS
     assert answers[1] == parallel.condense_json(json.dumps(body))
-    assert answers[2]["error"] == "ResponseError"
+    detail = answers[2]
+    assert {k: v for k, v in detail.items() if k in answers[1]} == answers[1]
+    assert len(detail["finding_records"]) == answers[1]["findings"]
+    assert len(detail["samples"]["timestamp"]) == len(analysis.analyze(body).timeseries) > 0
+    assert answers[3]["error"] == "ResponseError"
 
 
 def test_an_unanalysable_report_is_that_peers_error_row() -> None:
@@ -153,7 +159,7 @@ def test_a_quality_rerun_reuses_the_cached_analyses(
 
     analysed: list[int] = []
     real = parallel.condense_json
-    monkeypatch.setattr(parallel, "condense_json", lambda raw: analysed.append(1) or real(raw))
+    monkeypatch.setattr(parallel, "condense_json", lambda raw, **kw: analysed.append(1) or real(raw, **kw))
     again = connect_to(backend, cache=tmp_path, workers=0)
     second = again.quality(sessions, progress=False)
     assert backend.request_count == sent and analysed == []  # no request, no analysis
