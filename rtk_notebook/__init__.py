@@ -5,8 +5,10 @@
     kit.sessions(status="ENDED", start_time="2026-11-01")
 
 Importing the package is cheap: pandas loads with the first frame, plotting and widget
-libraries when first used.
+libraries when first used (``rtk.TrendDashboard`` imports the widgets when first named).
 """
+
+from typing import Any
 
 from rtk_notebook.api.cache import CacheWarning
 from rtk_notebook.errors import (
@@ -27,6 +29,17 @@ from rtk_notebook.kit import AsyncKit, Kit, connect
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> Any:
+    # The panels need ipywidgets and plotly: imported when first named, not with the package.
+    if name == "TrendDashboard":
+        from rtk_notebook.widgets import TrendDashboard
+
+        globals()[name] = TrendDashboard
+        return TrendDashboard
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "AppRequiredError",
     "AsyncKit",
@@ -42,6 +55,7 @@ __all__ = [
     "SecretsMaskedError",
     "ServerError",
     "TransportError",
+    "TrendDashboard",
     "ValidationError",
     "connect",
 ]
