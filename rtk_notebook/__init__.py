@@ -6,8 +6,10 @@
     store = rtk.Store("history/")  # a quality history: kit.sync(store), store.trend()
 
 Importing the package is cheap: pandas loads with the first frame, plotting and widget
-libraries when first used.
+libraries when first used (``rtk.TrendDashboard`` imports the widgets when first named).
 """
+
+from typing import Any
 
 from rtk_notebook.api.cache import CacheWarning
 from rtk_notebook.errors import (
@@ -31,16 +33,24 @@ if TYPE_CHECKING:
     from rtk_notebook.store import Store, StoreBusyError, StoreFormatError
 
 
-def __getattr__(name: str) -> object:
-    # The store loads pandas and pyarrow: only when first asked for.
+__version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # The store needs pandas and pyarrow, the panels ipywidgets and plotly: each imported when
+    # first named, not with the package.
     if name in ("Store", "StoreBusyError", "StoreFormatError"):
         from rtk_notebook import store
 
-        return getattr(store, name)
-    raise AttributeError(f"module 'rtk_notebook' has no attribute {name!r}")
+        globals()[name] = getattr(store, name)
+        return globals()[name]
+    if name == "TrendDashboard":
+        from rtk_notebook.widgets import TrendDashboard
 
+        globals()[name] = TrendDashboard
+        return TrendDashboard
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-__version__ = "0.1.0"
 
 __all__ = [
     "AppRequiredError",
@@ -60,6 +70,7 @@ __all__ = [
     "StoreBusyError",
     "StoreFormatError",
     "TransportError",
+    "TrendDashboard",
     "ValidationError",
     "connect",
 ]

@@ -7,11 +7,12 @@ imports another, so each can be read, run and moved on its own.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pandas as pd
 
 import rtk_notebook as rtk
 from rtk_notebook.demo import DemoBackend, DemoTransport, DemoWorld
@@ -295,3 +296,131 @@ def store_kit(world: DemoWorld, transport: PathLog | None = None, **kw: object) 
     """A kit on ``world`` through a :class:`PathLog` (its own backend unless given)."""
     transport = transport or PathLog(DemoBackend(world, token=TOKEN))
     return connect_to(transport.backend, transport=transport, **kw)
+
+
+# -- the store's computed tables (trend, comparison, changes), made to their schemas ---------
+
+
+def wilson(count: int, peers: int, z: float = 1.959964) -> tuple[float, float]:
+    """The 95 % Wilson score interval of ``count / peers`` (NaN, NaN for no peers)."""
+    if peers == 0:
+        return float("nan"), float("nan")
+    p = count / peers
+    centre = (p + z * z / (2 * peers)) / (1 + z * z / peers)
+    half = z / (1 + z * z / peers) * (p * (1 - p) / peers + z * z / (4 * peers * peers)) ** 0.5
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+TREND_FREQ = {"D": "D", "W": "W-MON", "M": "MS"}
+
+
+def trend_frame(
+    shares: Mapping[str, Sequence[float]],
+    peers: Mapping[str, Sequence[int]] | int = 100,
+    *,
+    start: str = "2026-09-07",
+    freq: str = "W",
+) -> pd.DataFrame:
+    """A ``trend`` frame: per segment, its poor share per period (``start`` on, ``freq``),
+    ``peers`` peers in each (one number, or a list per segment); the other metrics follow the
+    share (MOS down, RTT and loss up as it rises), not-good peers are twice the poor ones."""
+    from rtk_notebook.frames import from_rows
+
+    rows = []
+    for segment, values in shares.items():
+        counts = [peers] * len(values) if isinstance(peers, int) else list(peers[segment])
+        periods = pd.date_range(start, periods=len(values), freq=TREND_FREQ[freq], tz="UTC")
+        for period, share, n in zip(periods, values, counts, strict=True):
+            poor = round(share * n)
+            not_good = min(n, 2 * poor)
+            rows.append(
+                {
+                    "period": period,
+                    "segment": segment,
+                    "peers": n,
+                    "poor": poor,
+                    "poor_share": poor / n if n else None,
+                    "poor_low": wilson(poor, n)[0] if n else None,
+                    "poor_high": wilson(poor, n)[1] if n else None,
+                    "not_good": not_good,
+                    "not_good_share": not_good / n if n else None,
+                    "not_good_low": wilson(not_good, n)[0] if n else None,
+                    "not_good_high": wilson(not_good, n)[1] if n else None,
+                    "mos_median": 4.3 - 2 * share,
+                    "mos_p10": 3.6 - 2 * share,
+                    "rtt_p90_ms": 120 + 600 * share,
+                    "loss_avg_pct": 0.4 + 8 * share,
+                }
+            )
+    return from_rows("trend", rows)
+
+
+#: A segment's counts on each side: (segment, peers before, of them poor, peers after, poor).
+Counts = tuple[str, int, int, int, int]
+
+
+def _difference(row: Counts) -> dict[str, Any]:
+    """Shares, their difference and its 95 % interval (Newcombe's hybrid score)."""
+    _, n1, k1, n2, k2 = row
+    p1, p2 = k1 / n1, k2 / n2
+    (l1, u1), (l2, u2) = wilson(k1, n1), wilson(k2, n2)
+    diff = p2 - p1
+    low = diff - ((p2 - l2) ** 2 + (u1 - p1) ** 2) ** 0.5
+    high = diff + ((u2 - p2) ** 2 + (p1 - l1) ** 2) ** 0.5
+    return {"p1": p1, "p2": p2, "diff": diff, "diff_low": low, "diff_high": high}
+
+
+def comparison_frame(rows: Sequence[Counts]) -> pd.DataFrame:
+    """A ``comparison`` frame (``store.compare()``) from each segment's counts."""
+    from rtk_notebook.frames import from_rows
+
+    out = []
+    for row in rows:
+        d = _difference(row)
+        out.append(
+            {
+                "segment": row[0],
+                "peers_before": row[1],
+                "count_before": row[2],
+                "share_before": d["p1"],
+                "peers_after": row[3],
+                "count_after": row[4],
+                "share_after": d["p2"],
+                "diff": d["diff"],
+                "diff_low": d["diff_low"],
+                "diff_high": d["diff_high"],
+                "significant": d["diff_low"] > 0 or d["diff_high"] < 0,
+                "sentence": f"Poor calls on {row[0]} went from {d['p1']:.0%} to {d['p2']:.0%}.",
+            }
+        )
+    return from_rows("comparison", out)
+
+
+def changes_frame(rows: Sequence[tuple[str, Counts]], q_values: Sequence[float]) -> pd.DataFrame:
+    """A ``changes`` frame (``store.changes()``) from (column, counts) rows and their q-values
+    (significant below 0.05)."""
+    from rtk_notebook.frames import from_rows
+
+    out = []
+    for (column, counts), q in zip(rows, q_values, strict=True):
+        d = _difference(counts)
+        out.append(
+            {
+                "column": column,
+                "segment": counts[0],
+                "peers_baseline": counts[1],
+                "share_baseline": d["p1"],
+                "peers_recent": counts[3],
+                "share_recent": d["p2"],
+                "diff": d["diff"],
+                "diff_low": d["diff_low"],
+                "diff_high": d["diff_high"],
+                "p_value": q / 2,
+                "q_value": q,
+                "direction": "worse" if d["diff"] > 0 else "better",
+                "significant": q < 0.05,
+                "sentence": f"Poor calls on {counts[0]} went from {d['p1']:.0%} to "
+                f"{d['p2']:.0%} lately.",
+            }
+        )
+    return from_rows("changes", out)

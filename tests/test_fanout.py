@@ -159,7 +159,9 @@ def test_a_quality_rerun_reuses_the_cached_analyses(
 
     analysed: list[int] = []
     real = parallel.condense_json
-    monkeypatch.setattr(parallel, "condense_json", lambda raw, **kw: analysed.append(1) or real(raw, **kw))
+    monkeypatch.setattr(
+        parallel, "condense_json", lambda raw, **kw: analysed.append(1) or real(raw, **kw)
+    )
     again = connect_to(backend, cache=tmp_path, workers=0)
     second = again.quality(sessions, progress=False)
     assert backend.request_count == sent and analysed == []  # no request, no analysis

@@ -9,8 +9,10 @@ One module per concern: :mod:`~rtk_notebook.plots.timeline` (who was there when)
 :mod:`~rtk_notebook.plots.heatmap` (every peer over time),
 :mod:`~rtk_notebook.plots.distributions` (durations, participants per session),
 :mod:`~rtk_notebook.plots.breakdowns` (quality by group),
-:mod:`~rtk_notebook.plots.recordings` (recordings by status) and
-:mod:`~rtk_notebook.plots.usage` (usage per day). Each figure is a pure preparation step,
+:mod:`~rtk_notebook.plots.recordings` (recordings by status),
+:mod:`~rtk_notebook.plots.usage` (usage per day) and :mod:`~rtk_notebook.plots.trends`
+(quality per week or month from a store of history, :func:`trend`; before against after,
+:func:`comparison`). Each figure is a pure preparation step,
 ``prepare_*`` in its module (a tidy frame, testable on its own), and a drawing step.
 
 Conventions every figure keeps:
@@ -49,6 +51,7 @@ from rtk_notebook.plots.heatmap import session_heatmap
 from rtk_notebook.plots.quality import quality_over_time
 from rtk_notebook.plots.recordings import recording_status
 from rtk_notebook.plots.timeline import participant_timeline
+from rtk_notebook.plots.trends import comparison, trend
 from rtk_notebook.plots.usage import daywise_usage
 from rtk_notebook.style import (
     CATEGORY_COLORS,
@@ -65,6 +68,7 @@ __all__ = [
     "STATUS_COLORS",
     "VERDICT_COLORS",
     "Thresholds",
+    "comparison",
     "daywise_usage",
     "duration_distribution",
     "empty_figure",
@@ -76,4 +80,5 @@ __all__ = [
     "session_heatmap",
     "stay_distribution",
     "thresholds",
+    "trend",
 ]

@@ -117,11 +117,12 @@ def base_layout(fig: go.Figure, title: str, *, subtitle: str | None = None, **kw
     )
 
 
-def mark_no_data(fig: go.Figure) -> go.Figure:
+def mark_no_data(fig: go.Figure, text: str = NO_DATA) -> go.Figure:
     """Turn a figure's laid-out but empty panels into a readable "No data" figure.
 
     Every panel gets a frame, its axis titles, no meaningless default ticks, and a "No data"
-    annotation in its middle. (A point-less trace per panel makes plotly draw the panel.)
+    annotation (or ``text``) in its middle. (A point-less trace per panel makes plotly draw
+    the panel.)
     """
     layout = fig.layout.to_plotly_json()
     panels = []
@@ -134,7 +135,7 @@ def mark_no_data(fig: go.Figure) -> go.Figure:
         if overlay:  # a secondary axis: drawn with its title, annotated with its panel
             continue
         fig.add_annotation(
-            text=NO_DATA,
+            text=text,
             xref=f"{x} domain",
             yref=f"{y} domain",
             x=0.5,

@@ -1,7 +1,15 @@
 """The shared parameter docs of the figures (as plotly express does: one table, many docstrings).
 
 ``@documented("participants", "title")`` fills a figure's ``{parameters}`` from
-:data:`PARAM_DOCS`, so the same parameter reads the same in every figure.
+:data:`PARAM_DOCS`, so the same parameter reads the same in every figure. A parameter whose
+name is shared but whose meaning differs in one family of figures takes its words from an
+override table here (``@documented("frame", frame=TREND_DOCS["frame"])``).
+
+Trends (:mod:`rtk_notebook.plots.trends`) draw the store's computed tables, not raw rows:
+``trend`` (``store.trend()``: one row per period and segment), ``comparison``
+(``store.compare()``) and ``changes`` (``store.changes()``), as declared in
+``frames/schemas.py`` (``frames.describe_columns("trend")``). Their shares are fractions
+0..1 in the frames and are drawn in percent; differences of shares in percentage points.
 """
 
 from __future__ import annotations
@@ -112,22 +120,65 @@ PARAM_DOCS: dict[str, tuple[str, str]] = {
     ),
     "height": ("int or None", "Figure height in pixels; ``None`` sizes it to the content."),
     "title": ("str or None", "Figure title; ``None`` gives a descriptive default."),
+    "segments": (
+        "list of str or None",
+        "Segments to draw (values of the frame's ``segment`` column), in this order; "
+        "``None`` draws the ``top`` largest by peers.",
+    ),
+    "top": (
+        "int",
+        "Most segments drawn; the others are left out and the subtitle says how many, and "
+        "how many peers they hold.",
+    ),
+    "freq": (
+        "str or None",
+        "The period the frame was computed with, ``'D'``, ``'W'`` or ``'M'`` (for the axis "
+        "title and the hover); ``None`` infers it from the periods.",
+    ),
+}
+
+#: The words of the trend figure's parameters whose name other figures use differently.
+TREND_DOCS: dict[str, str | tuple[str, str]] = {
+    "frame": "Quality per period and segment: ``store.trend(freq=..., by=...)`` (schema "
+    "``trend``: ``period`` UTC, ``segment`` ('all' without ``by``), ``peers``, the poor and "
+    "not-good shares 0..1 with their 95 % Wilson bounds, ``mos_median``, ``mos_p10``, "
+    "``rtt_p90_ms``, ``loss_avg_pct``).",
+    "metric": "What to draw per period: ``'poor_share'`` or ``'not_good_share'`` (percent of "
+    "rated peers, with the 95 % interval as a band), ``'mos_median'``, ``'mos_p10'``, "
+    "``'rtt_p90_ms'``, ``'loss_avg_pct'`` or ``'peers'`` (lines only).",
+    "by": (
+        "str or None",
+        "The quality column the segments are values of (``'browser_major'``...), for the "
+        "title and the legend; ``None`` says 'segment'.",
+    ),
+}
+
+#: The words of the comparison figure's parameters whose name other figures use differently.
+COMPARISON_DOCS: dict[str, str | tuple[str, str]] = {
+    "frame": "Before against after per segment: ``store.compare(...)`` (schema "
+    "``comparison``: ``share_before``, ``share_after``, ``diff`` with ``diff_low`` and "
+    "``diff_high``, ``significant``, ``sentence``), or what changed lately: "
+    "``store.changes(...)`` (schema ``changes``: ``share_baseline`` as before, "
+    "``share_recent`` as after, ``q_value``; each row labelled 'column = value').",
+    "top": "Most rows drawn: the significant changes first, then the largest; the subtitle "
+    "counts the rows left out.",
 }
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
-def documented(*names: str, **overrides: str) -> Callable[[_F], _F]:
-    """Fill a docstring's ``{parameters}`` from the shared table :data:`PARAM_DOCS`."""
+def documented(*names: str, **overrides: str | tuple[str, str]) -> Callable[[_F], _F]:
+    """Fill a docstring's ``{parameters}`` from the shared table :data:`PARAM_DOCS`; an
+    override is a parameter's text, or its ``(kind, text)``."""
 
     def decorate(fn: _F) -> _F:
         lines = ["Parameters", "----------"]
         for name in names:
             kind, text = PARAM_DOCS[name]
+            override = overrides.get(name, text)
+            kind, text = override if isinstance(override, tuple) else (kind, override)
             lines.append(f"{name} : {kind}")
-            lines += textwrap.wrap(
-                overrides.get(name, text), 88, initial_indent="    ", subsequent_indent="    "
-            )
+            lines += textwrap.wrap(text, 88, initial_indent="    ", subsequent_indent="    ")
         lines += [
             "",
             "Returns",

@@ -86,7 +86,10 @@ class Panel(widgets.VBox):
         self.status.value = f'<span style="color:{PALETTE["blue"]}">⏳ {html.escape(what)}…</span>'
 
     def _show_error(self, exc: BaseException) -> None:
-        self.error = describe_error(exc)
+        self._show_error_line(describe_error(exc))
+
+    def _show_error_line(self, text: str) -> None:
+        self.error = text
         self.status.value = (
             f'<span style="color:{VERDICT_COLORS["poor"]}" title="{html.escape(self.error)}">⚠ '
             f"{html.escape(self.error)}</span>"
@@ -118,10 +121,10 @@ class Panel(widgets.VBox):
             if self._generation.get(kind) != generation:
                 return  # a newer request of this kind is on its way
             self.loading = False
+            if self.error is None:
+                self.status.value = ""  # before apply, which may leave a note of what it shows
             try:
                 apply(result)
-                if self.error is None:
-                    self.status.value = ""
             except Exception as exc:  # noqa: BLE001 - a display problem is shown, not raised
                 self._show_error(exc)
 
