@@ -253,7 +253,9 @@ def assert_exact(frame: pd.DataFrame, name: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def returned_frames(shared_world: DemoWorld, ids: Ids) -> list[pd.DataFrame]:
+def returned_frames(
+    shared_world: DemoWorld, ids: Ids, tmp_path_factory: pytest.TempPathFactory
+) -> list[pd.DataFrame]:
     """Every kind of frame the package returns, from the demo, and the empty ones."""
     from rtk_notebook.kit import LISTS
     from rtk_notebook.models import PeerReport, SessionParticipant
@@ -287,6 +289,14 @@ def returned_frames(shared_world: DemoWorld, ids: Ids) -> list[pd.DataFrame]:
         out.append(participant.quality_stats_frame())
         pq = kit.peer_quality(ids.peer_id)
         out += [pq.summary, pq.findings, pq.timeseries]
+        # The store's: a weekend's two sessions synced, then read back and summarised.
+        store = rtk.Store(tmp_path_factory.mktemp("store"))
+        kit.sync(store, "2026-11-15", "2026-11-16")
+        sid = store.sessions()["id"].iloc[0]
+        out += [store.findings(), store.samples(session_id=sid), store.errors()]
+        out.append(store.trend(freq="D"))
+        out.append(store.compare(("2026-11-15", "2026-11-16"), ("2026-11-15", "2026-11-16")))
+        out.append(store.changes(window="1D", baseline="1D", by=["browser"], min_peers=1))
     finally:
         kit.close()
     nothing = analyze({"id": "p"})
