@@ -29,9 +29,10 @@ RANK = {
     "models": 5,
     "quality": 6,
     "plots": 7,
-    "kit": 7,
-    "widgets": 8,
-    "__init__": 9,
+    "store": 7,
+    "kit": 8,
+    "widgets": 9,
+    "__init__": 10,
 }
 # (importing unit, imported unit, the function it may do it in)
 ALLOWED_UPWARD = {("quality", "plots", "plot")}
