@@ -424,3 +424,135 @@ def changes_frame(rows: Sequence[tuple[str, Counts]], q_values: Sequence[float])
             }
         )
     return from_rows("changes", out)
+
+
+# -- synthetic quality rows, stored as the store lays them out -------------------------------
+
+# (browser_major, browser, os, device_type) and how often each occurs.
+SYNTHETIC_BROWSERS = (
+    ("Chrome 142", "Chrome", "Windows", "desktop", 0.33),
+    ("Chrome 141", "Chrome", "macOS", "desktop", 0.20),
+    ("Chrome 131", "Chrome", "Android", "mobile", 0.12),
+    ("Firefox 140", "Firefox", "Linux", "desktop", 0.10),
+    ("Safari 18", "Safari", "iOS", "mobile", 0.15),
+    ("Edge 142", "Edge", "Windows", "desktop", 0.10),
+)
+SYNTHETIC_COUNTRIES = (
+    ("US", "California", 0.4),
+    ("IN", "Maharashtra", 0.3),
+    ("DE", "Bavaria", 0.3),
+)
+SYNTHETIC_NETWORKS = (("wifi", 0.6), ("4g", 0.3), (None, 0.1))  # None: not reported
+SYNTHETIC_START = dt.date(2026, 9, 1)
+
+
+@dataclass(frozen=True)
+class Rise:
+    """An injected regression: peers with ``column == value`` from ``start`` on are rated
+    poor with probability ``poor`` (instead of the base rate)."""
+
+    column: str
+    value: str
+    start: dt.date
+    poor: float
+
+
+def synthetic_quality(
+    seed: int = 0,
+    *,
+    days: int = 60,
+    peers_per_day: int = 80,
+    start: dt.date = SYNTHETIC_START,
+    base_poor: float = 0.06,
+    rise: Rise | None = None,
+) -> Any:
+    """A ``quality`` frame of ``days * peers_per_day`` peers from a seeded generator: browsers,
+    places and networks drawn from the tables above, verdicts good/fair/poor (3 % unknown, 2 %
+    failed with an error), metrics that follow the verdict; ``joined_at`` on each day."""
+    import numpy as np
+    import pandas as pd
+
+    from rtk_notebook.frames import from_columns
+
+    rng = np.random.default_rng(seed)
+    n = days * peers_per_day
+    day_index = np.repeat(np.arange(days), peers_per_day)
+    day = np.array([start + dt.timedelta(days=int(i)) for i in range(days)])[day_index]
+
+    def pick(table: tuple[tuple[Any, ...], ...]) -> np.ndarray:
+        weights = np.array([row[-1] for row in table])
+        return rng.choice(len(table), size=n, p=weights / weights.sum())
+
+    browser = pick(SYNTHETIC_BROWSERS)
+    place = pick(SYNTHETIC_COUNTRIES)
+    network = pick(SYNTHETIC_NETWORKS)
+
+    def column(table: tuple[tuple[Any, ...], ...], which: np.ndarray, at: int) -> list[Any]:
+        return [table[i][at] for i in which]
+
+    values = {
+        "browser_major": column(SYNTHETIC_BROWSERS, browser, 0),
+        "browser": column(SYNTHETIC_BROWSERS, browser, 1),
+        "os": column(SYNTHETIC_BROWSERS, browser, 2),
+        "device_type": column(SYNTHETIC_BROWSERS, browser, 3),
+        "country": column(SYNTHETIC_COUNTRIES, place, 0),
+        "region": column(SYNTHETIC_COUNTRIES, place, 1),
+        "network": column(SYNTHETIC_NETWORKS, network, 0),
+    }
+    poor_p = np.full(n, base_poor)
+    if rise is not None:
+        hit = (np.array(values[rise.column], dtype=object) == rise.value) & (day >= rise.start)
+        poor_p[hit] = rise.poor
+    draw = rng.random(n)
+    verdict = np.where(draw < poor_p, "poor", np.where(draw < poor_p + 0.2, "fair", "good"))
+    verdict = verdict.astype(object)
+    verdict[rng.random(n) < 0.03] = "unknown"
+    error = np.where(rng.random(n) < 0.02, "ReportError: 500", None)
+    mos_centre = {"good": 4.2, "fair": 3.6, "poor": 2.8, "unknown": 3.9}
+    mos = np.array([mos_centre[v] for v in verdict]) + rng.normal(0, 0.25, n)
+    mos[rng.random(n) < 0.05] = np.nan  # no audio
+    joined = pd.to_datetime(day.astype("datetime64[D]")).tz_localize("UTC") + pd.to_timedelta(
+        rng.integers(0, 86_400, n), unit="s"
+    )
+    return from_columns(
+        "quality",
+        {
+            **values,
+            "session_id": [f"s-{i // 4:06d}" for i in range(n)],
+            "peer_id": [f"p-{i:06d}" for i in range(n)],
+            "joined_at": joined,
+            "is_mobile": np.array(values["device_type"], dtype=object) == "mobile",
+            "connection_type": rng.choice(["host/udp", "relay/udp", "relay/tcp"], n),
+            "sdk_version": rng.choice(["1.2.0", "1.3.1"], n),
+            "preset_name": rng.choice(["host", "guest"], n),
+            "mos_avg": mos,
+            "rtt_avg_ms": rng.lognormal(4.0, 0.5, n),
+            "loss_avg_pct": rng.exponential(0.8, n),
+            "verdict": verdict,
+            "error": error,
+        },
+    )
+
+
+def write_quality_hive(frame: Any, root: str, fs: Any = None) -> list[str]:
+    """``frame`` (quality rows) written as the store lays it out: one zstd Parquet file per
+    UTC day of ``joined_at`` under ``<root>/quality/date=YYYY-MM-DD/``, categoricals as Arrow
+    dictionaries, no ``date`` column in the files. Returns the files' paths."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from fsspec.implementations.local import LocalFileSystem
+
+    fs = fs or LocalFileSystem()
+    days = frame["joined_at"].dt.strftime("%Y-%m-%d")
+    paths = []
+    for number, day in enumerate(sorted(days.unique())):
+        directory = f"{root}/quality/date={day}"
+        fs.makedirs(directory, exist_ok=True)
+        path = f"{directory}/part-000001-{number:06x}.parquet"
+        part = frame[(days == day).to_numpy()]
+        with fs.open(path, "wb") as handle:
+            pq.write_table(
+                pa.Table.from_pandas(part, preserve_index=False), handle, compression="zstd"
+            )
+        paths.append(path)
+    return paths

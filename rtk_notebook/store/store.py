@@ -327,6 +327,80 @@ class Store:
             return path
         return self.fs.unstrip_protocol(path)
 
+    # -- trends and regressions ----------------------------------------------------------------
+
+    def quality_files(self) -> Any:
+        """The live files of the ``quality`` table, for :mod:`rtk_notebook.store.trends`."""
+        from rtk_notebook.store.engines import QualityFiles
+
+        paths = [self.url_of(p) for p in self.files("quality")]
+        return QualityFiles(paths, self.fs, self.storage_options or None)
+
+    def trend(
+        self,
+        freq: str = "W",
+        by: str | None = None,
+        start: Any = None,
+        end: Any = None,
+        *,
+        engine: str = "duckdb",
+    ) -> pd.DataFrame:
+        """Quality per period (``"D"``, ``"W"`` from Monday, ``"M"``) and segment (``by``: a
+        quality column such as ``browser_major``, ``country``, ``connection_type``; None for
+        all peers): peers rated, the poor and not-good shares with 95 % Wilson intervals, MOS
+        median and p10, RTT p90, mean loss. ``start``/``end``: session days, end exclusive.
+        ``engine="dask"`` runs it on Dask (the current ``distributed`` client if any)."""
+        from rtk_notebook.store import trends
+
+        return trends.trend(self.quality_files(), freq, by, start, end, engine=engine)
+
+    def compare(
+        self,
+        before: tuple[Any, Any],
+        after: tuple[Any, Any],
+        by: str | None = None,
+        metric: str = "poor",
+        *,
+        engine: str = "duckdb",
+    ) -> pd.DataFrame:
+        """Before against after (each a ``(start, end)`` of session days), per segment: peers
+        and the share of ``metric`` (``"poor"`` or ``"not_good"``) in each, the difference
+        with its 95 % interval (Newcombe), ``significant``, and one plain sentence."""
+        from rtk_notebook.store import trends
+
+        return trends.compare(self.quality_files(), before, after, by, metric, engine=engine)
+
+    def changes(
+        self,
+        window: str = "7D",
+        baseline: str = "28D",
+        by: Sequence[str] | str | None = None,
+        metric: str = "poor",
+        *,
+        fdr: float = 0.05,
+        min_peers: int = 30,
+        end: Any = None,
+        engine: str = "duckdb",
+    ) -> pd.DataFrame:
+        """What got worse (or better) lately: every segment of the ``by`` columns whose share
+        of ``metric`` in the last ``window`` differs from the ``baseline`` before it, ranked,
+        with Benjamini-Hochberg q-values across all segments tested (``fdr``), each with its
+        sentence. ``end``: the window's end (default: the day after the newest stored)."""
+        from rtk_notebook.store import trends
+
+        columns = trends.DEFAULT_CHANGE_COLUMNS if by is None else by
+        return trends.changes(
+            self.quality_files(),
+            window,
+            baseline,
+            columns,
+            metric,
+            fdr,
+            min_peers,
+            end,
+            engine=engine,
+        )
+
     # -- keeping it small ---------------------------------------------------------------------
 
     def prune(self, before: Any, *, lock_timeout: float = 0.0) -> int:
