@@ -16,6 +16,7 @@ import hashlib
 import math
 import random
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -35,12 +36,16 @@ from rtk_notebook.demo.catalog import (
     preset_body,
 )
 from rtk_notebook.demo.ids import Address, IdCodec, Kind
+from rtk_notebook.demo.regressions import Hit, Regression, regression_hit, resolve_regressions
+from rtk_notebook.errors import ValidationError
 from rtk_notebook.spec.endpoints import iso_z
 
 DEFAULT_SEED = 7
 DEFAULT_ACCOUNT_ID = "c0ffee00d15ea5e5ba5eba11fee1600d"
 DAYS = 35
-SESSIONS_PER_APP_AT_SCALE_1 = 350  # the production app; staging gets a fifth of it
+# Over DAYS days: the production app; staging gets a fifth of it. A longer (or shorter) world
+# keeps the same rate per day.
+SESSIONS_PER_APP_AT_SCALE_1 = 350
 
 # Recording outcomes for ended sessions, drawn once per recorded session.
 P_ERRORED, P_STUCK_UPLOADING, P_STUCK_INVOKED = 0.06, 0.05, 0.03
@@ -160,6 +165,7 @@ class AppWorld:
                 "url": f"https://hooks.acme.example/rtk/{fake_secret(hook_id, length=12)}",
             }
         self.meetings: dict[str, Meeting] = {}
+        self._hits: dict[str, Hit | None] = {}  # peer id -> the regression that degraded it
         self._seed_meetings(rng, max(8, round(32 * size * growth)))
         self._build_skeleton(size)
         # Writes made through the API, on top of what was generated.
@@ -309,7 +315,10 @@ class AppWorld:
         weekday_factor = np.array([1.25, 1.3, 1.3, 1.2, 0.9, 0.3, 0.2])
         days = [day0 + dt.timedelta(days=d) for d in range(world.days + 1)]
         factors = np.array([weekday_factor[d.weekday()] for d in days])
-        per_day = SESSIONS_PER_APP_AT_SCALE_1 * size * world.scale / factors[: world.days].sum()
+        # The rate of a DAYS-day world (whole weeks: the same whatever the first weekday), so
+        # more days mean more sessions, not thinner days; for days == DAYS the same sum.
+        reference = weekday_factor[(day0.weekday() + np.arange(DAYS)) % 7].sum()
+        per_day = SESSIONS_PER_APP_AT_SCALE_1 * size * world.scale / reference
         counts = rng.poisson(per_day * factors)
         starts, metas = [], []
         for d, day in enumerate(days):
@@ -524,6 +533,7 @@ class AppWorld:
 
     def peer_sim(self, join: Join) -> netsim.PeerSim:
         left = join.left or self.world.now
+        hit = self.regression_hit(join)
         return _simulate_cached(
             f"{self.world.seed}:{join.peer_id}",
             join.profile,
@@ -532,7 +542,19 @@ class AppWorld:
             join.peer_id,
             join.video,
             join.screenshare,
+            None if hit is None else hit.path,
         )
+
+    def regression_hit(self, join: Join) -> Hit | None:
+        """The world's regression that degrades this join's media, if any."""
+        if not self.world.regressions:
+            return None
+        if join.peer_id not in self._hits:
+            seed = f"{self.world.seed}:{join.peer_id}"
+            self._hits[join.peer_id] = regression_hit(
+                self.world.regressions, seed, join.profile, join.joined
+            )
+        return self._hits[join.peer_id]
 
 
 def _replace_left(join: Join, left: dt.datetime | None) -> Join:
@@ -550,9 +572,17 @@ def _simulate_cached(
     peer_id: str,
     video: bool,
     screenshare: bool,
+    path_profile: netsim.NetworkProfile | None,
 ) -> netsim.PeerSim:
     return netsim.simulate_peer(
-        seed, profile, joined, left, peer_id=peer_id, video=video, screenshare=screenshare
+        seed,
+        profile,
+        joined,
+        left,
+        peer_id=peer_id,
+        video=video,
+        screenshare=screenshare,
+        path_profile=path_profile,
     )
 
 
@@ -561,7 +591,14 @@ class DemoWorld:
 
     ``seed`` fixes every random draw, ``now`` is the world's frozen clock (default: the
     current hour, so the data always looks recent), ``scale`` multiplies the sessions
-    (1 gives about 420 sessions over the last 35 days, 240 about 100k).
+    (1 gives about 420 sessions over the last 35 days, 240 about 100k), ``days`` is how far
+    back the history goes, at the same rate per day (90 days: about 90/35 times the sessions).
+
+    ``regressions``: quality regressions injected into the history, with their ground truth
+    in ``world.regressions`` and ``peer_truth``. ``None`` gives a history world (``days``
+    over 35) the default set (see ``regressions.default_regressions``) and the 35-day world
+    none; ``True`` the default set; ``False`` or ``()`` none; or a sequence of
+    ``Regression`` objects.
     """
 
     def __init__(
@@ -572,15 +609,21 @@ class DemoWorld:
         *,
         account_id: str = DEFAULT_ACCOUNT_ID,
         days: int = DAYS,
+        regressions: bool | Iterable[Regression] | None = None,
     ) -> None:
         if scale <= 0:
             raise ValueError(f"scale must be positive (got {scale})")
+        if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+            raise ValidationError(f"days must be a whole number of days, 1 or more (got {days!r})")
         self.seed = seed
         self.now = _as_utc(now)
         self.scale = float(scale)
         self.account_id = account_id
         self.days = days
         self.start = self.now - dt.timedelta(days=days)
+        self.regressions: tuple[Regression, ...] = resolve_regressions(
+            regressions, history=days > DAYS, start=self.start, now=self.now
+        )
         self.ids = IdCodec(seed)
         # One lock for the world: handlers are short and CPU-bound, so this costs little,
         # and it keeps lazily filled caches and writes consistent under a threaded server.
@@ -615,10 +658,17 @@ class DemoWorld:
         return self.ids.decode(object_id)
 
     def peer_truth(self, peer_id: str) -> dict[str, Any]:
-        """What was injected for this peer: its network profile and degradation episodes."""
+        """What was injected for this peer: its network ``profile``, its degradation
+        ``episodes``, the ``regression`` that degraded its media (a ``Regression``, or None)
+        and the ``path_profile`` its media took (its own profile unless a regression hit)."""
         with self.lock:
             for app in self.apps:
                 found = app.find_join(peer_id)
                 if found is not None:
-                    return app.peer_sim(found[1]).truth
+                    join = found[1]
+                    hit = app.regression_hit(join)
+                    truth = dict(app.peer_sim(join).truth)
+                    truth["regression"] = None if hit is None else hit.regression
+                    truth["path_profile"] = join.profile if hit is None else hit.path_name
+                    return truth
         raise KeyError(f"no peer {peer_id!r} in this demo world")

@@ -25,13 +25,19 @@ simulator"); MOS is the ITU-T G.107 E-model in the Cole & Rosenbluth (2001) simp
 """
 
 from rtk_notebook.demo.netsim.mos import mos_from
-from rtk_notebook.demo.netsim.profiles import HEALTHY_PROFILES, PROFILES, choose_profile
+from rtk_notebook.demo.netsim.profiles import (
+    HEALTHY_PROFILES,
+    PROFILES,
+    NetworkProfile,
+    choose_profile,
+)
 from rtk_notebook.demo.netsim.series import EPISODE_KINDS
 from rtk_notebook.demo.netsim.simulate import PeerSim, simulate_peer
 
 __all__ = [
     "EPISODE_KINDS",
     "HEALTHY_PROFILES",
+    "NetworkProfile",
     "PROFILES",
     "PeerSim",
     "choose_profile",

@@ -338,3 +338,22 @@ CAMS_EXTERNAL = ("Logitech BRIO (046d:085e)", "Logi C920 HD Pro Webcam (046d:082
 
 def device_entry(rng: random.Random, kind: str, label: str) -> dict[str, str]:
     return {"device_id": f"{rng.getrandbits(256):064x}", "kind": kind, "label": label}
+
+
+def segment_values(ident: dict[str, Any]) -> dict[str, str]:
+    """The peer's segments as its quality row shows them (``browser_major`` like
+    ``Chrome 142``, ``device_type``, ``country``...), from :func:`draw_identity`'s answer."""
+    browser, device = ident["browser"], ident["device"]
+    country, city, region = ident["loc"][0], ident["loc"][1], ident["loc"][2]
+    major = str(browser["browser_version"]).split(".", 1)[0]
+    return {
+        "browser": browser["browser"],
+        "browser_major": f"{browser['browser']} {major}",
+        "os": device["os"],
+        "device_type": "mobile" if device["is_mobile"] else "desktop",
+        "network": ident["net_type"],
+        "country": country,
+        "region": region,
+        "city": city,
+        "sdk_version": ident["sdk_version"],
+    }

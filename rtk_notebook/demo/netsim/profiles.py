@@ -8,7 +8,7 @@ The ranges follow the "Typical figures for a realistic simulator" table of
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 PROFILES: tuple[str, ...] = (
     "fibre",
@@ -132,3 +132,20 @@ NETWORK_PROFILES: dict[str, NetworkProfile] = {
     ),
 }
 # fmt: on
+
+
+# Paths outside the population mix, for the peers an injected regression hits
+# (``rtk_notebook.demo.regressions``): the peer keeps its device and place, its media does not.
+WORSE_NETWORKS: tuple[str, ...] = ("congested_wifi", "3g")  # a worse access network
+
+
+def far_region(net: NetworkProfile) -> NetworkProfile:
+    """``net`` with its media served from a distant, overloaded region: the same access
+    network plus a long detour (250-350 ms more RTT, the clip raised to allow it) and 2-4
+    points more loss."""
+    return replace(
+        net,
+        relay_rtt=(net.relay_rtt[0] + 250.0, net.relay_rtt[1] + 350.0),
+        rtt_clip=(net.rtt_clip[0], net.rtt_clip[1] + 500.0),
+        loss=(net.loss[0] + 2.0, net.loss[1] + 4.0),
+    )

@@ -23,7 +23,7 @@ from rtk_notebook.demo.netsim.identity import (
     device_entry,
     draw_identity,
 )
-from rtk_notebook.demo.netsim.profiles import NETWORK_PROFILES, PROFILES
+from rtk_notebook.demo.netsim.profiles import NETWORK_PROFILES, PROFILES, NetworkProfile
 from rtk_notebook.demo.netsim.series import (
     Episode,
     PathSeries,
@@ -84,13 +84,16 @@ def simulate_peer(
     video: bool = True,
     screenshare: bool = False,
     episodes: bool = True,
+    path_profile: NetworkProfile | None = None,
 ) -> PeerSim:
     """Simulate one peer's stay and return what the API reports about it.
 
     ``seed`` is a string (e.g. ``f"{world_seed}:{peer_id}"``); the same arguments always give
     identical output. ``joined_at``/``left_at`` must be timezone-aware. ``video`` adds the
     camera producer and a consumed remote camera; ``screenshare`` one share during the stay;
-    ``episodes=False`` turns degradation episodes off.
+    ``episodes=False`` turns degradation episodes off. ``path_profile`` replaces the path
+    the media crosses (RTT, jitter, loss, bandwidth) while the peer stays who it is (device,
+    browser, place and transport still follow ``profile``): how a regression degrades a peer.
     """
     if profile not in NETWORK_PROFILES:
         raise ValueError(f"unknown profile {profile!r}; expected one of {PROFILES}")
@@ -100,7 +103,8 @@ def simulate_peer(
     ident = draw_identity(py_rng(seed, "identity"), profile, joined_at.astimezone(UTC))
     is_mobile = bool(ident["device"]["is_mobile"])
     relay_only = profile == "relay_tcp"
-    stay = _stay(seed, profile, join_ms, left_ms, episodes)
+    net = NETWORK_PROFILES[profile] if path_profile is None else path_profile
+    stay = _stay(seed, net, join_ms, left_ms, episodes)
     tracks, share = _tracks(seed, profile, stay, is_mobile, video, screenshare)
 
     events_rng = py_rng(seed, "events")  # the timeline's draws, then quality_stats'
@@ -145,8 +149,7 @@ class _Stay:
     episodes: list[Episode]
 
 
-def _stay(seed: str, profile: str, join_ms: int, left_ms: int, episodes: bool) -> _Stay:
-    net = NETWORK_PROFILES[profile]
+def _stay(seed: str, net: NetworkProfile, join_ms: int, left_ms: int, episodes: bool) -> _Stay:
     interval_s, media_ms, ts_full = sample_grid(np_rng(seed, "grid"), net, join_ms, left_ms)
     full = path_series(np_rng(seed, "path"), net, ts_full.size, interval_s)
     # Episodes go where samples exist: after media connects, before the last sample.
