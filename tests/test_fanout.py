@@ -133,7 +133,10 @@ def test_the_worker_protocol_answers_condensed_errors_and_pings() -> None:
     detail = answers[2]
     assert {k: v for k, v in detail.items() if k in answers[1]} == answers[1]
     assert len(detail["finding_records"]) == answers[1]["findings"]
-    assert len(detail["samples"]["timestamp"]) == len(analysis.analyze(body).timeseries) > 0
+    timeseries = analysis.analyze(body).timeseries
+    assert detail["samples"]["rows"] == len(timeseries) > 0
+    unpacked = pd.DataFrame(analysis.unpack_columns(detail["samples"]))
+    pd.testing.assert_frame_equal(unpacked, timeseries, check_categorical=False)
     assert answers[3]["error"] == "ResponseError"
 
 

@@ -166,15 +166,17 @@ def peer_segments(seed: str, profile: str, joined: dt.datetime) -> dict[str, str
 
 def default_regressions(now: dt.datetime) -> tuple[Regression, ...]:
     """The regressions of a history world whose clock is ``now``: the Chrome major most in use
-    over the last four weeks gets a worse network from 14 days back (+20 points), and the US
-    a distant media region from 10 days back (+15 points)."""
+    over the last four weeks gets a worse network from 14 days back (+30 points), and the US
+    a distant media region from 12 days back (+25 points): big enough that a couple of hundred
+    peers after the start show each beyond doubt, as a real release or routing regression
+    that people notice does."""
     today = now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     # A new Chrome major every 4 weeks, users up to 3 behind: the one before today's is run by
     # a third of Chrome's users all through the last 28 days.
     major = f"Chrome {chrome_major(today) - 1}"
     return (
-        Regression("browser_major", major, today - dt.timedelta(days=14), 20.0),
-        Regression("country", "US", today - dt.timedelta(days=12), 15.0, degradation="far_region"),
+        Regression("browser_major", major, today - dt.timedelta(days=14), 30.0),
+        Regression("country", "US", today - dt.timedelta(days=12), 25.0, degradation="far_region"),
     )
 
 

@@ -236,15 +236,19 @@ def compare_sentence(
     diff_low: float,
     diff_high: float,
     significant: bool,
+    min_peers: int = 0,
 ) -> str:
     """One sentence for a before/after comparison of a segment (``column=None``: all peers).
 
     "Poor calls on Chrome 131 rose from 3 % to 14 % (+11 points, 95 % CI +7 to +15), 412 peers
-    after." When the interval holds 0: "...: no clear change, 3 % then 4 % (...)".
+    after." When the interval holds 0: "...: no clear change, 3 % then 4 % (...)". Fewer than
+    ``min_peers`` on a side: "...: too few peers to tell (6 before, 5 after)".
     """
     head = METRIC_LABELS[metric] + _on_segment(column, segment)
     if peers_before == 0 or peers_after == 0:
         return head + _missing_side(share_before, peers_before, share_after, peers_after)
+    if min(peers_before, peers_after) < min_peers:
+        return f"{head}: too few peers to tell ({peers_before:,} before, {peers_after:,} after)."
     move = _movement(share_before, share_after, diff, diff_low, diff_high, significant, "")
     return f"{head}{move}, {peers_after:,} peers after."
 

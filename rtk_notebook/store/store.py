@@ -361,14 +361,18 @@ class Store:
         by: str | None = None,
         metric: str = "poor",
         *,
+        min_peers: int = 20,
         engine: str = "duckdb",
     ) -> pd.DataFrame:
         """Before against after (each a ``(start, end)`` of session days), per segment: peers
         and the share of ``metric`` (``"poor"`` or ``"not_good"``) in each, the difference
-        with its 95 % interval (Newcombe), ``significant``, and one plain sentence."""
+        with its 95 % interval (Newcombe), ``significant`` (with ``min_peers`` on each side),
+        and one plain sentence."""
         from rtk_notebook.store import trends
 
-        return trends.compare(self.quality_files(), before, after, by, metric, engine=engine)
+        return trends.compare(
+            self.quality_files(), before, after, by, metric, min_peers=min_peers, engine=engine
+        )
 
     def changes(
         self,

@@ -29,9 +29,14 @@ import pandas as pd
 from rtk_notebook import frames
 from rtk_notebook.errors import RTKError, ValidationError
 from rtk_notebook.progress import Progress
-from rtk_notebook.quality.analysis import error_row, quality_table, row_from_condensed
+from rtk_notebook.quality.analysis import (
+    error_row,
+    quality_table,
+    row_from_condensed,
+    unpack_columns,
+)
 from rtk_notebook.quality.parallel import ANALYSIS_VERSION, Analyst
-from rtk_notebook.store.layout import TABLES, day_text
+from rtk_notebook.store.layout import TABLES
 from rtk_notebook.store.manifest import Manifest
 
 if TYPE_CHECKING:
@@ -259,7 +264,7 @@ class _Done:
     participants: list[dict[str, Any]] = field(default_factory=list)
     quality: list[dict[str, Any]] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
-    samples: list[tuple[str, str, dict[str, list[Any]]]] = field(default_factory=list)
+    samples: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
     replaced_peers: set[str] = field(default_factory=set)
 
@@ -362,15 +367,15 @@ async def _sync_lists(
     recordings = await core.list_frame("recordings", {"start_time": low, "end_time": high})
     recordings = recordings[list(frames.table("recordings").names)]
     writer.result.recordings = len(recordings)
-    days = dict(zip(listed["id"].tolist(), listed["started_at"].tolist(), strict=True))
-    when = [
-        days.get(sid, invoked)
-        for sid, invoked in zip(recordings["session_id"], recordings["invoked_time"], strict=True)
-    ]
+    day_of = dict(zip(listed["id"].tolist(), _day_texts(listed["started_at"]), strict=True))
+    # A recording goes with its session's day; one of a session not listed, with its own.
+    own = _day_texts(recordings["invoked_time"])
+    session_days = recordings["session_id"].astype("str").map(day_of).tolist()
+    when = [s if isinstance(s, str) else o for s, o in zip(session_days, own, strict=True)]
     writer.replace("recordings", recordings, when, key_values=recordings["id"].tolist())
     last_day = (high - pd.Timedelta(microseconds=1)).date()  # the API's end_date is inclusive
     daywise = await core.daywise(low.date().isoformat(), last_day.isoformat())
-    writer.replace("daywise", daywise, daywise["day"].tolist(), key_values=None)
+    writer.replace("daywise", daywise, _day_texts(daywise["day"]), key_values=None)
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -385,10 +390,7 @@ class _Writer:
 
     def write_sessions(self, listed: pd.DataFrame, done: _Done, stored: _Stored) -> None:
         chosen = listed[listed["id"].isin(done.sessions)]
-        day_of = dict(zip(chosen["id"].tolist(), chosen["started_at"].tolist(), strict=True))
-        # Every table's partitions of these sessions' days are rewritten, even where no new
-        # row lands (a retried peer's error row goes).
-        batch_days = {day_text(pd.Timestamp(t)) for t in day_of.values()}
+        day_of = dict(zip(chosen["id"].tolist(), _day_texts(chosen["started_at"]), strict=True))
         sids = set(done.sessions)
         participants = frames.to_frame("session_participants", done.participants)
         participants["session_id"] = [p["session_id"] for p in done.participants]
@@ -405,30 +407,32 @@ class _Writer:
         ]
         for table, rows, keys in staged:
             column = "id" if table == "sessions" else "session_id"
-            when = [day_of[sid] for sid in rows[column].tolist()]
-            self.replace(table, rows, when, key_values=keys, days=batch_days)
+            days = rows[column].astype("str").map(day_of).to_numpy(dtype=object)
+            # Every partition of these sessions' days is rewritten, even where no new row
+            # lands (a retried peer's error row goes).
+            self.replace(table, rows, days, key_values=keys, days=set(day_of.values()))
         self.commit()
 
     def replace(
         self,
         table: str,
         rows: pd.DataFrame,
-        when: Iterable[Any],
+        row_days: Any,
         *,
         key_values: Iterable[Any] | None,
         days: Iterable[str] = (),
     ) -> None:
-        """Stage ``rows`` into their partitions (``when``: each row's session start), each
-        partition's old rows whose key is in ``key_values`` dropped (None: the new rows'
+        """Stage ``rows`` into their partitions (``row_days``: each row's ``YYYY-MM-DD``),
+        each partition's old rows whose key is in ``key_values`` dropped (None: the new rows'
         keys); ``days``: partitions to rewrite even if no new row lands there."""
         spec = TABLES[table]
-        row_days = pd.Series([day_text(pd.Timestamp(w)) for w in when], dtype="str")
+        row_days = np.asarray(row_days, dtype=object)
         keys = set(key_values) if key_values is not None else set(rows[spec.key].tolist())
         for day in sorted(set(row_days.tolist()) | set(days)):
             old = self._current(table, day)
             if old is not None and len(old):
                 old = old[~old[spec.key].isin(keys)]
-            new = rows[(row_days == day).to_numpy()]
+            new = rows[row_days == day]
             parts = [f for f in (old, new) if f is not None and len(f)]
             merged = pd.concat(parts, ignore_index=True) if len(parts) > 1 else None
             single = parts[0] if parts else None
@@ -453,31 +457,42 @@ class _Writer:
         self.commit(record)
 
 
-def _samples_frame(samples: Sequence[tuple[str, str, dict[str, list[Any]]]]) -> pd.DataFrame:
-    """The batch's samples as one ``stored_samples`` frame, built column by column with
-    numpy (a batch holds some 400,000 samples)."""
+def _day_texts(moments: pd.Series) -> list[str]:
+    """Each moment's UTC day, ``YYYY-MM-DD`` (the partition it goes to)."""
+    return pd.to_datetime(moments, utc=True).dt.strftime("%Y-%m-%d").tolist()
+
+
+def _samples_frame(samples: Sequence[tuple[str, str, dict[str, Any]]]) -> pd.DataFrame:
+    """The batch's samples (each peer's packed ``timeseries``) as one ``stored_samples``
+    frame, column by column with numpy (a batch holds some 400,000 samples)."""
     schema = frames.table("stored_samples")
-    counts = [len(cols.get("timestamp", ())) for _, _, cols in samples]
+    unpacked = [unpack_columns(packed) for _, _, packed in samples if packed.get("rows")]
+    kept = [(sid, pid, packed["rows"]) for sid, pid, packed in samples if packed.get("rows")]
+    counts = [rows for _, _, rows in kept]
     n = sum(counts)
     columns: dict[str, Any] = {
-        "session_id": np.repeat([s for s, _, _ in samples], counts).astype(object),
-        "peer_id": np.repeat([p for _, p, _ in samples], counts).astype(object),
+        "session_id": pd.array(np.repeat([s for s, _, _ in kept], counts), dtype="str"),
+        "peer_id": pd.array(np.repeat([p for _, p, _ in kept], counts), dtype="str"),
     }
     for col in schema.columns[2:]:
-        values = [
-            v
-            for (_, _, cols), count in zip(samples, counts, strict=True)
-            for v in (cols.get(col.name) or [None] * count)
-        ]
-        if col.kind == "datetime":
-            ms = np.array(values, dtype=float)
-            columns[col.name] = pd.to_datetime(ms, unit="ms", utc=True).as_unit("ns")
-        elif col.kind == "float":
-            columns[col.name] = np.array(values, dtype=float)
+        parts = [cols[col.name] for cols in unpacked if col.name in cols]
+        if len(parts) != len(unpacked):
+            continue  # a peer analysed by other code: left NA by from_columns
+        if col.kind == "category":
+            columns[col.name] = pd.Categorical(
+                pd.api.types.union_categoricals(parts) if parts else [],
+                categories=list(col.categories or ()),
+            )
+        elif col.kind == "datetime":
+            columns[col.name] = (
+                pd.DatetimeIndex(
+                    np.concatenate([p.asi8 for p in parts]).view("datetime64[ns]")
+                ).tz_localize("UTC")
+                if parts
+                else pd.DatetimeIndex([], tz="UTC")
+            )
         else:
-            columns[col.name] = pd.Categorical(values, categories=list(col.categories or ()))
-    columns["session_id"] = pd.array(columns["session_id"], dtype="str")
-    columns["peer_id"] = pd.array(columns["peer_id"], dtype="str")
+            columns[col.name] = np.concatenate(parts) if parts else np.array([], dtype=float)
     return frames.from_columns("stored_samples", columns, n)
 
 

@@ -58,7 +58,9 @@ DEFAULT_CHANGE_COLUMNS = (
     "preset_name",
 )
 _SEGMENT_KINDS = ("category", "text", "bool")
-_NOT_SEGMENTS = ("verdict", "error")  # they define the metric (rated, poor)
+# Not segments: what defines the metric (verdict, error), what follows from it (top_finding),
+# and what is one person or one call (names, devices' free text).
+_NOT_SEGMENTS = ("verdict", "error", "top_finding", "display_name", "device", "location")
 
 DayRange = tuple[dt.date | None, dt.date | None]
 
@@ -221,6 +223,7 @@ def compare(
     by: str | None = None,
     metric: str = "poor",
     *,
+    min_peers: int = 20,
     engine: str = "duckdb",
 ) -> pd.DataFrame:
     """Before against after, per segment: a ``comparison`` frame.
@@ -229,13 +232,17 @@ def compare(
     ``None`` open); ``by`` as in :func:`trend`; ``metric``: ``"poor"`` or ``"not_good"``
     (fair or poor). Each segment seen on either side gets its peers and share on both, the
     difference after minus before with Newcombe's 95 % interval, ``significant`` when that
-    interval excludes 0, and a sentence. Sorted by the difference, largest rise first.
+    interval excludes 0 and both sides have ``min_peers`` rated peers (a rise from 0 of 6 to
+    3 of 5 is no finding), and a sentence. Each segment is tested on its own (no correction
+    across segments: ``changes`` has one). Significant segments first, each group by the
+    difference, largest rise first.
     """
     source = _source(source)
     before_days, after_days = _range("before", before), _range("after", after)
     if by is not None:
         _column("by", by)
     _choice("metric", metric, METRICS)
+    min_peers = whole("min_peers", min_peers, minimum=0)
     engine = _engine(engine)
     files = source.dated()
     sides = {"before": _bounds(files, *before_days), "after": _bounds(files, *after_days)}
@@ -244,7 +251,8 @@ def compare(
         return empty_frame("comparison")
     wide = _sides_wide(counts, metric, ("before", "after"))
     columns = _differences(wide, "before", "after")
-    significant = (columns["diff_low"] > 0) | (columns["diff_high"] < 0)
+    enough = (columns["peers_before"] >= min_peers) & (columns["peers_after"] >= min_peers)
+    significant = ((columns["diff_low"] > 0) | (columns["diff_high"] < 0)) & enough
     sentences = [
         stats.compare_sentence(
             metric,
@@ -258,13 +266,21 @@ def compare(
             diff_low=row["diff_low"],
             diff_high=row["diff_high"],
             significant=bool(flag),
+            min_peers=min_peers,
         )
         for row, flag in zip(_records(columns), significant, strict=True)
     ]
     frame = from_columns(
         "comparison", {**columns, "significant": significant, "sentence": sentences}
     )
-    order = np.lexsort((frame["segment"].to_numpy(dtype=object), -frame["diff"].to_numpy()))
+    diff = frame["diff"].to_numpy(dtype=float, na_value=np.nan)
+    order = np.lexsort(
+        (
+            frame["segment"].to_numpy(dtype=object),
+            -np.nan_to_num(diff, nan=-np.inf),
+            ~frame["significant"].to_numpy(dtype=bool),
+        )
+    )
     return frame.iloc[order].reset_index(drop=True)
 
 
