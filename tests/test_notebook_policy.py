@@ -14,7 +14,7 @@ NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 def test_the_notebooks_are_there() -> None:
     names = {n.stem for n in NOTEBOOKS}
     assert {"01_quickstart", "02_troubleshoot_a_call", "03_sessions_and_usage", "04_recordings",
-            "05_quality_across_sessions"} <= names  # fmt: skip
+            "05_quality_across_sessions", "06_history_and_trends"} <= names  # fmt: skip
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
