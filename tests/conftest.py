@@ -11,7 +11,7 @@ from rtk_notebook.demo import DemoBackend, DemoServer, DemoTransport, DemoWorld
 from tests.factories import TOKEN, Ids, find_ids, make_world
 
 # The two longest files (about 4 and 3 minutes on 2 cores): first, so one starts on each worker.
-LONGEST_FILES = ("test_binder.py", "test_fault_soak.py")
+LONGEST_FILES = ("test_binder.py", "test_store_regressions.py", "test_fault_soak.py")
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
