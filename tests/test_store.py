@@ -479,3 +479,43 @@ def test_an_empty_store_reads_as_empty_typed_frames(tmp_path: Path) -> None:
     assert str(quality["verdict"].dtype) == "category"
     assert store.sql("SELECT count(*) AS n FROM quality")["n"].iloc[0] == 0
     assert "0 peers, empty" in repr(store)
+
+
+def test_a_cancelled_sync_keeps_its_commits_and_frees_the_store(
+    world: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stop (a cancelled ``kit.aio.sync``, as Jupyter's Stop cancels it) after the first
+    commit: what was committed stays, the lock is free, and the next sync completes."""
+    import asyncio
+
+    monkeypatch.setattr(sync_module, "BATCH_SESSIONS", 2)
+    store = rtk.Store(tmp_path)
+    kit = store_kit(world, workers=0)
+
+    async def stop_after_first_commit() -> None:
+        task = asyncio.ensure_future(kit.aio.sync(store, *WEEKEND))
+        while store.manifest().generation == 0:
+            assert not task.done()
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(stop_after_first_commit())
+    kept = store.sessions()
+    assert 2 <= len(kept) < 7
+    _consistent(store)
+    done = kit.sync(store, *WEEKEND)  # the lock went with the cancelled sync
+    kit.close()
+    assert done.sessions_final >= 2 and len(store.quality()) == 29
+
+
+def test_the_stored_frames_go_into_the_plots_as_the_kits_do(
+    synced: tuple[Any, Any, Any],
+) -> None:
+    from rtk_notebook import plots
+
+    store, _, _ = synced
+    figure = plots.quality_breakdown(store.quality(), by="browser")
+    assert figure.data and sum(len(t.y) for t in figure.data if t.y is not None) > 0
+    assert plots.trend(store.trend(freq="D", by="browser")).data
