@@ -20,6 +20,18 @@ server in its own process, with injected latency.
     plot_json_mb       200 peers over an hour: heatmap + one peer's quality figure, JSON size
                                                                             goal < 2 MB each
     plot_build_s       building those figures
+
+``python bench/run.py store`` (or any of the groups: fanout, warm, frames, import, plots,
+store) runs those alone. The store group (``bench/store_sync.py``, about 4 minutes; quick
+about 1.5):
+
+    sync_vs_rate_bound    kit.sync with the demo's rate limit on (60 per 15 s) against
+                          requests / rate                                      goal <= 1.15x
+    resync_requests       a second sync of the unchanged range: requests   goal: lists only
+    resync_speedup        first sync / second sync                              goal >= 20x
+    store_bytes_per_peer  the store's bytes per peer vs a peer report's JSON    goal <= 1/8
+    sync_peak_memory      peak RSS above the start, ~1,250 / 2,500 / 5,000 peers
+                                                                      goal <= 400 MB, flat
 """
 
 from __future__ import annotations
@@ -56,7 +68,7 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 class Server:
     """``python -m rtk_notebook.demo`` in its own process, on a free loopback port."""
 
-    def __init__(self, latency_ms: float) -> None:
+    def __init__(self, latency_ms: float, *options: str) -> None:
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -72,6 +84,7 @@ class Server:
                 TOKEN,
                 "--keep-mb",
                 "1024",  # every report of the run stays encoded: the server is not measured
+                *options,
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -396,15 +409,20 @@ def bench_plots(peers: int) -> None:
     line("plot_build_s", f"{heat_s + over_s:.2f}", "informational")
 
 
+GROUPS = ["fanout", "warm", "frames", "import", "plots", "store"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes: about a minute")
-    parser.add_argument(
-        "--only", nargs="*", default=None, choices=["fanout", "warm", "frames", "import", "plots"]
-    )
+    parser.add_argument("groups", nargs="*", help=f"some of {', '.join(GROUPS)} (default: all)")
+    parser.add_argument("--only", nargs="*", default=None, choices=GROUPS)
     args = parser.parse_args(argv)
+    unknown = set(args.groups) - set(GROUPS)
+    if unknown:
+        parser.error(f"unknown group {', '.join(sorted(unknown))}; the groups: {', '.join(GROUPS)}")
     quick = args.quick
-    chosen = args.only or ["fanout", "warm", "frames", "import", "plots"]
+    chosen = args.groups + (args.only or []) or GROUPS
     size = "quick" if quick else "full"
     print(f"# rtk_notebook benchmarks ({size}), python {sys.version.split()[0]}")
     if "fanout" in chosen:
@@ -417,6 +435,10 @@ def main(argv: list[str] | None = None) -> int:
         bench_import(3 if quick else 7)
     if "plots" in chosen:
         bench_plots(50 if quick else 200)
+    if "store" in chosen:
+        from store_sync import bench_store  # bench/ is on the path: this script's folder
+
+        bench_store(quick, Server, LATENCY_MS)
     return 0
 
 

@@ -682,7 +682,7 @@ def connect(
     max_concurrency: int = 16,
     timeout: float = 30.0,
     max_retries: int = 4,
-    rate_limit: bool | None = None,
+    rate_limit: bool | tuple[int, float] | RateLimiter | None = None,
     workers: int | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Kit:
@@ -697,7 +697,9 @@ def connect(
     peers' reports, uploaded recordings) and, briefly, of the rest. ``None`` means on for
     Cloudflare's API and off for the demo; ``True`` on in the user's cache directory; a path
     puts it there; ``False`` turns it off. ``rate_limit``: pace requests to Cloudflare's
-    1,200 per 5 minutes (``None``: on for Cloudflare's API only). ``workers``: processes
+    1,200 per 5 minutes (``None``: on for Cloudflare's API only; ``(requests, seconds)``:
+    another limit, e.g. ``(60, 15.0)`` for a scaled-down test server; a ``RateLimiter``:
+    that one, shared by the connections that use one token). ``workers``: processes
     that analyse peer reports while more are fetched, for a ``quality`` fan-out of 32 peers
     or more (``None``: one per CPU, at most 4; ``0``: analyse in this process).
 
@@ -715,7 +717,7 @@ def connect(
         if transport is None:
             transport = _demo_transport(world, fallback=demo is None)
     real = settings.base_url == config.REAL_BASE_URL
-    limiter = RateLimiter() if (rate_limit if rate_limit is not None else real) else None
+    limiter = _rate_limiter(rate_limit, real)
     core = _Core(
         settings,
         transport=transport,
@@ -784,7 +786,7 @@ def _check_connect_args(args: dict[str, Any]) -> None:
     checks.whole("max_concurrency", args["max_concurrency"], maximum=1000)
     checks.seconds("timeout", args["timeout"])
     checks.whole("max_retries", args["max_retries"], minimum=0, maximum=100)
-    checks.optional_flag("rate_limit", args["rate_limit"])
+    _check_rate_limit(args["rate_limit"])
     if args["workers"] is not None:
         checks.whole("workers", args["workers"], minimum=0, maximum=64)
     transport = args["transport"]
@@ -792,6 +794,27 @@ def _check_connect_args(args: dict[str, Any]) -> None:
         raise ValidationError(
             f"'transport' must be an httpx.AsyncBaseTransport (got {type(transport).__name__})"
         )
+
+
+def _check_rate_limit(choice: Any) -> None:
+    if choice is None or isinstance(choice, (bool, RateLimiter)):
+        return
+    if not isinstance(choice, (tuple, list)) or len(choice) != 2:
+        raise ValidationError(
+            "'rate_limit' must be True, False, None, (requests, seconds) such as (1200, 300), "
+            f"or a RateLimiter (got {type(choice).__name__} {checks.shorten(choice)})"
+        )
+    checks.whole("rate_limit[0] (requests per window)", choice[0], maximum=1_000_000)
+    checks.seconds("rate_limit[1] (the window)", choice[1])
+
+
+def _rate_limiter(choice: Any, real: bool) -> RateLimiter | None:
+    """The limiter ``connect(rate_limit=...)`` asks for (checked by :func:`_check_rate_limit`)."""
+    if isinstance(choice, RateLimiter):
+        return choice
+    if isinstance(choice, (tuple, list)):
+        return RateLimiter(int(choice[0]), float(choice[1]))
+    return RateLimiter() if (choice if choice is not None else real) else None
 
 
 def _make_cache(

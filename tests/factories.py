@@ -24,6 +24,22 @@ SEED = 7
 TOKEN = "test-token-not-a-secret"
 
 
+class FakeTime:
+    """A clock that moves only when told: by a sleep, or by a fixed step on each reading."""
+
+    def __init__(self, step: float = 0.0) -> None:
+        self.now, self.step, self.slept = 0.0, step, []  # type: list[float]
+
+    def __call__(self) -> float:
+        now = self.now
+        self.now += self.step
+        return now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
 def make_world(**kw: object) -> DemoWorld:
     return DemoWorld(seed=SEED, now=NOW, **kw)  # type: ignore[arg-type]
 

@@ -25,7 +25,7 @@ from rtk_notebook.api.cache import (
 )
 from rtk_notebook.api.http import RateLimiter
 from rtk_notebook.demo import DemoBackend, DemoServer, Faults
-from tests.factories import TOKEN, connect_to, find_ids, make_world
+from tests.factories import TOKEN, FakeTime, connect_to, find_ids, make_world
 
 
 def cached_kit(backend: DemoBackend, directory: Path, **kw: object) -> rtk.Kit:
@@ -148,22 +148,6 @@ def test_cache_defaults() -> None:
     assert rtk.connect(demo=True, cache=False).cache is None
 
 
-class FakeTime:
-    """A clock that moves only when told: by a sleep, or by a fixed step on each reading."""
-
-    def __init__(self, step: float = 0.0) -> None:
-        self.now, self.step, self.slept = 0.0, step, []  # type: list[float]
-
-    def __call__(self) -> float:
-        now = self.now
-        self.now += self.step
-        return now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 def test_the_client_paces_itself_to_the_rate_limit() -> None:
     fake = FakeTime()
     limiter = RateLimiter(requests=5, per_s=0.25, clock=fake, sleep=fake.sleep)
@@ -177,6 +161,25 @@ def test_the_client_paces_itself_to_the_rate_limit() -> None:
     asyncio.run(burst())
     assert sent_at == [0.0] * 5 + [0.25] * 5 + [0.5] * 2  # five per window, never six
     assert fake.slept == [0.25, 0.25] and limiter.waited_s == 0.5
+
+
+def test_a_requests_slot_counts_from_its_answer() -> None:
+    # The server counts a request when it arrives, after it was sent: a slot held from the
+    # send would let the client's window run ahead of the server's (and draw 429s).
+    fake = FakeTime()
+    limiter = RateLimiter(requests=2, per_s=10.0, clock=fake, sleep=fake.sleep)
+    sent_at: list[float] = []
+
+    async def run() -> None:
+        slots = [await limiter.acquire(), await limiter.acquire()]
+        fake.now = 3.0  # both answered 3 s after they were sent
+        for slot in slots:
+            limiter.answered(slot)
+        await limiter.acquire()
+        sent_at.append(fake.now)
+
+    asyncio.run(run())
+    assert sent_at == [13.0] and fake.slept == [10.0]  # not at 10: the window counts from 3
 
 
 def test_with_the_servers_limit_on_the_client_slows_instead_of_failing() -> None:

@@ -10,9 +10,10 @@ from collections.abc import Iterator
 import pytest
 
 import rtk_notebook as rtk
+from rtk_notebook.api.http import RateLimiter
 from rtk_notebook.demo import DemoBackend, DemoServer, DemoTransport, Faults
 from rtk_notebook.spec.endpoints import ENDPOINTS
-from tests.factories import CALLS, TOKEN, Ids, connect_to, find_ids, make_world
+from tests.factories import CALLS, TOKEN, FakeTime, Ids, connect_to, find_ids, make_world
 
 SDK_EXTRAS = {"extra_headers", "extra_query", "extra_body", "timeout"}
 
@@ -269,6 +270,32 @@ def test_rate_limited_error_after_retries() -> None:
     assert caught.value.status == 429 and caught.value.retry_after == 0
     assert backend.statuses[429] == 3  # the first try and two retries
     kit.close()
+
+
+def test_connect_takes_a_rate_limit_as_requests_per_window_or_a_limiter() -> None:
+    world = make_world()
+    limits = {}
+    for choice in (None, True, False, (60, 15.0), [5, 2]):
+        kit = rtk.connect(demo=world, rate_limit=choice)
+        limiter = kit._core.http.rate_limiter
+        limits[str(choice)] = None if limiter is None else (limiter.requests, limiter.per_s)
+        kit.close()
+    assert limits == {
+        "None": None,  # the demo: off unless asked
+        "True": (1200, 300.0),  # Cloudflare's
+        "False": None,
+        "(60, 15.0)": (60, 15.0),
+        "[5, 2]": (5, 2.0),
+    }
+    # A limiter of one's own paces the kit (shared by kits on one token, it paces them all).
+    fake = FakeTime()
+    shared = RateLimiter(requests=2, per_s=10.0, clock=fake, sleep=fake.sleep)
+    kit = connect_to(DemoBackend(world, token=TOKEN), rate_limit=shared)
+    assert kit._core.http.rate_limiter is shared
+    for _ in range(5):
+        kit.api.webhooks.get_webhooks()
+    kit.close()
+    assert fake.slept == [10.0, 10.0] and shared.waited_s == 20.0  # two a window, never three
 
 
 def test_server_error_after_retries_with_the_edges_html_page() -> None:

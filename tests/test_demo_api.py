@@ -445,6 +445,22 @@ def test_cli_serves_and_stops_on_ctrl_c() -> None:
     time.sleep(0)
 
 
+def test_cli_options_make_the_world_and_its_rate_limit() -> None:
+    from rtk_notebook.demo.__main__ import _faults, parse_args
+    from rtk_notebook.demo.world import DAYS
+
+    args = parse_args(["--days", "90", "--rate-limit", "--rate-limit-requests", "60",
+                       "--rate-limit-window-s", "15"])  # fmt: skip
+    faults = _faults(args)
+    assert args.days == 90
+    assert (faults.rate_limit, faults.rate_limit_requests, faults.rate_limit_window_s) == (
+        True, 60, 15.0,
+    )  # fmt: skip
+    plain = parse_args([])
+    assert plain.days == DAYS
+    assert (_faults(plain).rate_limit_requests, _faults(plain).rate_limit_window_s) == (1200, 300)
+
+
 def test_json_is_compact_and_utf8(http: httpx.Client, ids: Ids) -> None:
     response = http.get(kit_path(ids, "/meetings"))
     assert response.headers["content-type"] == "application/json"

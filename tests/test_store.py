@@ -6,6 +6,7 @@ a store of its own, on the in-process transport (the real-API code path).
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ import pytest
 
 import rtk_notebook as rtk
 from rtk_notebook.demo import DemoBackend
+from rtk_notebook.store import store as store_module
 from rtk_notebook.store import sync as sync_module
 from rtk_notebook.store.layout import TABLES
 from tests.factories import NOW, TOKEN, PathLog, make_world, store_kit
@@ -143,6 +146,126 @@ def test_the_store_is_compact(synced: tuple[Any, Any, Any], world: Any) -> None:
     finally:
         kit.close()
     assert stored * 8 <= report_bytes, (stored, report_bytes)
+
+
+def test_a_sync_holds_one_batch_at_a_time(
+    world: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, synced: tuple[Any, Any, Any]
+) -> None:
+    """Memory stays flat however many peers a sync has: a batch has at most BATCH_PEERS
+    peers (or one session), and when one is fetched, nothing of those before it (their rows,
+    their samples) is still referenced."""
+    real = sync_module._sync_sessions
+    batches: list[weakref.ref[Any]] = []
+    alive_when_fetching: list[int] = []
+    sizes: list[tuple[int, int]] = []  # (sessions, peers) of each batch
+
+    async def watched(core: Any, stored: Any, group: Any, *args: Any) -> Any:
+        gc.collect()
+        alive_when_fetching.append(sum(ref() is not None for ref in batches))
+        sizes.append((len(group), sum(len(people) for _, people in group)))
+        done = await real(core, stored, group, *args)
+        batches.append(weakref.ref(done))
+        return done
+
+    merges: list[Any] = []
+    merge = store_module.merged_parquet_bytes
+
+    def counted(fs: Any, partition: Any, table: Any) -> Any:
+        merges.append(partition)
+        return merge(fs, partition, table)
+
+    monkeypatch.setattr(sync_module, "_sync_sessions", watched)
+    monkeypatch.setattr(sync_module, "BATCH_PEERS", 6)
+    monkeypatch.setattr(store_module, "merged_parquet_bytes", counted)
+    kit = store_kit(world, workers=0)
+    store = rtk.Store(tmp_path)
+    result = kit.sync(store, *WEEKEND)
+    kit.close()
+    assert all(peers <= 6 or sessions == 1 for sessions, peers in sizes), sizes
+    assert sizes == [(2, 4), (1, 13), (1, 6), (3, 6)]  # the weekend's 7 sessions, 29 peers
+    assert alive_when_fetching == [0, 0, 0, 0]
+    assert result.peers_added == 29 and store.quality()["peer_id"].is_unique
+    # Batches sharing a day merged their samples into its one file: the same rows as one
+    # batch wrote.
+    count = "SELECT peer_id, count(*) AS n FROM samples GROUP BY 1 ORDER BY 1"
+    pd.testing.assert_frame_equal(store.sql(count), synced[0].sql(count))
+    assert len(merges) >= 2  # each day had a batch after its first
+    assert len(list(tmp_path.glob("samples/date=*/*.parquet"))) == 2  # one live file a day
+
+
+def _packed(columns: dict[str, list[Any]]) -> dict[str, Any]:
+    """Samples given as lists (times in epoch ms), packed as the analysis workers send them."""
+    from rtk_notebook.frames import from_columns
+    from rtk_notebook.quality.analysis import pack_columns
+
+    given = dict(columns)
+    given["timestamp"] = [
+        None if t is None else pd.Timestamp(t, unit="ms", tz="UTC") for t in given["timestamp"]
+    ]
+    frame = from_columns("timeseries", given, len(given["timestamp"]))
+    return pack_columns(frame[[c for c in frame.columns if c in columns]])
+
+
+def test_a_partition_merge_streams_the_old_file_by_row_group(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fsspec
+    import pyarrow.parquet as pq
+
+    from rtk_notebook.store import files
+
+    monkeypatch.setattr(files, "ROW_GROUP_ROWS", 3)
+    table = TABLES["samples"]
+
+    def rows(peers: list[str]) -> pd.DataFrame:
+        samples = [
+            sync_module.PeerSamples.of(
+                "s", peer, _packed({"timestamp": [1.7e12 + i for i in range(4)]})
+            )
+            for peer in peers
+        ]
+        return sync_module._samples_frame(samples)
+
+    old = tmp_path / "old.parquet"
+    old.write_bytes(files.parquet_bytes(rows(["a", "b", "c"]), table))
+    assert pq.ParquetFile(old).num_row_groups == 4  # 12 rows, 3 a group
+    merge = files.PartitionMerge(str(old), "peer_id", frozenset({"b"}), rows(["b", "d"]))
+    data, count = files.merged_parquet_bytes(fsspec.filesystem("file"), merge, table)
+    (tmp_path / "new.parquet").write_bytes(data)
+    back = files.to_typed_frame(pq.read_table(tmp_path / "new.parquet"), table)
+    assert count == len(back) == 16
+    assert back["peer_id"].tolist() == ["a"] * 4 + ["c"] * 4 + ["b"] * 4 + ["d"] * 4
+    assert back.dtypes.astype(str).tolist() == rows(["a"]).dtypes.astype(str).tolist()
+
+
+def test_a_batch_keeps_each_peers_samples_as_compact_arrays() -> None:
+    from rtk_notebook.frames import empty_frame, table
+
+    schema = table("stored_samples").columns[2:]
+    full = {
+        c.name: [c.categories[0]] * 4 if c.categories else [1.7e12 + 5000.0 * i for i in range(4)]
+        for c in schema
+    }
+    peer = sync_module.PeerSamples.of("s1", "p1", _packed(full))
+    assert peer.rows == 4 and set(peer.arrays) == {c.name for c in schema}
+    assert sum(a.nbytes for a in peer.arrays.values()) / peer.rows <= 100  # bytes a sample
+    odd = sync_module.PeerSamples.of(
+        "s2",
+        "p2",
+        _packed({"timestamp": [1.7e12, None], "kind": ["audio", "bogus"], "mos": [None, 3.9]}),
+    )
+    assert odd.arrays["kind"].tolist() == [0, -1] and "fps" not in odd.arrays
+    frame = sync_module._samples_frame([peer, odd])
+    assert frame["session_id"].tolist() == ["s1"] * 4 + ["s2"] * 2
+    assert frame["peer_id"].tolist() == ["p1"] * 4 + ["p2"] * 2
+    assert frame["kind"].isna().tolist() == [False] * 5 + [True]
+    assert frame["mos"].isna().tolist() == [False] * 4 + [True, False]
+    assert frame["fps"].isna().tolist() == [False] * 4 + [True, True]
+    assert frame["timestamp"].iloc[1] == pd.Timestamp(1.7e12 + 5000, unit="ms", tz="UTC")
+    expected = empty_frame("stored_samples").dtypes
+    assert frame.dtypes.astype(str).tolist() == expected.astype(str).tolist()
+    none = sync_module._samples_frame([])
+    assert none.empty and none.dtypes.astype(str).tolist() == expected.astype(str).tolist()
 
 
 # -- incremental and idempotent ------------------------------------------------------------

@@ -67,20 +67,28 @@ class RateLimiter:
     ) -> None:
         self.requests, self.per_s = requests, per_s
         self._clock, self._sleep = clock, sleep  # injectable, so tests need no real time
-        self._sent: deque[float] = deque()
+        self._sent: deque[list[float]] = deque()  # each request's slot: [when it counts from]
         self.waited_s = 0.0
 
-    async def acquire(self) -> None:
+    async def acquire(self) -> list[float]:
+        """Wait for room in the window; returns the request's slot, for :meth:`answered`."""
         while True:
             now = self._clock()
-            while self._sent and self._sent[0] <= now - self.per_s:
+            while self._sent and self._sent[0][0] <= now - self.per_s:
                 self._sent.popleft()
             if len(self._sent) < self.requests:
-                self._sent.append(now)
-                return
-            pause = self._sent[0] + self.per_s - now
+                slot = [now]
+                self._sent.append(slot)
+                return slot
+            pause = self._sent[0][0] + self.per_s - now
             self.waited_s += pause
             await self._sleep(pause)
+
+    def answered(self, slot: list[float]) -> None:
+        """The request of ``slot`` is done. The server counted it when it arrived, some time
+        after it was sent: from now on its slot counts from its answer, so that this window
+        never runs ahead of the server's (which would draw a 429 and a wait of seconds)."""
+        slot[0] = self._clock()
 
 
 class Breaker:
@@ -318,8 +326,7 @@ class HttpCore:
                 except TransportError:
                     self.stats.errors += 1
                     raise
-                if self.rate_limiter is not None:
-                    await self.rate_limiter.acquire()
+                slot = await self.rate_limiter.acquire() if self.rate_limiter else None
                 self.stats.requests += 1
                 try:
                     response = await client.request(
@@ -337,6 +344,9 @@ class HttpCore:
                     self.breaker.failed(what)
                     failure = TransportError(what, method=method, path=path)
                     retryable = isinstance(exc, NOT_SENT) or method in IDEMPOTENT
+                finally:
+                    if slot is not None and self.rate_limiter is not None:
+                        self.rate_limiter.answered(slot)
             if response is not None:
                 self.breaker.answered()
                 try:

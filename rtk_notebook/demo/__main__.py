@@ -12,7 +12,7 @@ from urllib.request import Request, urlopen
 
 from rtk_notebook.demo.backend import API_ROOT, KEPT_ANSWERS_BYTES, DemoBackend, Faults
 from rtk_notebook.demo.server import make_server
-from rtk_notebook.demo.world import DEFAULT_ACCOUNT_ID, DEFAULT_SEED, DemoWorld
+from rtk_notebook.demo.world import DAYS, DEFAULT_ACCOUNT_ID, DEFAULT_SEED, DemoWorld
 
 
 def _rate(text: str) -> float:
@@ -34,6 +34,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--scale", type=float, default=1.0, help="multiply the sessions (1: ~420, 240: ~100k)"
     )
+    p.add_argument("--days", type=int, default=DAYS, help="days of history (default: %(default)s)")
     p.add_argument("--token", default=None, help="accept only this bearer token (default: any)")
     p.add_argument("--account-id", default=DEFAULT_ACCOUNT_ID)
     p.add_argument("--latency-ms", type=float, default=0.0)
@@ -49,6 +50,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--rate-limit",
         action="store_true",
         help="enforce Cloudflare's limit: 1,200 requests per 5 minutes per token",
+    )
+    p.add_argument(
+        "--rate-limit-requests",
+        type=int,
+        default=None,
+        help="with --rate-limit: requests allowed per window (default: 1200)",
+    )
+    p.add_argument(
+        "--rate-limit-window-s",
+        type=float,
+        default=None,
+        help="with --rate-limit: the window, seconds (default: 300)",
     )
     p.add_argument(
         "--keep-mb",
@@ -73,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     # for background jobs (Python keeps an inherited SIG_IGN).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     args = parse_args(argv)
-    world = DemoWorld(seed=args.seed, now=args.now, scale=args.scale, account_id=args.account_id)
+    world = DemoWorld(
+        seed=args.seed, now=args.now, scale=args.scale, account_id=args.account_id, days=args.days
+    )
     backend = DemoBackend(
         world, token=args.token, faults=_faults(args), keep_bytes=int(args.keep_mb * 2**20)
     )
@@ -104,7 +119,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _faults(args: argparse.Namespace) -> Faults:
+    limit = {
+        name: value
+        for name, value in (
+            ("rate_limit_requests", args.rate_limit_requests),
+            ("rate_limit_window_s", args.rate_limit_window_s),
+        )
+        if value is not None
+    }
     return Faults(
+        **limit,
         latency_ms=args.latency_ms,
         jitter_ms=args.jitter_ms,
         rate_429=args.rate_429,

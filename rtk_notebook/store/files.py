@@ -12,6 +12,7 @@ import io
 import json
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -104,20 +105,73 @@ def remove_quietly(fs: AbstractFileSystem, paths: Iterable[str]) -> None:
 # -- frames <-> Parquet -------------------------------------------------------------------------
 
 
+# Rows per row group: a partition is merged with a batch's rows one group at a time (see
+# :class:`PartitionMerge`), so this bounds what a merge holds, whatever the partition's size.
+ROW_GROUP_ROWS = 128 * 1024
+
+
+@dataclass(frozen=True)
+class PartitionMerge:
+    """A partition's next content, to be written from its live file (``old_path``), less the
+    rows whose ``key`` is in ``drop``, then ``new``'s rows: the old file is streamed, one row
+    group at a time, never read whole (a busy day's samples are millions of rows)."""
+
+    old_path: str
+    key: str
+    drop: frozenset[Any]
+    new: pd.DataFrame
+
+
 def parquet_bytes(frame: pd.DataFrame, table: StoreTable) -> bytes:
     """``frame`` as one zstd Parquet file (dict columns as JSON text)."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
+
+    buffer = io.BytesIO()
+    pq.write_table(
+        _to_arrow(frame, table), buffer, row_group_size=ROW_GROUP_ROWS, **_PARQUET_OPTIONS
+    )
+    return buffer.getvalue()
+
+
+def merged_parquet_bytes(
+    fs: AbstractFileSystem, merge: PartitionMerge, table: StoreTable
+) -> tuple[bytes, int]:
+    """The Parquet file of ``merge``'s partition, and its rows (see :class:`PartitionMerge`)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    new = _to_arrow(merge.new, table)
+    buffer, rows = io.BytesIO(), 0
+    with fs.open(merge.old_path, "rb") as source:
+        old = pq.ParquetFile(source)
+        key_type = old.schema_arrow.field(merge.key).type
+        drop = pa.array(sorted(merge.drop, key=str), type=key_type)
+        with pq.ParquetWriter(buffer, new.schema, **_PARQUET_OPTIONS) as writer:
+            for group in range(old.num_row_groups):
+                part = old.read_row_group(group)
+                if len(drop):
+                    part = part.filter(pc.invert(pc.is_in(part[merge.key], value_set=drop)))
+                rows += _write_rows(writer, part.cast(new.schema))
+            rows += _write_rows(writer, new)
+    return buffer.getvalue(), rows
+
+
+def _write_rows(writer: Any, rows: pa.Table) -> int:
+    if rows.num_rows:
+        writer.write_table(rows, row_group_size=ROW_GROUP_ROWS)
+    return int(rows.num_rows)
+
+
+def _to_arrow(frame: pd.DataFrame, table: StoreTable) -> pa.Table:
+    import pyarrow as pa
 
     frame = frame.drop(columns=["date"], errors="ignore")
     if table.json_columns:
         frame = frame.copy()
         for name in table.json_columns:
             frame[name] = _json_texts(frame[name])
-    arrow = pa.Table.from_pandas(frame, preserve_index=False)
-    buffer = io.BytesIO()
-    pq.write_table(arrow, buffer, **_PARQUET_OPTIONS)
-    return buffer.getvalue()
+    return pa.Table.from_pandas(frame, preserve_index=False)
 
 
 def _json_texts(values: pd.Series) -> list[str | None]:

@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Any
 from rtk_notebook.errors import ValidationError
 from rtk_notebook.store import dates
 from rtk_notebook.store.files import (
+    PartitionMerge,
     default_root,
     is_local,
+    merged_parquet_bytes,
     open_filesystem,
     parquet_bytes,
     read_files,
@@ -117,25 +119,26 @@ class Store:
     def commit(
         self,
         manifest: Manifest,
-        partitions: Mapping[str, Mapping[str, pd.DataFrame | None]],
+        partitions: Mapping[str, Mapping[str, pd.DataFrame | PartitionMerge | None]],
         record: dict[str, Any] | None = None,
     ) -> Manifest:
-        """Write each ``partitions[table][day]`` as that partition's new content (None or
-        no rows: the partition goes), then the manifest, then remove what they replaced.
-        Returns the new manifest; ``manifest`` is left as it was."""
+        """Write each ``partitions[table][day]`` as that partition's new content (a frame, or
+        a merge of its live file with new rows; None or no rows: the partition goes), then
+        the manifest, then remove what they replaced. Returns the new manifest; ``manifest``
+        is left as it was."""
         new = copy.deepcopy(manifest)
         new.generation += 1
         replaced: list[str] = []
         for table, days in partitions.items():
             parts = new.tables.setdefault(table, {})
-            for day, frame in days.items():
+            for day, content in days.items():
                 old = parts.pop(day, None)
                 if old is not None:
                     replaced.append(self.path_of(table, day, old))
-                if frame is None or len(frame) == 0:
+                data, rows = self._file_of(table, content)
+                if not rows:
                     continue
-                data = parquet_bytes(frame, TABLES[table])
-                part = PartFile(new_file_name(new.generation), len(frame), len(data))
+                part = PartFile(new_file_name(new.generation), rows, len(data))
                 write_atomic(self.fs, self.path_of(table, day, part), data)
                 parts[day] = part
         if record is not None:
@@ -143,6 +146,16 @@ class Store:
         write_atomic(self.fs, f"{self.root}/{MANIFEST}", new.to_json())
         remove_quietly(self.fs, replaced)
         return new
+
+    def _file_of(
+        self, table: str, content: pd.DataFrame | PartitionMerge | None
+    ) -> tuple[bytes, int]:
+        """A partition's file and its rows (no rows: no file)."""
+        if content is None or (not isinstance(content, PartitionMerge) and len(content) == 0):
+            return b"", 0
+        if isinstance(content, PartitionMerge):
+            return merged_parquet_bytes(self.fs, content, TABLES[table])
+        return parquet_bytes(content, TABLES[table]), len(content)
 
     def sweep(self, manifest: Manifest) -> int:
         """Remove files no commit names (left by a writer that died before its commit);

@@ -6,7 +6,8 @@ reports of the peers not stored yet, analysed as ``kit.quality`` analyses them; 
 recordings list and the day-wise usage. An ended session whose peers are all stored is final:
 a later sync lists it and fetches nothing more for it.
 
-Work is committed in batches of sessions: each batch rewrites the partitions it touches
+Work is committed in batches of sessions (of at most :data:`BATCH_PEERS` peers, whatever the
+sessions' sizes, so that memory stays flat): each batch rewrites the partitions it touches
 (files written, then renamed), then the manifest, last. A sync killed at any moment leaves the
 store as of its last commit; the next sync redoes what was not committed. The store's lock
 keeps two syncs apart.
@@ -15,6 +16,7 @@ keeps two syncs apart.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import time
 from collections import defaultdict
@@ -36,14 +38,21 @@ from rtk_notebook.quality.analysis import (
     unpack_columns,
 )
 from rtk_notebook.quality.parallel import ANALYSIS_VERSION, Analyst
-from rtk_notebook.store.layout import TABLES
+from rtk_notebook.store.files import PartitionMerge
+from rtk_notebook.store.layout import TABLES, day_text
 from rtk_notebook.store.manifest import Manifest
 
 if TYPE_CHECKING:
     from rtk_notebook.store.store import Store
 
 FIRST_SYNC_DAYS = 30  # how far back a store's first sync goes without a start
-BATCH_SESSIONS = 40  # sessions per commit: about 300 peers, a few MB of samples in memory
+BATCH_SESSIONS = 40  # sessions whose participants are listed at once
+# Peers per commit, at most (a bigger session is one commit of its own): some 350,000 samples,
+# 35 MB as arrays, so that a sync's memory does not depend on how many sessions a day has.
+BATCH_PEERS = 250
+# Tables merged into their partitions without reading them whole (see PartitionMerge): the
+# samples, millions of rows on a busy day, every column typed the same in every file.
+STREAMED_TABLES = ("samples",)
 
 
 class Source(Protocol):
@@ -151,8 +160,12 @@ async def run_sync(
         writer = _Writer(store, manifest, result)
         with Progress(len(todo), "Sync", show=progress) as bar:
             for batch in _chunks(todo, batch_sessions or BATCH_SESSIONS):
-                done = await _sync_sessions(core, listed, stored, batch, result, bar)
-                writer.write_sessions(listed, done, stored)
+                lists = await asyncio.gather(*(_participants(core, sid) for sid in batch))
+                for group in _by_peers(batch, lists, BATCH_PEERS):
+                    # No name keeps a group's rows once written: the next is fetched without
+                    # them, so memory holds one group, however many peers the sync has.
+                    done = _sync_sessions(core, stored, group, result, bar)
+                    writer.write_sessions(listed, await done, stored)
         await _sync_lists(core, writer, listed, low, high)
         result.requests = core.http.stats.requests - requests_before
         result.seconds = time.monotonic() - began
@@ -264,23 +277,42 @@ class _Done:
     participants: list[dict[str, Any]] = field(default_factory=list)
     quality: list[dict[str, Any]] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
-    samples: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    samples: list[PeerSamples] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
     replaced_peers: set[str] = field(default_factory=set)
 
 
+_Listed = tuple[str, list[dict[str, Any]] | RTKError]  # a session and its participants
+
+
+def _by_peers(
+    batch: Sequence[str], lists: Sequence[list[dict[str, Any]] | RTKError], most: int
+) -> Iterable[list[_Listed]]:
+    """The sessions of ``batch`` with their participants, in groups of at most ``most``
+    peers (a session with more is a group of its own)."""
+    group: list[_Listed] = []
+    peers = 0
+    for sid, people in zip(batch, lists, strict=True):
+        count = 0 if isinstance(people, RTKError) else len(people)
+        if group and peers + count > most:
+            yield group
+            group, peers = [], 0
+        group.append((sid, people))
+        peers += count
+    if group:
+        yield group
+
+
 async def _sync_sessions(
     core: Source,
-    listed: pd.DataFrame,
     stored: _Stored,
-    batch: Sequence[str],
+    group: Sequence[_Listed],
     result: SyncResult,
     bar: Progress,
 ) -> _Done:
-    done = _Done(sessions=list(batch))
-    lists = await asyncio.gather(*(_participants(core, sid) for sid in batch))
+    done = _Done(sessions=[sid for sid, _ in group])
     targets: list[dict[str, Any]] = []
-    for sid, people in zip(batch, lists, strict=True):
+    for sid, people in group:
         if sid in stored.status:
             result.sessions_updated += 1
         else:
@@ -320,7 +352,7 @@ async def _sync_sessions(
         done.replaced_peers.add(str(pid))
 
     await asyncio.gather(*(one(t) for t in targets))
-    for _ in batch:
+    for _ in group:
         bar.advance(ok=True)
     return done
 
@@ -354,7 +386,7 @@ def _add_peer(done: _Done, condensed: Mapping[str, Any], participant: dict[str, 
     pid = str(row["peer_id"])
     for finding in condensed.get("finding_records") or []:
         done.findings.append({"session_id": sid, "peer_id": pid, **finding})
-    done.samples.append((sid, pid, condensed.get("samples") or {}))
+    done.samples.append(PeerSamples.of(sid, pid, condensed.get("samples") or {}))
 
 
 # -- the lists ----------------------------------------------------------------------------------
@@ -367,15 +399,16 @@ async def _sync_lists(
     recordings = await core.list_frame("recordings", {"start_time": low, "end_time": high})
     recordings = recordings[list(frames.table("recordings").names)]
     writer.result.recordings = len(recordings)
-    day_of = dict(zip(listed["id"].tolist(), _day_texts(listed["started_at"]), strict=True))
-    # A recording goes with its session's day; one of a session not listed, with its own.
-    own = _day_texts(recordings["invoked_time"])
-    session_days = recordings["session_id"].astype("str").map(day_of).tolist()
-    when = [s if isinstance(s, str) else o for s, o in zip(session_days, own, strict=True)]
+    days = dict(zip(listed["id"].tolist(), listed["started_at"].tolist(), strict=True))
+    when = [
+        day_text(pd.Timestamp(days.get(sid, invoked)))
+        for sid, invoked in zip(recordings["session_id"], recordings["invoked_time"], strict=True)
+    ]
     writer.replace("recordings", recordings, when, key_values=recordings["id"].tolist())
     last_day = (high - pd.Timedelta(microseconds=1)).date()  # the API's end_date is inclusive
     daywise = await core.daywise(low.date().isoformat(), last_day.isoformat())
-    writer.replace("daywise", daywise, _day_texts(daywise["day"]), key_values=None)
+    when = [day_text(pd.Timestamp(day)) for day in daywise["day"].tolist()]
+    writer.replace("daywise", daywise, when, key_values=None)
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -386,11 +419,15 @@ class _Writer:
 
     def __init__(self, store: Store, manifest: Manifest, result: SyncResult) -> None:
         self.store, self.manifest, self.result = store, manifest, result
-        self.pending: dict[str, dict[str, pd.DataFrame | None]] = defaultdict(dict)
+        self.pending: dict[str, dict[str, pd.DataFrame | PartitionMerge | None]] = defaultdict(dict)
 
     def write_sessions(self, listed: pd.DataFrame, done: _Done, stored: _Stored) -> None:
         chosen = listed[listed["id"].isin(done.sessions)]
-        day_of = dict(zip(chosen["id"].tolist(), _day_texts(chosen["started_at"]), strict=True))
+        starts = chosen["started_at"].tolist()
+        day_of = {sid: day_text(t) for sid, t in zip(chosen["id"].tolist(), starts, strict=True)}
+        # Every table's partitions of these sessions' days are rewritten, even where no new
+        # row lands (a retried peer's error row goes).
+        batch_days = set(day_of.values())
         sids = set(done.sessions)
         participants = frames.to_frame("session_participants", done.participants)
         participants["session_id"] = [p["session_id"] for p in done.participants]
@@ -402,47 +439,70 @@ class _Writer:
             ("participants", participants, done.listed),
             ("quality", quality_table(done.quality), peers),
             ("findings", frames.from_rows("stored_findings", done.findings), peers),
-            ("samples", _samples_frame(done.samples), peers),
             ("errors", _errors_frame(done.failures, stored), sids),
         ]
         for table, rows, keys in staged:
             column = "id" if table == "sessions" else "session_id"
-            days = rows[column].astype("str").map(day_of).to_numpy(dtype=object)
-            # Every partition of these sessions' days is rewritten, even where no new row
-            # lands (a retried peer's error row goes).
-            self.replace(table, rows, days, key_values=keys, days=set(day_of.values()))
+            codes, sessions = pd.factorize(rows[column])
+            when = np.array([day_of[sid] for sid in sessions], dtype=object)[codes]
+            self.replace(table, rows, when, key_values=keys, days=batch_days)
+        # The samples (most of a batch) go day by day from the peers' arrays, each day's
+        # arrays let go once its frame is built: no frame of the whole batch, no copy of it.
+        by_day: dict[str, list[PeerSamples]] = defaultdict(list)
+        for peer in done.samples:
+            by_day[day_of[peer.session_id]].append(peer)
+        done.samples.clear()
+        for day in sorted(batch_days):
+            self.replace_day("samples", day, _samples_frame(by_day.pop(day, [])), peers)
         self.commit()
 
     def replace(
         self,
         table: str,
         rows: pd.DataFrame,
-        row_days: Any,
+        when: Sequence[str] | np.ndarray,
         *,
         key_values: Iterable[Any] | None,
         days: Iterable[str] = (),
     ) -> None:
-        """Stage ``rows`` into their partitions (``row_days``: each row's ``YYYY-MM-DD``),
-        each partition's old rows whose key is in ``key_values`` dropped (None: the new rows'
-        keys); ``days``: partitions to rewrite even if no new row lands there."""
-        spec = TABLES[table]
-        row_days = np.asarray(row_days, dtype=object)
-        keys = set(key_values) if key_values is not None else set(rows[spec.key].tolist())
+        """Stage ``rows`` into their partitions (``when``: each row's partition, the day its
+        session started), each partition's old rows whose key is in ``key_values`` dropped
+        (None: the new rows' keys); ``days``: partitions to rewrite even if no new row lands
+        there."""
+        codes, row_days = pd.factorize(np.asarray(when, dtype=object))
+        key = TABLES[table].key
+        keys = set(key_values) if key_values is not None else set(rows[key].tolist())
         for day in sorted(set(row_days.tolist()) | set(days)):
-            old = self._current(table, day)
-            if old is not None and len(old):
-                old = old[~old[spec.key].isin(keys)]
-            new = rows[row_days == day]
-            parts = [f for f in (old, new) if f is not None and len(f)]
-            merged = pd.concat(parts, ignore_index=True) if len(parts) > 1 else None
-            single = parts[0] if parts else None
-            self.pending[table][day] = merged if merged is not None else single
+            found = np.flatnonzero(row_days == day)
+            new = rows[codes == found[0]] if len(found) else rows.iloc[:0]
+            self.replace_day(table, day, new, keys)
 
-    def _current(self, table: str, day: str) -> pd.DataFrame | None:
-        if day in self.pending[table]:
-            return self.pending[table][day]
+    def replace_day(self, table: str, day: str, new: pd.DataFrame, keys: set[Any]) -> None:
+        """Stage partition ``day`` of ``table``: its rows whose key is not in ``keys``, and
+        ``new``."""
+        key = TABLES[table].key
+        staged = self.pending[table].get(day)
         part = self.manifest.tables.get(table, {}).get(day)
-        if part is None:
+        if isinstance(staged, PartitionMerge):
+            earlier = staged.new[~staged.new[key].isin(keys)]
+            both = pd.concat([earlier, new], ignore_index=True)
+            merge = dataclasses.replace(staged, drop=staged.drop | keys, new=both)
+            self.pending[table][day] = merge
+            return
+        if table in STREAMED_TABLES and staged is None and part is not None:
+            path = self.store.path_of(table, day, part)
+            self.pending[table][day] = PartitionMerge(path, key, frozenset(keys), new)
+            return
+        old = staged if staged is not None else self._stored(table, day)
+        if old is not None and len(old):
+            old = old[~old[key].isin(keys)]
+        parts = [f for f in (old, new) if f is not None and len(f)]
+        merged = pd.concat(parts, ignore_index=True) if len(parts) > 1 else None
+        single = parts[0] if parts else None
+        self.pending[table][day] = merged if merged is not None else single
+
+    def _stored(self, table: str, day: str) -> pd.DataFrame | None:
+        if self.manifest.tables.get(table, {}).get(day) is None:
             return None
         start = pd.Timestamp(day, tz="UTC")
         return self.store.read(table, start, start + pd.Timedelta(days=1))
@@ -457,43 +517,82 @@ class _Writer:
         self.commit(record)
 
 
-def _day_texts(moments: pd.Series) -> list[str]:
-    """Each moment's UTC day, ``YYYY-MM-DD`` (the partition it goes to)."""
-    return pd.to_datetime(moments, utc=True).dt.strftime("%Y-%m-%d").tolist()
+_SAMPLE_COLUMNS = frames.table("stored_samples").columns[2:]  # after session_id, peer_id
 
 
-def _samples_frame(samples: Sequence[tuple[str, str, dict[str, Any]]]) -> pd.DataFrame:
-    """The batch's samples (each peer's packed ``timeseries``) as one ``stored_samples``
-    frame, column by column with numpy (a batch holds some 400,000 samples)."""
-    schema = frames.table("stored_samples")
-    unpacked = [unpack_columns(packed) for _, _, packed in samples if packed.get("rows")]
-    kept = [(sid, pid, packed["rows"]) for sid, pid, packed in samples if packed.get("rows")]
-    counts = [rows for _, _, rows in kept]
+@dataclass(frozen=True)
+class PeerSamples:
+    """One peer's samples as arrays, held until its batch is written: floats and epoch
+    milliseconds as float64, categories as int8 codes (-1: missing). About 100 bytes a
+    sample, where the JSON lists they come from take some 500 as Python objects."""
+
+    session_id: str
+    peer_id: str
+    rows: int
+    arrays: dict[str, np.ndarray]
+
+    @classmethod
+    def of(cls, session_id: str, peer_id: str, packed: Mapping[str, Any]) -> PeerSamples:
+        """From a peer's ``timeseries`` as the analysis packed it
+        (:func:`~rtk_notebook.quality.analysis.pack_columns`)."""
+        rows = int(packed.get("rows") or 0)
+        columns = unpack_columns(packed) if rows else {}
+        arrays: dict[str, np.ndarray] = {}
+        for col in _SAMPLE_COLUMNS:
+            values = columns.get(col.name)
+            if values is None or len(values) != rows:
+                continue  # an absent column is all NA in the frame
+            if col.kind == "category":
+                code = {name: i for i, name in enumerate(col.categories or ())}
+                lookup = np.array([code.get(str(c), -1) for c in values.categories], dtype=np.int8)
+                raw = np.asarray(values.codes)
+                arrays[col.name] = np.where(raw < 0, -1, lookup[raw]).astype(np.int8)
+            elif col.kind == "datetime":
+                stamps = np.asarray(values.asi8, dtype=np.int64)
+                # whole milliseconds, as the API gives them (a float of ns / 1e6 can land a
+                # hair below and truncate to the millisecond before)
+                ms = np.round(stamps / 1e6)
+                arrays[col.name] = np.where(stamps == np.iinfo(np.int64).min, np.nan, ms)
+            else:
+                arrays[col.name] = np.asarray(values, dtype=float)
+        return cls(session_id, peer_id, rows, arrays)
+
+
+def _samples_frame(samples: Sequence[PeerSamples]) -> pd.DataFrame:
+    """Peers' samples as one ``stored_samples`` frame, column by column with numpy."""
+    counts = [s.rows for s in samples]
     n = sum(counts)
+    import pyarrow as pa
+
+    # Each peer's ids repeated over its samples, built in Arrow: no Python string a row.
+    owner = pa.array(np.repeat(np.arange(len(samples), dtype=np.int32), counts))
     columns: dict[str, Any] = {
-        "session_id": pd.array(np.repeat([s for s, _, _ in kept], counts), dtype="str"),
-        "peer_id": pd.array(np.repeat([p for _, p, _ in kept], counts), dtype="str"),
+        name: pd.arrays.ArrowStringArray(
+            pa.DictionaryArray.from_arrays(
+                owner, pa.array([getattr(s, name) for s in samples], pa.large_string())
+            ).dictionary_decode()
+        )
+        for name in ("session_id", "peer_id")
     }
-    for col in schema.columns[2:]:
-        parts = [cols[col.name] for cols in unpacked if col.name in cols]
-        if len(parts) != len(unpacked):
-            continue  # a peer analysed by other code: left NA by from_columns
+    for col in _SAMPLE_COLUMNS:
         if col.kind == "category":
-            columns[col.name] = pd.Categorical(
-                pd.api.types.union_categoricals(parts) if parts else [],
-                categories=list(col.categories or ()),
-            )
+            codes = _joined(samples, col.name, np.int8, -1)
+            categories = list(col.categories or ())
+            columns[col.name] = pd.Categorical.from_codes(codes, categories=pd.Index(categories))
         elif col.kind == "datetime":
-            columns[col.name] = (
-                pd.DatetimeIndex(
-                    np.concatenate([p.asi8 for p in parts]).view("datetime64[ns]")
-                ).tz_localize("UTC")
-                if parts
-                else pd.DatetimeIndex([], tz="UTC")
-            )
+            ms = _joined(samples, col.name, np.float64, np.nan)
+            columns[col.name] = pd.to_datetime(ms, unit="ms", utc=True).as_unit("ns")
         else:
-            columns[col.name] = np.concatenate(parts) if parts else np.array([], dtype=float)
+            columns[col.name] = _joined(samples, col.name, np.float64, np.nan)
     return frames.from_columns("stored_samples", columns, n)
+
+
+def _joined(samples: Sequence[PeerSamples], name: str, dtype: Any, missing: Any) -> np.ndarray:
+    parts = [
+        s.arrays[name] if name in s.arrays else np.full(s.rows, missing, dtype=dtype)
+        for s in samples
+    ]
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.empty(0, dtype)
 
 
 def _errors_frame(failures: Sequence[dict[str, Any]], stored: _Stored) -> pd.DataFrame:
