@@ -21,6 +21,15 @@ from rtk_notebook.errors import ValidationError  # a bottom-layer module
 REAL_BASE_URL = "https://api.cloudflare.com/client/v4"
 DEMO_BASE_URL = "https://demo.realtimekit.invalid/client/v4"  # never resolves: nothing leaves
 
+#: The environment variables a connection to your own account reads, in the order to set them.
+CREDENTIAL_VARIABLES = ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_ACCOUNT_ID", "RTK_APP_ID")
+
+
+def credential_variables_text() -> str:
+    """The variables as a sentence names them: ``A, B and C``."""
+    *first, last = CREDENTIAL_VARIABLES
+    return f"{', '.join(first)} and {last}"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -105,7 +114,8 @@ def resolve(
     if not token:
         raise ValueError(
             "no API token: pass connect(token=...) or set CLOUDFLARE_API_TOKEN "
-            "(or leave both unset to use the built-in demo backend)"
+            f"(your own account reads {credential_variables_text()}; "
+            "leave the token unset to use the built-in demo backend)"
         )
     account_id = account_id or _env("CLOUDFLARE_ACCOUNT_ID")
     if not account_id:

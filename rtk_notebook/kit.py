@@ -757,7 +757,7 @@ def _demo_transport(world: DemoWorld, *, fallback: bool) -> httpx.AsyncBaseTrans
         print(
             f"rtk_notebook: no credentials found, so using the built-in demo backend "
             f"(seed {world.seed}, clock {world.now:%Y-%m-%d %H:%M} UTC); "
-            "set CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID for your own account.",
+            f"set {config.credential_variables_text()} for your own account.",
             file=sys.stdout,
         )
     return DemoTransport(DemoBackend(world))

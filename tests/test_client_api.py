@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 import rtk_notebook as rtk
+from rtk_notebook import config
 from rtk_notebook.api.http import RateLimiter
 from rtk_notebook.demo import DemoBackend, DemoServer, DemoTransport, Faults
 from rtk_notebook.spec.endpoints import ENDPOINTS
@@ -526,8 +527,9 @@ def test_demo_choices() -> None:
     kit.close()
     with pytest.raises(rtk.ValidationError, match="'demo' must be"):
         rtk.connect(demo="yes")
-    with pytest.raises(ValueError, match="no API token"):
+    with pytest.raises(ValueError, match="no API token") as refused:
         rtk.connect(demo=False, account_id="a")
+    assert all(name in str(refused.value) for name in config.CREDENTIAL_VARIABLES)
 
 
 def test_announces_the_demo_once(capsys, monkeypatch) -> None:
@@ -546,6 +548,8 @@ def test_announces_the_demo_once(capsys, monkeypatch) -> None:
     rtk.connect(demo=True).close()
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1 and "demo backend" in out[0]
+    # It names every variable your own account needs, the app's included.
+    assert "CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID and RTK_APP_ID" in out[0]
 
 
 def test_livestream_create_is_reachable_although_the_sdk_lacks_it() -> None:
