@@ -29,6 +29,7 @@ from rtk_notebook.frames import (
     flatten,
     to_frame,
 )
+from rtk_notebook.frames.schemas import FORMER_NAMES
 from rtk_notebook.secrets import mask_secrets
 from tests.factories import TOKEN, Ids, find_ids, kit_path
 
@@ -222,6 +223,41 @@ def test_describe_columns_lists_name_dtype_and_doc() -> None:
     assert row["dtype"] == "float64" and "participant-minutes" in row["doc"]
     assert described.set_index("name").loc["duration_td", "dtype"] == "timedelta64[ns]"
     assert (described["doc"].str.len() > 0).all()
+
+
+def test_columns_are_named_for_people(demo_records: dict[str, list[dict[str, Any]]]) -> None:
+    """No word twice in a row (``stop_reason_reason``), no API casing (``user_Id``): such
+    columns take the names of the rename table, and the API's fields still land in them."""
+    import itertools
+    import re
+
+    for name, schema in TABLES.items():
+        for col in schema:
+            words = col.name.split("_")
+            assert col.name == col.name.lower(), f"{name}.{col.name}"
+            assert not any(a == b for a, b in itertools.pairwise(words)), f"{name}.{col.name}"
+            assert re.fullmatch(r"[a-z0-9_]+", col.name), f"{name}.{col.name}"
+    assert FORMER_NAMES["stop_reason_reason"] == "stop_reason"
+    records = demo_records["recordings"]
+    frame = to_frame("recordings", records)
+    assert not set(FORMER_NAMES) & set(frame.columns)  # not kept as extra columns either
+    sent = [(r.get("stop_reason") or {}).get("reason") for r in records]
+    assert (
+        frame["stop_reason"].astype("object").where(frame["stop_reason"].notna(), None).tolist()
+        == sent
+    )
+    callers = [((r.get("start_reason") or {}).get("caller") or {}).get("name") for r in records]
+    assert (
+        frame["started_by_name"]
+        .astype("object")
+        .where(frame["started_by_name"].notna(), None)
+        .tolist()
+        == callers
+    )
+    assert (
+        "the API's stop_reason.reason"
+        in describe_columns("recordings").set_index("name").loc["stop_reason", "doc"]
+    )
 
 
 def test_every_table_is_a_plain_declaration_with_docs_and_conventional_dtypes() -> None:

@@ -642,3 +642,41 @@ def test_the_stored_frames_go_into_the_plots_as_the_kits_do(
     figure = plots.quality_breakdown(store.quality(), by="browser")
     assert figure.data and sum(len(t.y) for t in figure.data if t.y is not None) > 0
     assert plots.trend(store.trend(freq="D", by="browser")).data
+
+
+def test_recordings_stored_under_the_apis_names_read_back_under_the_new_ones(
+    world: Any, tmp_path: Path
+) -> None:
+    """A store written before the reason columns were named for people (``stop_reason``,
+    not ``stop_reason_reason``) reads back, and merges, under the new names."""
+    import fsspec
+    import pyarrow.parquet as pq
+
+    from rtk_notebook.frames.schemas import FORMER_NAMES
+    from rtk_notebook.store import files
+
+    table = TABLES["recordings"]
+    kit = rtk.connect(demo=world)
+    recordings = kit.recordings(limit=6)
+    kit.close()
+    assert recordings["stop_reason"].notna().any()
+    former = {name: old for old, name in FORMER_NAMES.items()}
+    old = tmp_path / "old.parquet"
+    old.write_bytes(files.parquet_bytes(recordings.iloc[:4].rename(columns=former), table))
+    assert "stop_reason_reason" in pq.read_schema(old).names
+
+    back = files.to_typed_frame(pq.read_table(old), table)
+    assert "stop_reason_reason" not in back.columns
+    assert back["stop_reason"].astype("object").tolist() == (
+        recordings["stop_reason"].iloc[:4].astype("object").tolist()
+    )
+    merge = files.PartitionMerge(
+        str(old), "id", frozenset({recordings["id"].iloc[0]}), recordings.iloc[4:]
+    )
+    data, count = files.merged_parquet_bytes(fsspec.filesystem("file"), merge, table)
+    (tmp_path / "new.parquet").write_bytes(data)
+    merged = files.to_typed_frame(pq.read_table(tmp_path / "new.parquet"), table)
+    assert count == 5 and merged["id"].tolist() == recordings["id"].iloc[1:].tolist()
+    assert merged["started_by"].astype("object").tolist() == (
+        recordings["started_by"].iloc[1:].astype("object").tolist()
+    )

@@ -14,7 +14,8 @@ shows every known status.
 Conventions (``docs/architecture.md``, "Conventions for DataFrames"):
 
 - one row per API object; column names are the API's field names, nested objects flattened
-  with ``_`` (``meeting_title``, ``start_reason_caller_name``);
+  with ``_`` (``meeting_title``), except the few renamed for people in
+  :data:`~rtk_notebook.frames.schemas.PEOPLE_NAMES` (``stop_reason``, not ``stop_reason_reason``);
 - ``kind`` -> dtype: id/text -> ``string`` (``pd.NA`` when missing); category -> ``category``
   (with the API's known values as categories where it has an enum, values the server adds
   appended as extra categories); datetime -> ``datetime64[ns, UTC]`` (placeholders and

@@ -33,9 +33,11 @@ __all__ = [
     "COMPUTATIONS",
     "DEVICE_COLUMNS",
     "DIRECTIONS",
+    "FORMER_NAMES",
     "LIMITATIONS",
     "MEDIA_KINDS",
     "METRIC_COLUMNS",
+    "PEOPLE_NAMES",
     "SCHEMAS",
     "SEVERITIES",
     "TABLES",
@@ -270,36 +272,47 @@ def _meeting_settings(prefix: str = "", source: str = "") -> tuple[Column, ...]:
     )
 
 
+# Columns named for people where the API's flattened name is not (``stop_reason_reason``,
+# ``..._caller_user_Id``): the API's field path -> the column's name. The builders read the
+# path (a column's ``source``), so the API's fields still land in these columns, and
+# ``describe_columns`` names the API's field in the column's doc.
+PEOPLE_NAMES: dict[str, str] = {
+    "start_reason.reason": "start_reason",
+    "start_reason.caller.type": "started_by",
+    "start_reason.caller.name": "started_by_name",
+    "start_reason.caller.user_Id": "started_by_id",
+    "stop_reason.reason": "stop_reason",
+    "stop_reason.caller.type": "stopped_by",
+    "stop_reason.caller.name": "stopped_by_name",
+    "stop_reason.caller.user_Id": "stopped_by_id",
+    "err_message": "error_message",
+}
+
+#: What those columns were called before (the API's path flattened with ``_``) -> their name:
+#: files written then (a store's recordings) are read back under the new names.
+FORMER_NAMES: dict[str, str] = {
+    source.replace(".", "_"): name for source, name in PEOPLE_NAMES.items()
+}
+
+
+def _renamed(source: str, kind: str, doc: str, **options: Any) -> Column:
+    """The column of the API's field ``source``, under its name in :data:`PEOPLE_NAMES`."""
+    return Column(PEOPLE_NAMES[source], kind, f"{doc} (the API's {source})", source, **options)
+
+
 def _reason(which: str, reasons: tuple[str, ...]) -> tuple[Column, ...]:
     verb = "started" if which == "start" else "stopped"
     key = f"{which}_reason"
     return (
-        Column(
-            f"{key}_reason",
-            "category",
-            f"why the recording {verb}",
-            f"{key}.reason",
-            categories=reasons,
-        ),
-        Column(
-            f"{key}_caller_type",
+        _renamed(f"{key}.reason", "category", f"why the recording {verb}", categories=reasons),
+        _renamed(
+            f"{key}.caller.type",
             "category",
             f"who {verb} it: the app (ORGANIZATION) or a user",
-            f"{key}.caller.type",
             categories=_CALLER_TYPE,
         ),
-        Column(
-            f"{key}_caller_name",
-            "text",
-            f"name of the app or user that {verb} it",
-            f"{key}.caller.name",
-        ),
-        Column(
-            f"{key}_caller_user_Id",
-            "id",
-            f"id of the app or user that {verb} it (API's casing)",
-            f"{key}.caller.user_Id",
-        ),
+        _renamed(f"{key}.caller.name", "text", f"name of the app or user that {verb} it"),
+        _renamed(f"{key}.caller.user_Id", "id", f"id of the app or user that {verb} it"),
     )
 
 
@@ -553,7 +566,7 @@ _API_SCHEMAS: tuple[Schema, ...] = (
             Column("stopped_time", "datetime", "when streaming stopped (UTC; NaT while live)"),
             Column("ingest_seconds", "float", "seconds of input streamed"),
             Column("viewer_seconds", "float", "seconds watched, summed over viewers"),
-            Column("err_message", "text", "error message, if the session failed"),
+            _renamed("err_message", "text", "error message, if the session failed"),
             *_created_updated("livestream session"),
         ),
     ),

@@ -145,16 +145,26 @@ def merged_parquet_bytes(
     buffer, rows = io.BytesIO(), 0
     with fs.open(merge.old_path, "rb") as source:
         old = pq.ParquetFile(source)
-        key_type = old.schema_arrow.field(merge.key).type
+        key_type = _current_names(old.schema_arrow.empty_table()).field(merge.key).type
         drop = pa.array(sorted(merge.drop, key=str), type=key_type)
         with pq.ParquetWriter(buffer, new.schema, **_PARQUET_OPTIONS) as writer:
             for group in range(old.num_row_groups):
-                part = old.read_row_group(group)
+                part = _current_names(old.read_row_group(group))
                 if len(drop):
                     part = part.filter(pc.invert(pc.is_in(part[merge.key], value_set=drop)))
                 rows += _write_rows(writer, part.cast(new.schema))
             rows += _write_rows(writer, new)
     return buffer.getvalue(), rows
+
+
+def _current_names(rows: pa.Table) -> pa.Table:
+    """``rows`` with columns renamed since they were written under today's names
+    (``stop_reason_reason`` is ``stop_reason``: ``frames.schemas.FORMER_NAMES``)."""
+    from rtk_notebook.frames.schemas import FORMER_NAMES
+
+    if not FORMER_NAMES.keys() & set(rows.column_names):
+        return rows
+    return rows.rename_columns([FORMER_NAMES.get(name, name) for name in rows.column_names])
 
 
 def _write_rows(writer: Any, rows: pa.Table) -> int:
@@ -207,7 +217,7 @@ def to_typed_frame(arrow: pa.Table | None, table: StoreTable) -> pd.DataFrame:
         for name in table.extra:
             frame[name] = pd.Series([], dtype="str")
         return frame
-    raw = arrow.to_pandas()
+    raw = _current_names(arrow).to_pandas()
     columns: dict[str, Any] = {}
     for col in schema:
         values = raw[col.name] if col.name in raw.columns else None
