@@ -4,6 +4,7 @@
     kit = rtk.connect()          # no credentials: the built-in demo backend
     kit.sessions(status="ENDED", start_time="2026-11-01")
     store = rtk.Store("history/")  # a quality history: kit.sync(store), store.trend()
+    rtk.readable(frame)          # a frame for reading: rounded, ids shortened, one dash for NA
 
 Importing the package is cheap: pandas loads with the first frame, plotting and widget
 libraries when first used (``rtk.TrendDashboard`` imports the widgets when first named).
@@ -30,6 +31,7 @@ from rtk_notebook.kit import AsyncKit, Kit, connect
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from rtk_notebook.frames.display import counts, readable
     from rtk_notebook.store import Store, StoreBusyError, StoreFormatError
 
 
@@ -43,6 +45,11 @@ def __getattr__(name: str) -> Any:
         from rtk_notebook import store
 
         globals()[name] = getattr(store, name)
+        return globals()[name]
+    if name in ("readable", "counts"):  # pandas loads with them
+        from rtk_notebook.frames import display
+
+        globals()[name] = getattr(display, name)
         return globals()[name]
     if name == "TrendDashboard":
         from rtk_notebook.widgets import TrendDashboard
@@ -73,4 +80,6 @@ __all__ = [
     "TrendDashboard",
     "ValidationError",
     "connect",
+    "counts",
+    "readable",
 ]

@@ -36,6 +36,7 @@ __all__ = [
     "INK_FAINT",
     "INK_LABEL",
     "INK_SECONDARY",
+    "MISSING",
     "PALETTE",
     "POOR_DARK",
     "RULE",
@@ -48,7 +49,9 @@ __all__ = [
     "color_of",
     "contrast_ratio",
     "fmt_measure",
+    "id_html",
     "relative_luminance",
+    "short_id",
     "text_color",
     "tone",
 ]
@@ -167,6 +170,27 @@ def tone(word: str | None) -> tuple[str, str]:
 
 # ---- text ------------------------------------------------------------------------------------
 
+_MONO = "font-family:ui-monospace,SFMono-Regular,Menlo,monospace;"
+
+#: What a table, card or panel shows for a missing value (None, NA, NaN, NaT alike).
+MISSING = "–"
+
+
+def short_id(value: object, keep: int = 8) -> str:
+    """The first characters of a long id, enough to recognise it: ``'8b949371…'``."""
+    text = str(value)
+    return text if len(text) <= keep + 4 else text[:keep] + "…"
+
+
+def id_html(value: object) -> str:
+    """An id for an HTML table or card: shortened, the full id on hover (``title``), in
+    monospace; escaped here."""
+    text = str(value)
+    return (
+        f'<span title="{html.escape(text)}" style="{_MONO}white-space:nowrap">'
+        f"{html.escape(short_id(text))}</span>"
+    )
+
 
 def fmt_measure(value: Any, pattern: str = "{:.1f}") -> str | None:
     """A measurement written with ``pattern`` (``'{:.0f} ms'``); None when it is missing.
@@ -201,11 +225,10 @@ def badge(text: str | None, color: str | None = None) -> str:
     )
 
 
-#: A card row: ``(label, value)`` or ``(label, value, monospace)``.
-Row = tuple[str, object] | tuple[str, object, bool]
+#: A card row: ``(label, value)``, ``(label, value, monospace)`` or ``(label, value, "id")``.
+Row = tuple[str, object] | tuple[str, object, bool | str]
 
 _CELL = "padding:2px 14px 2px 0;vertical-align:top;text-align:left;border:none"
-_MONO = "font-family:ui-monospace,SFMono-Regular,Menlo,monospace;"
 
 
 def card(
@@ -219,19 +242,22 @@ def card(
     """An HTML card: ``kind`` (grey) and ``title`` on top with a status badge, then a table.
 
     One table row per non-empty value (None and ``""`` are left out, so the card stays
-    compact); a row ``(label, value, True)`` shows its value in monospace (ids). Labels,
-    values, kind and title are escaped here.
+    compact); a row ``(label, value, True)`` shows its value in monospace, a row
+    ``(label, value, "id")`` is an id: shortened, the full id on hover (:func:`id_html`).
+    Labels, values, kind and title are escaped here.
     """
     body = []
     for row in rows:
         label, value = row[0], row[1]
         if value is None or value == "":
             continue
-        font = _MONO if len(row) > 2 and row[2] else ""
+        mark = row[2] if len(row) > 2 else False
+        shown = id_html(value) if mark == "id" else html.escape(str(value))
+        font = _MONO if mark is True else ""
         body.append(
             f'<tr style="background:transparent"><th style="{_CELL};font-weight:normal;'
             f'color:{INK_LABEL};white-space:nowrap">{html.escape(str(label))}</th>'
-            f'<td style="{_CELL};{font}">{html.escape(str(value))}</td></tr>'
+            f'<td style="{_CELL};{font}">{shown}</td></tr>'
         )
     heading = []
     if kind:

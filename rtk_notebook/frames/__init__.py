@@ -9,7 +9,9 @@ shows every known status.
 - :mod:`~rtk_notebook.frames.schemas`: every table the package returns, declared once
   (:data:`SCHEMAS`, the API's resources; :data:`TABLES`, those and the computed ones);
 - :mod:`~rtk_notebook.frames.build`: the builder (:func:`to_frame` from API records,
-  :func:`from_columns` / :func:`from_rows` from computed values), :func:`describe_columns`.
+  :func:`from_columns` / :func:`from_rows` from computed values), :func:`describe_columns`;
+- :mod:`~rtk_notebook.frames.display`: how a frame is shown (:func:`readable`: rounded in
+  its units, one placeholder for missing values, ids shortened; :func:`counts`).
 
 Conventions (``docs/architecture.md``, "Conventions for DataFrames"):
 
@@ -55,11 +57,17 @@ if TYPE_CHECKING:
         to_frame,
         typed_array,
     )
+    from rtk_notebook.frames.display import Readable, counts, format_value, readable, role_of
     from rtk_notebook.frames.scalars import is_missing, utc_timestamp
 
 # The builders load pandas: imported on first use, so that the models can read the schemas
 # without it (``import rtk_notebook`` stays light).
 _LAZY = {
+    "Readable": "display",
+    "counts": "display",
+    "format_value": "display",
+    "readable": "display",
+    "role_of": "display",
     "is_missing": "scalars",
     "utc_timestamp": "scalars",
     "daywise_records": "_records",
@@ -86,18 +94,23 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "COLUMN_KINDS",
+    "Readable",
     "COMPUTATIONS",
     "SCHEMAS",
     "TABLES",
     "Column",
     "Schema",
+    "counts",
     "daywise_records",
     "describe_columns",
     "empty_frame",
     "flatten",
+    "format_value",
     "from_columns",
     "from_rows",
     "is_missing",
+    "readable",
+    "role_of",
     "table",
     "to_frame",
     "typed_array",

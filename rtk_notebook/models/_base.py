@@ -275,7 +275,7 @@ class RTKModel(BaseModel):
                 shown = fmt_time(shown)
             elif isinstance(shown, RTKModel | list | dict):
                 shown = self._repr_value(name, shown)
-            rows.append((name, shown, name == "id" or name.endswith("_id")))
+            rows.append((name, shown, "id" if name == "id" or name.endswith("_id") else False))
         return rows
 
     def _repr_html_(self) -> str:

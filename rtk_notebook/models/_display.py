@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from rtk_notebook.style import badge, card
+from rtk_notebook.style import badge, card, short_id
 
 __all__ = [
     "badge",
@@ -23,12 +23,6 @@ __all__ = [
     "fmt_time",
     "short_id",
 ]
-
-
-def short_id(value: object, keep: int = 8) -> str:
-    """The first characters of a long id, enough to recognise it: ``'8b949371…'``."""
-    text = str(value)
-    return text if len(text) <= keep + 4 else text[:keep] + "…"
 
 
 def fmt_time(value: datetime | None) -> str | None:

@@ -232,7 +232,7 @@ class Meeting(RTKModel):
         rc = self.recording_config
         storage = rc.storage_config if rc is not None else None
         return [
-            ("id", self.id, True),
+            ("id", self.id, "id"),
             ("created", fmt_time(self.created_at)),
             ("updated", fmt_time(self.updated_at)),
             ("region", self.preferred_region),
@@ -325,8 +325,8 @@ class Session(RTKModel):
         minutes = fmt_number(self.minutes_consumed)
         rooms = fmt_number(len(self.breakout_rooms)) if self.breakout_rooms else None
         return [
-            ("id", self.id, True),
-            ("meeting id", self.associated_id, True),
+            ("id", self.id, "id"),
+            ("meeting id", self.associated_id, "id"),
             ("type", self.type),
             ("started", fmt_time(self.started_at)),
             ("ended", fmt_time(self.ended_at) or ("still live" if self.is_live else None)),
@@ -335,7 +335,7 @@ class Session(RTKModel):
             ("peak participants", fmt_number(self.max_concurrent_participants)),
             ("live participants", fmt_number(self.live_participants) if self.is_live else None),
             ("breakout rooms", rooms),
-            ("app id", self.organization_id, True),
+            ("app id", self.organization_id, "id"),
             ("meta", meta),
         ]
 
@@ -418,8 +418,8 @@ class Recording(RTKModel):
             expiry = fmt_time(self.download_url_expiry)
             download = f"available until {expiry}" if expiry else "available"
         return [
-            ("id", self.id, True),
-            ("session id", self.session_id, True),
+            ("id", self.id, "id"),
+            ("session id", self.session_id, "id"),
             ("meeting", self.meeting.title if self.meeting is not None else None),
             ("invoked", fmt_time(self.invoked_time)),
             ("started", fmt_time(self.started_time)),
@@ -477,8 +477,8 @@ class Livestream(RTKModel):
 
     def _card_rows(self) -> list[tuple[Any, ...]]:
         return [
-            ("id", self.id, True),
-            ("meeting id", self.meeting_id, True),
+            ("id", self.id, "id"),
+            ("meeting id", self.meeting_id, "id"),
             ("ingest server", self.ingest_server, True),
             ("stream key", self._show(self.stream_key, "stream_key"), True),
             ("playback", self.playback_url, True),
@@ -515,7 +515,7 @@ class MeetingParticipant(RTKModel):
 
     def _card_rows(self) -> list[tuple[Any, ...]]:
         return [
-            ("id", self.id, True),
+            ("id", self.id, "id"),
             ("custom id", self.custom_participant_id),
             ("preset", self.preset_name),
             ("token", self._show(self.token, "token"), True),

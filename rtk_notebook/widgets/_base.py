@@ -18,10 +18,15 @@ from typing import Any
 import ipywidgets as widgets
 
 from rtk_notebook.errors import RTKError
-from rtk_notebook.style import HEADER, INK_SECONDARY, PALETTE, VERDICT_COLORS, fmt_measure
-
-MISSING = "–"  # what a panel shows for a missing value
-
+from rtk_notebook.style import (
+    HEADER,
+    INK_SECONDARY,
+    MISSING,  # what a panel shows for a missing value, as tables and cards do
+    PALETTE,
+    VERDICT_COLORS,
+    fmt_measure,
+)
+from rtk_notebook.style import id_html as id_html  # an id cell: short, the full id on hover
 
 # Panel-wide CSS, shipped as a zero-height HTML widget in each panel.
 STYLE = (
