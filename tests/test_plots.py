@@ -733,6 +733,32 @@ def test_breakdown_merges_small_groups_and_shares_add_up() -> None:
     assert fig.layout.xaxis2.title.text == "Share of peers (%)"
 
 
+@pytest.mark.parametrize(
+    ("metric", "expected"),
+    [
+        ("mos_avg", [("fair below {}", "MOS_GOOD", ""), ("poor below {}", "MOS_POOR", "")]),
+        (
+            "rtt_p90_ms",
+            [("fair above {}", "RTT_FAIR_MS", " ms"), ("poor above {}", "RTT_POOR_MS", " ms")],
+        ),
+        (
+            "loss_avg_pct",
+            [("fair above {}", "LOSS_GOOD_PCT", " %"), ("poor above {}", "LOSS_POOR_PCT", " %")],
+        ),
+    ],
+)
+def test_breakdown_threshold_lines_are_labelled(
+    metric: str, expected: list[tuple[str, str, str]]
+) -> None:
+    from rtk_notebook.quality import thresholds as limits
+
+    fig = plots.quality_breakdown(make_quality(), metric=metric)
+    lines = [shape.x0 for shape in fig.layout.shapes if shape.type == "line"]
+    wanted = [text.format(f"{getattr(limits, name):g}") + unit for text, name, unit in expected]
+    assert [getattr(limits, name) for _, name, _ in expected] == lines
+    assert [a for a in annotations(fig) if a in wanted] == wanted
+
+
 def test_breakdown_without_verdict_counts_peers() -> None:
     quality = make_quality().drop(columns=["verdict"])
     fig = plots.quality_breakdown(quality, by="os", metric="jitter_p90_ms")

@@ -54,6 +54,24 @@ def band_edges(family: str | None, th: Thresholds) -> tuple[float, float] | None
     }.get(family or "")
 
 
+_UNITS = {"mos": "", "loss": " %", "rtt": " ms", "jitter": " ms"}
+
+
+def edge_labels(family: str | None, th: Thresholds) -> tuple[str, str] | None:
+    """What each of :func:`band_edges`' lines means, to write beside it: ``'fair below
+    4'``, ``'poor below 3.6'`` for MOS (better high); ``'fair above 150 ms'``, ``'poor above
+    300 ms'`` for loss, RTT and jitter (better low). None where there are no bands."""
+    edges = band_edges(family, th)
+    if edges is None or family is None:
+        return None
+    side = "below" if family == "mos" else "above"
+    unit = _UNITS[family]
+    return tuple(  # type: ignore[return-value]
+        f"{verdict} {side} {edge:g}{unit}"
+        for verdict, edge in zip(("fair", "poor"), edges, strict=True)
+    )
+
+
 def worst_shown(family: str, th: Thresholds) -> float:
     """The top of a "lower is better" scale: the loss of a burst, twice a poor RTT or jitter."""
     if family == "loss":

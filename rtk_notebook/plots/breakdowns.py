@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from rtk_notebook.plots._bands import band_edges, thresholds
+from rtk_notebook.plots._bands import band_edges, edge_labels, thresholds
 from rtk_notebook.plots._common import (
     VERDICT_ORDER,
     auto_height,
@@ -196,10 +196,29 @@ def _add_spread(fig: go.Figure, data: BreakdownData, metric: str, group_title: s
             row=1,
             col=1,
         )
-    edges = band_edges(metric_family(metric), thresholds())
-    for x, worse_side in zip(edges or (), ("fair", "poor"), strict=False):
+    family, th = metric_family(metric), thresholds()
+    edges, labels = band_edges(family, th), edge_labels(family, th)
+    for x, worse_side, text, lift in zip(
+        edges or (), ("fair", "poor"), labels or (), (0, 14), strict=False
+    ):
         line = dict(color=VERDICT_COLORS[worse_side], dash="dot", width=1.2)
-        fig.add_vline(x=x, line=line, row=1, col=1)
+        # Each line labelled above the panel, on its worse side (left for MOS, right for the
+        # others); the poor label a line higher, so that two close edges stay legible.
+        fig.add_vline(
+            x=x,
+            line=line,
+            row=1,
+            col=1,
+            annotation=dict(
+                text=text,
+                font=dict(size=11, color=VERDICT_COLORS[worse_side]),
+                xanchor="right" if family == "mos" else "left",
+                yanchor="bottom",
+                yshift=lift,
+                showarrow=False,
+            ),
+            annotation_position="top",
+        )
 
 
 def _add_verdict_shares(fig: go.Figure, data: BreakdownData) -> None:
