@@ -161,3 +161,15 @@ def test_a_long_frame_shows_its_first_rows_and_says_how_many_more(kit: Any) -> N
 
 def test_rtk_exports_the_helpers_lazily() -> None:
     assert rtk.readable is readable and rtk.counts is counts
+
+
+def test_a_columns_numbers_share_their_decimals() -> None:
+    frame = pd.DataFrame(
+        {"mean": [11.0, 10.25, 3.5], "days": [4.0, 5.0, 4.0], "half": [0.5, 1.0, np.nan]},
+        index=pd.Index(["Thursday", "Friday", "Saturday"], name="weekday"),
+    )
+    shown = readable(frame).text
+    assert shown["mean"].tolist() == ["11.00", "10.25", "3.50"]
+    assert shown["days"].tolist() == ["4", "5", "4"]
+    assert shown["half"].tolist() == ["0.5", "1.0", MISSING]
+    assert shown.index.tolist() == ["Thursday", "Friday", "Saturday"]

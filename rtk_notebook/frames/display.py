@@ -97,8 +97,11 @@ def _is(dtype: Any, numpy_kind: str) -> bool:
     return isinstance(dtype, np.dtype) and dtype.kind == numpy_kind
 
 
-def format_value(value: Any, role: str) -> str:
-    """``value`` written as its ``role`` shows it (plain text; :data:`MISSING` if missing)."""
+def format_value(value: Any, role: str, digits: int | None = None) -> str:
+    """``value`` written as its ``role`` shows it (plain text; :data:`MISSING` if missing).
+
+    ``digits``: a ``number``'s decimals (a table gives a column's numbers the same ones);
+    by default as many as it needs, at most 2."""
     if is_missing(value) or (isinstance(value, str) and value == ""):
         return MISSING
     if role == "id":
@@ -117,10 +120,10 @@ def format_value(value: Any, role: str) -> str:
         return _text(value)
     if not math.isfinite(number):
         return MISSING
-    return _number(number, role)
+    return _number(number, role, digits)
 
 
-def _number(number: float, role: str) -> str:
+def _number(number: float, role: str, digits: int | None = None) -> str:
     if role == "mos":
         return f"{number:.2f}"
     if role == "percent":
@@ -133,9 +136,21 @@ def _number(number: float, role: str) -> str:
         return f"{number:,.1f} min"
     if role == "seconds":
         return f"{number / 60:,.1f} min"
+    if digits is not None and role == "number":
+        return f"{number:,.{digits}f}"
     if role == "count" or number.is_integer():
         return f"{number:,.0f}"
     return f"{number:,.2f}".rstrip("0").rstrip(".")
+
+
+def _decimals(values: pd.Series) -> int:
+    """The decimals a column of numbers needs (at most 2), so that all show the same."""
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    numbers = numbers[np.isfinite(numbers)]
+    for digits in (0, 1):
+        if np.allclose(np.round(numbers, digits), np.round(numbers, 2), rtol=0, atol=1e-9):
+            return digits
+    return 2
 
 
 def _text(value: Any) -> str:
@@ -166,6 +181,7 @@ class Readable:
     index_role: str | None
     docs: dict[str, str] = field(default_factory=dict)
     max_rows: int = 60
+    digits: dict[str, int] = field(default_factory=dict)  # a number column's decimals
 
     @property
     def shown(self) -> pd.DataFrame:
@@ -177,11 +193,14 @@ class Readable:
         """Every shown cell as the table writes it (plain text, ids shortened)."""
         shown = self.shown
         columns = {
-            str(name): [format_value(v, self.roles[str(name)]) for v in shown[name].tolist()]
+            str(name): [self._value_text(v, str(name)) for v in shown[name].tolist()]
             for name in shown.columns
         }
         index = [self._index_text(v) for v in shown.index.tolist()]
         return pd.DataFrame(columns, index=pd.Index(index, name=shown.index.name), dtype="str")
+
+    def _value_text(self, value: Any, name: str) -> str:
+        return format_value(value, self.roles[name], self.digits.get(name))
 
     def _index_text(self, value: Any) -> str:
         if self.index_role is None:
@@ -189,10 +208,10 @@ class Readable:
         return format_value(value, self.index_role)
 
     @staticmethod
-    def _cell_html(value: Any, role: str) -> str:
+    def _cell_html(value: Any, role: str, digits: int | None = None) -> str:
         if role == "id" and not is_missing(value):
             return id_html(value)
-        text = format_value(value, role)
+        text = format_value(value, role, digits)
         if role == "text" and isinstance(value, str) and text != value:
             return f'<span title="{html.escape(value)}">{html.escape(text)}</span>'
         return html.escape(text)
@@ -233,7 +252,7 @@ class Readable:
                 role = self.roles[str(name)]
                 align = "right" if role in numeric else "left"
                 value = shown[name].iloc[position]
-                shown_value = self._cell_html(value, role)
+                shown_value = self._cell_html(value, role, self.digits.get(str(name)))
                 cells.append(f'<td style="{cell}text-align:{align}">{shown_value}</td>')
             rows.append(f"<tr>{''.join(cells)}</tr>")
         caption = self.caption()
@@ -290,7 +309,12 @@ def readable(
         index_role = chosen.get(str(frame.index.name)) or role_of(
             frame.index.name if frame.index.name is not None else "", frame.index.dtype
         )
-    return Readable(frame, found, index_role, docs, max_rows)
+    digits = {
+        name: _decimals(frame[name].head(max_rows))
+        for name, role in found.items()
+        if role == "number"
+    }
+    return Readable(frame, found, index_role, docs, max_rows, digits)
 
 
 def counts(values: pd.Series, *, dropna: bool = False) -> Readable:
