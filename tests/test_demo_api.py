@@ -197,6 +197,19 @@ def test_every_recording_status_occurs_and_some_are_stuck(http: httpx.Client, id
     assert all(r["download_url"] and r["file_size"] > 0 for r in uploaded)
 
 
+@pytest.mark.parametrize("hours", range(0, 24, 3))
+def test_a_recording_starts_and_stops_inside_its_call(hours: int) -> None:
+    from rtk_notebook.demo.routes.recordings import all_recordings
+
+    # Short calls are recorded too: their recorder must start (and stop) inside the call.
+    world = DemoWorld(seed=SEED, now=NOW + dt.timedelta(hours=hours))
+    rows = [r for app in world.apps for r in all_recordings(app)]
+    timed = [r for r in rows if r["started_time"] and r["stopped_time"]]
+    assert len(timed) > 100
+    assert all(r["invoked_time"] < r["started_time"] < r["stopped_time"] for r in timed)
+    assert all(r["recording_duration"] > 0 for r in timed)
+
+
 def test_peer_report_filters(http: httpx.Client, ids: Ids) -> None:
     path = kit_path(ids, f"/sessions/peer-report/{ids.peer_id}")
     full = http.get(path).json()["data"]["participant"]

@@ -23,9 +23,11 @@ TODAY = NOW.replace(hour=0)
 
 # Recorded from the code before `days` kept the daily rate and regressions existed: the
 # default world (and a smaller one) must give the same sessions and the same bytes.
+# Pinned after issue 14: a short call's recording is invoked inside the call (it once started
+# after the session ended, with a negative duration); nothing else of the world moved.
 BEFORE = {
-    1.0: {"sessions": [363, 69], "starts": "837b707d438a3056", "api": "21af3eee13e38e89"},
-    0.3: {"sessions": [105, 16], "starts": "80d2328455e4ab2c", "api": "7b2e9795bcf06182"},
+    1.0: {"sessions": [363, 69], "starts": "837b707d438a3056", "api": "9f0e47b637615c98"},
+    0.3: {"sessions": [105, 16], "starts": "80d2328455e4ab2c", "api": "fb5dc50b6ea17ed7"},
 }
 BEFORE_PEERS = "810a6ca39df16490"  # the default world's peers of four sessions, simulated
 

@@ -74,8 +74,11 @@ def generated_recording(app: AppWorld, index: int) -> dict[str, Any]:
     auto = meeting.kind.record_on_start
     draw = float(app.outcome[index])
     offset = 5 + 30 * app.outcome[index] if auto else 60 + 600 * app.outcome[index]
-    invoked = started + dt.timedelta(seconds=float(offset))
     end = app.session_end(index)
+    if end is not None:
+        # A short call: the recorder still starts inside it, never after the session ended.
+        offset = min(offset, 0.25 * (end - started).total_seconds())
+    invoked = started + dt.timedelta(seconds=float(offset))
     status = _generated_status(app, index, end)
     rec_started = None if status == "INVOKED" else invoked + dt.timedelta(seconds=4)
     stopped = end if status not in RUNNING else None
