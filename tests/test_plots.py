@@ -804,6 +804,9 @@ def test_a_rejoin_is_its_own_row_in_timeline_and_heatmap_in_one_order() -> None:
     assert rows.index(f"{name} (rejoin)") == rows.index(name) + 1
     bar_rows = {y for t in timeline.data if t.type == "bar" for y in t.y}
     assert f"{name} (rejoin)" in bar_rows
+    counted = f"{parts['display_name'].nunique()} participants, {len(parts)} joins"
+    assert counted in timeline.layout.title.subtitle.text
+    assert counted in heatmap.layout.title.subtitle.text
 
 
 # --------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from rtk_notebook.plots._common import (
     metric_family,
     participant_rows,
     peer_column,
+    plural,
     prepare_timeseries,
     require,
     utc_naive,
@@ -47,13 +48,15 @@ class HeatmapData:
     start, naive UTC, every bin from the first to the last), each cell the mean of the value
     in that bin (NaN: no sample). ``step``: the bin. ``notes``: the subtitle's parts.
     ``samples``: how many samples the grid was made of (some, yet an empty grid: none of them
-    had a value).
+    had a value). ``people``: how many names the rows are (fewer than rows when someone
+    rejoined).
     """
 
     grid: pd.DataFrame
     step: pd.Timedelta
     notes: list[str]
     samples: int = 0
+    people: int = 0
 
 
 def prepare_heatmap(
@@ -114,7 +117,7 @@ def prepare_heatmap(
         order = [k for k in rows.index if k in grid.index]
     grid = grid.loc[list(order)]
     grid.index = pd.Index([rows.at[k, "label"] for k in grid.index], name="row")
-    return HeatmapData(grid, step, notes, len(df))
+    return HeatmapData(grid, step, notes, len(df), int(names.nunique()))
 
 
 @documented("timeseries", "by", "value", "bin", "kind", "direction", "sort", "height", "title")
@@ -168,7 +171,9 @@ def session_heatmap(
             ygap=1 if n_rows <= 60 else 0,
         )
     )
-    notes = [*data.notes, f"{n_rows} participants, {bin_label(step)} bins"]
+    joins = f", {n_rows} joins" if 0 < data.people < n_rows else ""
+    notes = [*data.notes, f"{plural(data.people or n_rows, 'participant')}{joins}"]
+    notes.append(f"{bin_label(step)} bins")
     fig_height = height or auto_height(n_rows, per_row=18, base=170, low=300, high=2200)
     plot_px = max(fig_height - 130, 100)  # less the top and bottom margins
     fig.update_traces(
