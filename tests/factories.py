@@ -141,6 +141,28 @@ def ended_peer_with_profile(world: DemoWorld, profile: str) -> str:
     )
 
 
+def session_of_peer(world: DemoWorld, peer_id: str) -> str:
+    """The id of the session (of the first app) that ``peer_id`` joined."""
+    app = world.apps[0]
+    found = app.find_join(peer_id)
+    assert found is not None, peer_id
+    return app.session_id(found[0])
+
+
+def ended_session_with_rejoin(world: DemoWorld) -> tuple[str, str, str]:
+    """(session id, first peer id, rejoin peer id) of the first ended session of the first app
+    where a person left and came back (a second join of the same person: a new peer)."""
+    app = world.apps[0]
+    for i in range(app.session_count):
+        if app.is_live(i):
+            continue
+        joins = app.joins(i)
+        for rejoin in (j for j in joins if j.rejoin):
+            first = next(j for j in joins if j.person == rejoin.person and not j.rejoin)
+            return app.session_id(i), first.peer_id, rejoin.peer_id
+    raise AssertionError("the demo world must have an ended session with a rejoin")
+
+
 def kit_path(ids: Ids, rest: str) -> str:
     """The path of an app-scoped endpoint, e.g. ``kit_path(ids, "/sessions")``."""
     return f"/accounts/{ids.account_id}/realtime/kit/{ids.app_id}{rest}"

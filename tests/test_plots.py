@@ -25,7 +25,7 @@ import pytest
 import rtk_notebook as rtk
 from rtk_notebook import frames, plots
 from rtk_notebook.demo.netsim import mos_from
-from tests.factories import make_world
+from tests.factories import ended_session_with_rejoin, make_world
 
 T0 = pd.Timestamp("2026-11-18T10:00:00Z")
 MAX_JSON = 2_000_000
@@ -460,18 +460,19 @@ def test_other_categories_avoid_meaning_colours_first() -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def test_timeline_rejoins_share_a_row_and_hover_names(demo: dict[str, pd.DataFrame]) -> None:
+def test_timeline_rejoin_has_its_own_row_and_hover_names(demo: dict[str, pd.DataFrame]) -> None:
     parts = demo["participants"]
     assert parts["display_name"].duplicated().any(), "the demo session should have rejoins"
     fig = plots.participant_timeline(parts)
     bars = [t for t in fig.data if t.type == "bar"]
     ys = [y for t in bars for y in t.y]
-    assert len(ys) == len(parts)  # one bar per join
-    assert set(ys) == set(parts["display_name"])
-    assert (
-        list(fig.layout.yaxis.categoryarray) == list(dict.fromkeys(ys))
-        or len(fig.layout.yaxis.categoryarray) == parts["display_name"].nunique()
-    )
+    assert len(ys) == len(parts) == len(set(ys))  # one bar and one row per join
+    rejoins = parts["display_name"][parts["display_name"].duplicated()]
+    assert {f"{name} (rejoin)" for name in rejoins} <= set(ys)
+    order = list(fig.layout.yaxis.categoryarray)
+    assert sorted(order) == sorted(ys)
+    for name in rejoins:  # the rejoin sits right under the first join
+        assert order.index(f"{name} (rejoin)") == order.index(name) + 1
     # No verdict column: coloured by preset, legend titled so.
     assert {t.name for t in bars} == set(parts["preset_name"].astype(str))
     assert fig.layout.legend.title.text == "preset_name"
@@ -522,11 +523,11 @@ def test_quality_over_time_panels_bands_and_findings() -> None:
     y_titles = [layout[f"yaxis{i}" if i > 1 else "yaxis"].title.text for i in range(1, 6)]
     assert y_titles == ["MOS (1-4.5)", "Loss (%)", "RTT (ms)", "Jitter (ms)", "Video (fps)"]
     assert layout.xaxis5.title.text == "Time (UTC)"
-    # Producer solid, consumer dashed, on each of the four audio panels.
-    producer = [t for t in fig.data if t.name == "producer"]
-    consumer = [t for t in fig.data if t.name == "consumer"]
-    assert len(producer) == 5 and len(consumer) == 5
-    assert all(t.line.dash == "dash" for t in consumer)
+    # Sent solid, received dashed, on each of the five panels.
+    sent = [t for t in fig.data if t.name == "sent"]
+    received = [t for t in fig.data if t.name == "received"]
+    assert len(sent) == 5 and len(received) == 5
+    assert all(t.line.dash == "dash" for t in received)
     # Bands: 3 per audio panel, one under the fps floor.
     rects = [s for s in layout.shapes if s.type == "rect"]
     band_fills = {s.fillcolor for s in rects}
@@ -577,21 +578,21 @@ def test_quality_over_time_audio_only_and_loss_from_packets() -> None:
     ts["packets_sent"] = 100.0
     fig = plots.quality_over_time(ts)
     assert "yaxis5" not in fig.layout.to_plotly_json()  # no video panel
-    loss = next(t for t in fig.data if t.name == "producer" and t.yaxis == "y2")
+    loss = next(t for t in fig.data if t.name == "sent" and t.yaxis == "y2")
     assert np.allclose(loss.y, 5.0)  # 5 lost of 100 sent: the analysis' one loss formula
 
 
 def test_quality_over_time_from_the_demo_report(demo: dict[str, pd.DataFrame]) -> None:
     fig = plots.quality_over_time(demo["timeseries"])
-    assert len([t for t in fig.data if t.name == "producer"]) == 5
+    assert len([t for t in fig.data if t.name == "sent"]) == 5
     assert fig.layout.yaxis.range == (1.0, 4.6)
 
 
 def test_quality_over_time_bins_long_series() -> None:
     ts = make_timeseries(1, 180, seed=2)  # 3 h at 5 s: 2160 samples per track
     fig = plots.quality_over_time(ts)
-    producer = next(t for t in fig.data if t.name == "producer")
-    assert len(producer.x) <= 720
+    sent = next(t for t in fig.data if t.name == "sent")
+    assert len(sent.x) <= 720
     assert "means" in fig.layout.title.subtitle.text
     forced = plots.quality_over_time(ts.iloc[:400], bin="1min")
     assert "1 min means" in forced.layout.title.subtitle.text
@@ -627,8 +628,103 @@ def test_with_the_quality_analysis(demo: dict[str, pd.DataFrame]) -> None:
     finally:
         kit.close()
     fig = plots.quality_over_time(pq.timeseries, findings=pq.findings)
-    assert len([t for t in fig.data if t.name == "producer"]) >= 4
+    assert len([t for t in fig.data if t.name == "sent"]) >= 4
     assert len(fig.to_json()) < MAX_JSON
+
+
+def _shown_text(fig: go.Figure) -> str:
+    """Everything a person reads on a figure: trace names, hover, text, titles, annotations."""
+    parts = [fig.layout.title.text or "", fig.layout.title.subtitle.text or ""]
+    for trace in fig.data:
+        for attr in ("name", "hovertemplate", "hovertext", "text"):
+            value = getattr(trace, attr, None)
+            parts += [str(v) for v in value] if isinstance(value, tuple) else [str(value or "")]
+    parts += [a.text or "" for a in fig.layout.annotations]
+    return "\n".join(parts)
+
+
+def test_quality_figure_fits_a_panel_and_says_sent_and_received() -> None:
+    ts = make_timeseries(1, 45, seed=11)
+    fig = plots.quality_over_time(ts, findings=make_findings())
+    assert fig.layout.yaxis5 is not None  # five panels (video) ...
+    assert fig.layout.height <= 600  # ... in a panel's height, the time axis in view
+    assert fig.layout.xaxis5.title.text == "Time (UTC)"
+    audio = plots.quality_over_time(make_timeseries(1, 10, video=False))
+    assert audio.layout.height < fig.layout.height
+    shown = _shown_text(fig).lower()
+    assert "producer" not in shown and "consumer" not in shown
+    assert "sent rtt (ms) (sample)" in shown
+
+
+def test_quality_figure_hover_names_the_statistic() -> None:
+    ts = make_timeseries(1, 180, seed=2)
+    binned = plots.quality_over_time(ts)
+    rtt = next(t for t in binned.data if t.name == "sent" and t.yaxis == "y3")
+    assert "RTT (ms) (15 s mean)" in rtt.hovertemplate  # 3 h in at most 720 points
+    raw = plots.quality_over_time(make_timeseries(1, 10, seed=2))
+    rtt = next(t for t in raw.data if t.name == "sent" and t.yaxis == "y3")
+    assert "RTT (ms) (sample)" in rtt.hovertemplate
+
+
+def test_quality_figure_legend_uses_the_findings_words() -> None:
+    from rtk_notebook.quality import findings_frame, run_rules
+
+    ts = make_timeseries(1, 10, seed=3, stagger=False)
+    video = (ts["kind"] == "video").to_numpy()
+    ts.loc[video, "limitation"] = "cpu"
+    ts.loc[video, "fps"] = 8.0
+    found = findings_frame(run_rules(ts, {}))
+    (message,) = found.loc[found["rule"] == "video", "message"][:1]
+    fig = plots.quality_over_time(ts, findings=found)
+    strips = [t for t in fig.data if t.name and "limited" in t.name]
+    assert [t.name for t in strips] == ["sent video CPU-limited"]
+    assert "Sent video was CPU-limited" in message  # the legend's words, in the finding
+    assert "encoder" not in _shown_text(fig)
+
+
+def test_quality_figure_threshold_lines_say_value_and_meaning() -> None:
+    fig = plots.quality_over_time(make_timeseries(1, 20, seed=5))
+    notes = {a.text for a in fig.layout.annotations}
+    assert {
+        "MOS 3.6: poor below",
+        "5 %: poor above",
+        "10 %: a burst, heard as dropouts",
+        "300 ms: poor above, people talk over",
+        "50 ms: poor above, choppy audio",
+        "15 fps: choppy video below",
+    } <= notes
+    lines = {round(s.y0, 3) for s in fig.layout.shapes if s.type == "line"}
+    assert {3.6, 5.0, 10.0, 300.0, 50.0, 15.0} <= lines
+
+
+def test_overlapping_finding_markers_are_grouped_with_a_count() -> None:
+    from rtk_notebook.plots.quality import group_markers
+
+    ts = make_timeseries(1, 60, seed=11)
+    starts = [T0 + pd.Timedelta(t) for t in ("20min", "20min20s", "20min40s", "45min")]
+    findings = pd.DataFrame(
+        {
+            "rule": ["loss_burst", "rtt_spike", "mos_dip", "loss_burst"],
+            "severity": ["warning", "critical", "warning", "warning"],
+            "start": starts,
+            "end": [t + pd.Timedelta("30s") for t in starts],
+            "message": ["Burst A.", "Spike B.", "Dip C.", "Burst D."],
+        }
+    )
+    fig = plots.quality_over_time(ts, findings=findings)
+    critical = next(t for t in fig.data if t.name == "critical finding")
+    warning = next(t for t in fig.data if t.name == "warning finding")
+    # The three close together: one marker, coloured by the worst, its count beside it.
+    assert list(critical.text) == ["×3"] and len(critical.x) == 1
+    assert all(m in critical.hovertext[0] for m in ("Burst A.", "Spike B.", "Dip C."))
+    assert "3 findings here" in critical.hovertext[0]
+    assert list(warning.text) == [""] and "Burst D." in warning.hovertext[0]
+    t0, t1 = ts["timestamp"].min().tz_localize(None), ts["timestamp"].max().tz_localize(None)
+    windows = findings.assign(
+        start=findings["start"].dt.tz_localize(None), end=findings["end"].dt.tz_localize(None)
+    )
+    windows = windows.assign(x0=windows["start"], x1=windows["end"])
+    assert group_markers(windows, t0, t1)["count"].tolist() == [3, 1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -661,6 +757,56 @@ def test_heatmap_sort_worst_puts_worst_mos_on_top() -> None:
     heat = plots.session_heatmap(ts, sort="worst").data[0]
     means = np.nanmean(np.asarray(heat.z, dtype=float), axis=1)
     assert means[0] == means.min()
+
+
+def test_participant_rows_put_a_rejoin_under_its_first_join() -> None:
+    from rtk_notebook.plots._common import participant_rows
+
+    at = [T0 + pd.Timedelta(minutes=m) for m in (5, 0, 40, 8, 50)]
+    rows = participant_rows(
+        pd.Series(["p1", "p2", "p3", "p4", "p5"]),
+        pd.Series(["Ana", "Ben", "Ana", "Cy", "Ana"]),
+        pd.Series(at),
+    )
+    assert rows["label"].tolist() == [
+        "Ben",
+        "Ana",
+        "Ana (rejoin)",
+        "Ana (rejoin 2)",
+        "Cy",
+    ]
+    assert rows.index.tolist() == ["p2", "p1", "p3", "p5", "p4"]
+    assert rows["row"].tolist() == [0, 1, 2, 3, 4]
+
+
+def test_a_rejoin_is_its_own_row_in_timeline_and_heatmap_in_one_order() -> None:
+    world = make_world()
+    kit = rtk.connect(demo=world)
+    try:
+        session_id, first, again = ended_session_with_rejoin(world)
+        parts = kit.session_participants(session_id)
+        series = pd.concat(
+            [
+                kit.peer_quality(peer).timeseries.assign(display_name=name, peer_id=peer)
+                for peer, name in zip(parts["id"], parts["display_name"], strict=True)
+            ],
+            ignore_index=True,
+        )
+    finally:
+        kit.close()
+    name = parts.set_index("id").loc[first, "display_name"]
+    assert parts.set_index("id").loc[again, "display_name"] == name  # same person, new peer
+    timeline = plots.participant_timeline(parts)
+    heatmap = plots.session_heatmap(series)
+    rows = list(timeline.layout.yaxis.categoryarray)
+    assert len(rows) == len(parts)  # one row per join
+    assert list(heatmap.data[0].y) == rows  # the same rows, in the same order
+    assert rows.index(f"{name} (rejoin)") == rows.index(name) + 1
+    bar_rows = {y for t in timeline.data if t.type == "bar" for y in t.y}
+    assert f"{name} (rejoin)" in bar_rows
+    counted = f"{parts['display_name'].nunique()} participants, {len(parts)} joins"
+    assert counted in timeline.layout.title.subtitle.text
+    assert counted in heatmap.layout.title.subtitle.text
 
 
 # --------------------------------------------------------------------------------------------
@@ -943,7 +1089,8 @@ def test_prepare_timeline_rows_stays_and_now() -> None:
     assert data.until == pd.Timestamp("2026-11-18T11:00:00")
     assert data.color_by == "preset_name"  # no verdict column
     assert joins["name"].tolist() == ["Ana", "Ben", "Ana"]
-    assert joins["row"].tolist() == [1, 0, 1]  # Ben joined first: top row; a rejoin shares one
+    assert joins["row"].tolist() == [1, 0, 2]  # Ben joined first: top row; a rejoin: its own
+    assert joins["label"].tolist() == ["Ana", "Ben", "Ana (rejoin)"]
     assert joins["open"].tolist() == [False, True, False]
     assert joins["stay_min"].tolist() == [30.0, 60.0, 10.0]  # Ben: drawn up to now
     assert joins["group"].tolist() == ["host", "participant", "host"]
@@ -979,7 +1126,7 @@ def test_prepare_heatmap_cells_are_bin_means() -> None:
     options = dict(by="display_name", value="mos", bin="1min", kind="audio", direction="producer")
     data = prepare_heatmap(ts, **options, sort="first_seen")
     assert data.grid.shape == (3, 5) and data.samples == 3 * 60
-    assert data.notes == ["audio", "producer"]
+    assert data.notes == ["audio", "sent"]
     ben = ts[
         (ts["display_name"] == "Ben Rossi 1")
         & (ts["kind"] == "audio")

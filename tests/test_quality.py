@@ -9,7 +9,9 @@ episode kind.
 from __future__ import annotations
 
 import ast
+import html as html_lib
 import json
+import re
 import sys
 import types
 from collections import Counter, defaultdict
@@ -22,9 +24,10 @@ import pandas as pd
 import pytest
 
 import rtk_notebook as rtk
-from rtk_notebook.demo import DemoWorld
+from rtk_notebook.demo import DemoBackend, DemoWorld
 from rtk_notebook.demo.netsim import EPISODE_KINDS, HEALTHY_PROFILES, PROFILES
 from rtk_notebook.errors import NotFoundError
+from rtk_notebook.frames.schemas import RULE_IDS, RULE_LABELS
 from rtk_notebook.models.peer import PeerReport
 from rtk_notebook.quality import (
     FINDINGS_COLUMNS,
@@ -45,8 +48,10 @@ from rtk_notebook.quality import (
     verdict,
 )
 from rtk_notebook.quality import rules as R
+from rtk_notebook.quality.reasons import finding_phrase, verdict_reason
 from rtk_notebook.quality.rules import rule_name
 from rtk_notebook.quality.tracks import Tracks
+from tests.factories import connect_to, ended_peer_with_profile, make_world, session_of_peer
 
 NOW = "2026-11-18T15:00:00Z"
 T0 = pd.Timestamp("2026-11-18T10:00:00Z")
@@ -478,8 +483,10 @@ SUMMARY_DTYPES = {
             "loss_share_over_10",
             "loss_share_over_25",
             "rtt_avg_ms",
+            "rtt_p50_ms",
             "rtt_p90_ms",
             "jitter_avg_ms",
+            "jitter_p50_ms",
             "jitter_p90_ms",
             "video_fps_p50",
             "video_height_p50",
@@ -747,6 +754,9 @@ QUALITY_DTYPES = {
     "left_at": "datetime64[ns, UTC]",
     **{c: SUMMARY_DTYPES[c] for c in SUMMARY_DTYPES if c not in ("peer_id", "display_name")},
     "verdict": "category",
+    "verdict_reason": "string",
+    "top_rule": "category",
+    "top_severity": "category",
     "top_finding": "string",
     "findings": "Int64",
     "error": "string",
@@ -759,6 +769,8 @@ def _check_quality_schema(frame: pd.DataFrame) -> None:
     assert _dtypes(frame) == QUALITY_DTYPES
     assert frame["verdict"].cat.ordered
     assert list(frame["verdict"].cat.categories) == ["unknown", "good", "fair", "poor"]
+    assert list(frame["top_rule"].cat.categories) == [rule_name(rule) for rule in RULES]
+    assert frame["top_severity"].cat.ordered
 
 
 def test_quality_columns_order() -> None:
@@ -772,7 +784,15 @@ def test_quality_columns_order() -> None:
         "left_at",
         "stay_min",
     )
-    assert QUALITY_COLUMNS[-4:] == ("verdict", "top_finding", "findings", "error")
+    assert QUALITY_COLUMNS[-7:] == (
+        "verdict",
+        "verdict_reason",
+        "top_rule",
+        "top_severity",
+        "top_finding",
+        "findings",
+        "error",
+    )
     assert set(SUMMARY_COLUMNS) <= set(QUALITY_COLUMNS)
 
 
@@ -811,6 +831,12 @@ def test_quality_table_with_analysed_and_error_rows() -> None:
     assert frame.loc[2, "peer_id"] == "peer-404" and pd.isna(frame.loc[2, "mos_avg"])
     assert frame.loc[1, "connection_type"] == "relay/tcp"
     assert frame.loc[0, "mos_avg"] == pytest.approx(4.4)
+    # Why each verdict: the good row says so, the fair one names the TCP relay in its reason.
+    assert frame.loc[0, "verdict_reason"] == "good: no findings"
+    assert pd.isna(frame.loc[0, "top_rule"]) and pd.isna(frame.loc[0, "top_severity"])
+    assert frame.loc[1, "verdict_reason"] == "fair: TURN relay over TCP"
+    assert (frame.loc[1, "top_rule"], frame.loc[1, "top_severity"]) == ("transport", "warning")
+    assert pd.isna(frame.loc[2, "verdict_reason"]) and pd.isna(frame.loc[2, "top_rule"])
 
 
 def test_quality_table_empty_and_errors_only_keep_the_schema() -> None:
@@ -820,6 +846,116 @@ def test_quality_table_empty_and_errors_only_keep_the_schema() -> None:
     _check_quality_schema(only)
     assert only.loc[0, "error"] == "TimeoutError: read timed out after 30 s"
     assert (only.groupby("verdict", observed=False).size() == 0).all()
+
+
+# ---- why the verdict: top rule, top severity, verdict_reason ----------------------------------
+
+
+def test_rule_labels_name_every_rule_in_priority_order() -> None:
+    assert tuple(rule_name(rule) for rule in RULES) == RULE_IDS
+    assert all(RULE_LABELS[name] and "_" not in RULE_LABELS[name] for name in RULE_IDS)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "reason"),
+    [
+        (fx_transport, "fair: TURN relay over TCP"),
+        (fx_loss_burst, "poor: loss 5.0 % on average"),  # the burst is a warning
+        (fx_high_rtt, "fair: RTT median 200 ms"),
+        (fx_high_jitter, "fair: jitter median 40 ms"),
+        (fx_reconnection, "fair: connection lost once"),
+        (fx_video, "fair: sent video CPU-limited 100 % of the call"),
+        (fx_device_switch, "fair: devices switched once"),
+        (fx_no_data, "unknown: the report has no quality samples to judge"),
+    ],
+    ids=lambda v: v.__name__ if callable(v) else "",
+)
+def test_verdict_reason_says_what_the_rules_decided(
+    fixture: Callable[[dict[str, Any]], None], reason: str
+) -> None:
+    pq = analyze(with_changes(fixture))
+    assert pq.verdict_reason == reason
+    assert pq.top_rule == pq.findings["rule"].iloc[0]
+    assert pq.top_severity == str(pq.findings["severity"].iloc[0])
+
+
+def test_verdict_reason_names_only_the_deciding_findings() -> None:
+    # Critical jitter decides "poor"; the TCP relay (a warning, RTT fine) is not the reason.
+    body = with_changes(
+        lambda p: (
+            fx_transport(p),
+            _set_all(p, "audio_producer", jitter=60.0),
+            _set_all(p, "audio_consumer", jitter=60.0),
+        )
+    )
+    pq = analyze(body)
+    assert pq.verdict == "poor"
+    # Jitter at 60 ms makes the TCP relay critical too: both are named, the cause first.
+    assert pq.verdict_reason == "poor: TURN relay over TCP, jitter median 60 ms"
+    assert (pq.top_rule, pq.top_severity) == ("transport", "critical")
+    good = analyze(
+        with_changes(lambda p: _set_range(p, ("audio_producer",), range(5, 7), mos_quality=3.4))
+    )
+    assert good.verdict_reason == "good: nothing above a note (a MOS dip to 3.40 for 10 s)"
+
+
+def test_verdict_reason_counts_what_it_does_not_name() -> None:
+    def f(rule: str) -> Finding:
+        return Finding(rule, "warning", None, None, {}, f"{rule}.")
+
+    found = [f("high_rtt"), f("high_jitter"), f("weak_device"), f("precall"), f("low_mos")]
+    assert verdict_reason("fair", found) == (
+        "fair: high round-trip time, high jitter, low-end device and 2 more"
+    )
+
+
+def _card_text(pq: PeerQuality) -> str:
+    return re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", pq._repr_html_())))
+
+
+def test_card_prints_each_window_once_and_whole_call_findings_say_so() -> None:
+    burst = analyze(with_changes(fx_loss_burst))
+    window = "10:00:50-10:01:20 UTC (30 s)"
+    (message,) = burst.findings.loc[burst.findings["rule"] == "loss_burst", "message"]
+    assert window in message
+    (finding,) = R.rule_loss_burst(context(with_changes(fx_loss_burst)))
+    assert finding_phrase(finding) == "a loss burst of 20 % for 30 s"
+    assert _card_text(burst).count(window) == 1
+    stay = analyze(with_changes(lambda p: (fx_high_rtt(p), fx_high_jitter(p))))
+    text = _card_text(stay)
+    assert text.count("whole call") == 2
+    assert "10:00:00-10:02:05" not in text  # the stay's span, not repeated per finding
+
+
+def test_card_and_findings_quote_the_same_rtt_statistic() -> None:
+    pq = analyze(with_changes(lambda p: _set_all(p, "audio_producer", rtt=200.0)))
+    (message,) = pq.findings.loc[pq.findings["rule"] == "high_rtt", "message"]
+    assert "median 200 ms" in message
+    text = _card_text(pq)
+    assert "RTT median 200 ms · p90 200 ms" in text
+    assert "ms avg" not in text  # RTT and jitter: the median and p90, as the findings say
+    assert pq.summary.loc[0, "rtt_p50_ms"] == pytest.approx(200.0)
+
+
+def test_demo_tcp_relay_peer_says_why_in_its_row() -> None:
+    world = make_world()
+    kit = connect_to(DemoBackend(world))
+    try:
+        peer_id = ended_peer_with_profile(world, "relay_tcp")
+        rows = kit.session_quality(session_of_peer(world, peer_id), progress=False)
+        pq = kit.peer_quality(peer_id)
+    finally:
+        kit.close()
+    row = rows.set_index("peer_id").loc[peer_id]
+    assert row["connection_type"] == "relay/tcp" and row["verdict"] in ("fair", "poor")
+    assert row["top_rule"] == "transport"
+    assert str(row["verdict_reason"]).startswith(f"{row['verdict']}: TURN relay over TCP")
+    assert (row["verdict_reason"], row["top_severity"]) == (pq.verdict_reason, pq.top_severity)
+    rated = rows[rows["error"].isna()]
+    assert all(
+        reason.startswith(f"{verdict}: ")
+        for verdict, reason in zip(rated["verdict"], rated["verdict_reason"], strict=True)
+    )
 
 
 # ---- calibration against the demo world's ground truth ----------------------------------------

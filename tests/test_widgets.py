@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import html
 import re
 
 import pandas as pd
@@ -80,6 +81,39 @@ def test_peer_panel_shows_plot_findings_and_cards(kit: rtk.Kit) -> None:
     assert "Findings" in panel.findings_html.value
     assert len(panel.figure.data) > 0
     assert str(panel.quality.verdict) in panel.header.value
+
+
+def test_peer_panel_fits_and_speaks_plainly(kit: rtk.Kit) -> None:
+    panel = PeerQualityPanel(kit, ended_peer_with_profile(kit.demo, "relay_tcp"))
+    quality = panel.quality
+    # The figure fits the panel with its time axis in view, not 1,000 px tall.
+    assert panel.figure.layout.height <= 600
+    # Why the verdict, in the header: the TCP relay, as the row's verdict_reason says.
+    reason = quality.verdict_reason
+    assert reason.startswith(f"{quality.verdict}: TURN relay over TCP")
+    assert html.escape(reason.partition(": ")[2]) in panel.header.value
+    # Sent / received, never the API's producer / consumer, in what a person reads.
+    names = {t.name for t in panel.figure.data}
+    assert {"sent", "received"} <= names
+    shown = " ".join([panel.header.value, panel.findings_html.value, panel.cards.value])
+    shown += " ".join(str(t.name) + str(t.hovertemplate or "") for t in panel.figure.data)
+    assert "producer" not in shown.lower() and "consumer" not in shown.lower()
+    # One statistic per place: the cards quote RTT and jitter as the findings do.
+    assert "RTT median / p90" in panel.cards.value and "avg / p90" not in panel.cards.value
+    median = f"{quality.summary.loc[0, 'rtt_p50_ms']:.0f} ms"
+    assert median in panel.cards.value
+
+
+def test_peer_panel_prints_each_window_once(kit: rtk.Kit) -> None:
+    panel = PeerQualityPanel(kit, ended_peer_with_profile(kit.demo, "relay_tcp"))
+    items = re.findall(r"<li>(.*?)</li>", panel.findings_html.value)
+    assert len(items) == len(panel.quality.findings)
+    spans = re.compile(r"\d\d:\d\d:\d\d[-–]\d\d:\d\d:\d\d")
+    for item in items:
+        assert len(spans.findall(item)) <= 1, item  # a window in the message is not repeated
+    whole = [i for i in items if "whole call" in i]
+    assert whole  # the transport finding is about the whole stay
+    assert not any(spans.search(i.split("whole call")[-1]) for i in whole)
 
 
 def test_peer_panel_error_is_one_readable_line(kit: rtk.Kit) -> None:

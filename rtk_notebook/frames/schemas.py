@@ -33,11 +33,15 @@ __all__ = [
     "COMPUTATIONS",
     "DEVICE_COLUMNS",
     "DIRECTIONS",
+    "DIRECTION_LABELS",
     "FORMER_NAMES",
     "LIMITATIONS",
+    "LIMITATION_LABELS",
     "MEDIA_KINDS",
     "METRIC_COLUMNS",
     "PEOPLE_NAMES",
+    "RULE_IDS",
+    "RULE_LABELS",
     "SCHEMAS",
     "SEVERITIES",
     "TABLES",
@@ -599,6 +603,33 @@ MEDIA_KINDS: tuple[str, ...] = ("audio", "video", "screenshare")
 TRACK_KINDS: tuple[str, ...] = ("audio", "video", "screenshare_audio", "screenshare_video")
 DIRECTIONS: tuple[str, ...] = ("producer", "consumer")
 LIMITATIONS: tuple[str, ...] = ("none", "bandwidth", "cpu", "other")
+# What a person reads for them: the API's producer/consumer mean nothing to a newcomer, and a
+# figure's legend must use the findings' words.
+DIRECTION_LABELS: dict[str, str] = {"producer": "sent", "consumer": "received"}
+LIMITATION_LABELS: dict[str, str] = {
+    "bandwidth": "bandwidth-limited",
+    "cpu": "CPU-limited",
+    "other": "limited (other)",
+}
+# The diagnosis rules' ids in priority order (``rtk_notebook.quality.rules.RULES``; a test keeps
+# the two equal), each with the words a person reads for it.
+RULE_LABELS: dict[str, str] = {
+    "transport": "TURN relay or TCP path",
+    "loss_burst": "packet loss bursts",
+    "high_loss": "high packet loss",
+    "rtt_spike": "round-trip time spikes",
+    "high_rtt": "high round-trip time",
+    "high_jitter": "high jitter",
+    "reconnection": "reconnections and media gaps",
+    "video": "video limited by bandwidth or CPU",
+    "low_mos": "low audio quality (MOS)",
+    "mos_dip": "audio quality dips",
+    "device_switch": "device switches",
+    "weak_device": "low-end device",
+    "precall": "poor pre-call test",
+    "no_data": "no quality samples",
+}
+RULE_IDS: tuple[str, ...] = tuple(RULE_LABELS)
 
 
 def _floats(*names_and_docs: tuple[str, str]) -> tuple[Column, ...]:
@@ -608,7 +639,8 @@ def _floats(*names_and_docs: tuple[str, str]) -> tuple[Column, ...]:
 _DIRECTION = Column(
     "direction",
     "category",
-    "producer = sent by this peer, consumer = received by it",
+    "sent or received: producer (the API's word) is media this peer sent, consumer media it "
+    "received",
     categories=DIRECTIONS,
 )
 
@@ -638,8 +670,8 @@ _TIMESERIES = Schema(
             ("jitter_ms", "jitter, ms"),
             (
                 "bitrate_kbps",
-                "the sample's bitrate, kbps; where missing, bytes received (consumer) or sent "
-                "(producer) over the time since the track's previous sample",
+                "the sample's bitrate, kbps; where missing, bytes received or sent over the "
+                "time since the track's previous sample",
             ),
             ("fps", "video frames per second"),
             ("frame_width", "video frame width, pixels"),
@@ -720,8 +752,9 @@ _STAY = (
     Column("left_at", "datetime", "when the peer left (UTC)"),
     Column("stay_min", "float", "left_at - joined_at in minutes (else the API's duration)"),
 )
-# Audio from what the peer sent (producer), else what it received; video from the camera sent
-# (else received). Percentiles interpolate linearly.
+# Audio from what the peer sent, else what it received; video from the camera sent (else
+# received). Percentiles interpolate linearly. RTT and jitter are judged on their median (p50):
+# cards and findings quote the median and p90, the mean is kept for the E-model.
 _METRICS = _floats(
     ("mos_avg", "mean MOS of the peer's audio"),
     ("mos_p50", "median MOS"),
@@ -731,8 +764,10 @@ _METRICS = _floats(
     ("loss_share_over_10", "share of samples with loss >= 10 %"),
     ("loss_share_over_25", "share of samples with loss >= 25 %"),
     ("rtt_avg_ms", "mean round-trip time, ms"),
+    ("rtt_p50_ms", "median round-trip time, ms (what the rules judge)"),
     ("rtt_p90_ms", "90th percentile of round-trip time, ms"),
     ("jitter_avg_ms", "mean jitter, ms"),
+    ("jitter_p50_ms", "median jitter, ms (what the rules judge)"),
     ("jitter_p90_ms", "90th percentile of jitter, ms"),
     ("video_fps_p50", "median frames per second of the video"),
     ("video_height_p50", "median frame height of the video, pixels"),
@@ -793,6 +828,25 @@ _QUALITY = Schema(
             "category",
             "unknown < good < fair < poor (ordered)",
             categories=VERDICTS,
+            ordered=True,
+        ),
+        Column(
+            "verdict_reason",
+            "text",
+            "why the verdict is what it is, one sentence (poor: TURN relay over TCP, loss "
+            "bursts 14 % of the call)",
+        ),
+        Column(
+            "top_rule",
+            "category",
+            "the rule of the most severe finding (transport, loss_burst...; NA: no findings)",
+            categories=RULE_IDS,
+        ),
+        Column(
+            "top_severity",
+            "category",
+            "that finding's severity: info < warning < critical (ordered)",
+            categories=SEVERITIES,
             ordered=True,
         ),
         Column("top_finding", "text", "the most severe finding's message"),

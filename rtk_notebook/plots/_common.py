@@ -244,6 +244,45 @@ def peer_column(df: pd.DataFrame) -> str | None:
     return None
 
 
+#: The columns that tell one join from another (a rejoin is a new peer with the same name).
+JOIN_KEYS = ("peer_id", "id")
+
+
+def join_key(df: pd.DataFrame, name: str) -> str | None:
+    """The column that identifies a join when rows are named by ``display_name`` (people):
+    ``peer_id``, else ``id`` (a participants frame); None for other names (a session's
+    ``id`` is no join)."""
+    if name != "display_name":
+        return None
+    return next((c for c in JOIN_KEYS if c in df.columns), None)
+
+
+def participant_rows(keys: pd.Series, names: pd.Series, firsts: pd.Series) -> pd.DataFrame:
+    """The rows of a per-participant figure, in the order the timeline and the heatmap share.
+
+    ``keys`` identify joins (peer ids: someone who rejoins is a new peer), ``names`` are what a
+    person reads, ``firsts`` when each row was first seen (the join, else the first sample);
+    the three are aligned, several entries per key allowed. People come in the order they
+    first joined, each person's joins below one another in time order, so a rejoin sits
+    under its first join. Returns one row per key (the index), with ``label`` (the name; a
+    second join ``Ana (rejoin)``, a third ``Ana (rejoin 2)``) and ``row`` (0 on top).
+    """
+    frame = pd.DataFrame(
+        {"key": keys.to_numpy(dtype=object), "name": names.to_numpy(dtype=object)}
+    ).assign(first=pd.to_datetime(firsts.to_numpy()))
+    per_key = frame.groupby("key", sort=False).agg(name=("name", "first"), first=("first", "min"))
+    per_key["person_first"] = per_key.groupby("name")["first"].transform("min")
+    per_key = per_key.sort_values(["person_first", "name", "first"], kind="stable")
+    nth = per_key.groupby("name", sort=False).cumcount().to_numpy()
+    names_ = per_key["name"].to_numpy(dtype=object)
+    per_key["label"] = [
+        name if n == 0 else f"{name} (rejoin)" if n == 1 else f"{name} (rejoin {n})"
+        for name, n in zip(names_, nth, strict=True)
+    ]
+    per_key["row"] = np.arange(len(per_key))
+    return per_key[["label", "row"]]
+
+
 def prepare_timeseries(ts: pd.DataFrame) -> pd.DataFrame:
     """Timestamps as naive UTC, ``loss_pct`` derived when only packet counts are given."""
     df = ts.copy()

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from rtk_notebook.frames.schemas import DIRECTION_LABELS
 from rtk_notebook.plots._bands import Thresholds, band_edges, thresholds, worst_shown
 from rtk_notebook.plots._common import (
     TIME_TITLE,
@@ -18,13 +19,17 @@ from rtk_notebook.plots._common import (
     empty_figure,
     floats,
     is_empty,
+    join_key,
     keep_value,
     label,
     labels,
     metric_family,
+    participant_rows,
     peer_column,
+    plural,
     prepare_timeseries,
     require,
+    utc_naive,
 )
 from rtk_notebook.plots._docs import documented
 from rtk_notebook.style import CANVAS, GOOD_LIGHT, PALETTE, POOR_DARK
@@ -38,17 +43,20 @@ _EPS = 1e-3  # a band edge in a colour scale: the colour steps within this fract
 class HeatmapData:
     """What :func:`session_heatmap` draws.
 
-    ``grid``: one row per peer (in display order, top first), one column per time bin (its
+    ``grid``: one row per peer (in display order, top first; labelled with the name, a rejoin
+    ``Ana (rejoin)``), one column per time bin (its
     start, naive UTC, every bin from the first to the last), each cell the mean of the value
     in that bin (NaN: no sample). ``step``: the bin. ``notes``: the subtitle's parts.
     ``samples``: how many samples the grid was made of (some, yet an empty grid: none of them
-    had a value).
+    had a value). ``people``: how many names the rows are (fewer than rows when someone
+    rejoined).
     """
 
     grid: pd.DataFrame
     step: pd.Timedelta
     notes: list[str]
     samples: int = 0
+    people: int = 0
 
 
 def prepare_heatmap(
@@ -64,7 +72,10 @@ def prepare_heatmap(
     """The grid of :func:`session_heatmap` (no figure): peers by time bins, cell means; the
     parameters are the figure's.
 
-    ``kind`` and ``direction`` keep those tracks when there are any (else every track).
+    ``kind`` and ``direction`` keep those tracks when there are any (else every track). With
+    a ``peer_id`` column, each peer is a row (someone who rejoined has two, the second
+    labelled ``(rejoin)``), in the timeline's order (:func:`~rtk_notebook.plots._common.
+    participant_rows`, by ``joined_at`` when the frame has it, else by first sample).
     """
     step = pd.Timedelta(bin)
     if is_empty(timeseries):
@@ -79,10 +90,13 @@ def prepare_heatmap(
     df, kept_kind = keep_value(df, "kind", kind)
     df, kept_direction = keep_value(df, "direction", direction)
     notes = [str(kind)] if kept_kind else []
-    notes += [str(direction)] if kept_direction else []
+    notes += [DIRECTION_LABELS.get(str(direction), str(direction))] if kept_direction else []
+    names = labels(df[by_col], "(unknown)")
+    key = join_key(df, by_col)
     frame = pd.DataFrame(
         {
-            "row": labels(df[by_col], "(unknown)"),
+            # One row per join: a person who rejoined (a new peer, same name) has two.
+            "row": names if key is None or key == by_col else labels(df[key], "(unknown)"),
             "t": df["timestamp"].dt.floor(step),
             "v": floats(df[value]),
         }
@@ -92,13 +106,18 @@ def prepare_heatmap(
         return HeatmapData(grid, step, notes, len(df))
     # Every bin from first to last, so gaps show as gaps.
     grid = grid.reindex(columns=pd.date_range(grid.columns.min(), grid.columns.max(), freq=step))
+    # The timeline's order and labels: by join time when the frame has it, else first sample.
+    firsts = utc_naive(df["joined_at"]) if "joined_at" in df.columns else df["timestamp"]
+    rows = participant_rows(frame["row"], names, firsts.fillna(df["timestamp"]))
     if sort == "worst":
         order: Any = grid.mean(axis=1).sort_values(ascending=metric_family(value) == "mos").index
     elif sort == "name":
-        order = sorted(grid.index)
+        order = sorted(grid.index, key=lambda k: str(rows.at[k, "label"]))
     else:
-        order = frame.groupby("row")["t"].min().sort_values(kind="stable").index
-    return HeatmapData(grid.loc[list(order)], step, notes, len(df))
+        order = [k for k in rows.index if k in grid.index]
+    grid = grid.loc[list(order)]
+    grid.index = pd.Index([rows.at[k, "label"] for k in grid.index], name="row")
+    return HeatmapData(grid, step, notes, len(df), int(names.nunique()))
 
 
 @documented("timeseries", "by", "value", "bin", "kind", "direction", "sort", "height", "title")
@@ -118,8 +137,9 @@ def session_heatmap(
 
     MOS goes from vermillion (low) through yellow to green (high) on a fixed 1-4.5 range
     with the band edges where the verdicts change; loss, RTT and jitter the other way round.
-    Blank cells: the peer sent no sample then (not in the call). ``sort='worst'`` puts the
-    peers with the worst mean on top.
+    Blank cells: the peer sent no sample then (not in the call). Rows are the peers in the
+    order of :func:`participant_timeline` (a rejoin is a row of its own, ``Ana (rejoin)``);
+    ``sort='worst'`` puts the peers with the worst mean on top.
 
     {parameters}
     """
@@ -151,7 +171,9 @@ def session_heatmap(
             ygap=1 if n_rows <= 60 else 0,
         )
     )
-    notes = [*data.notes, f"{n_rows} participants, {bin_label(step)} bins"]
+    joins = f", {n_rows} joins" if 0 < data.people < n_rows else ""
+    notes = [*data.notes, f"{plural(data.people or n_rows, 'participant')}{joins}"]
+    notes.append(f"{bin_label(step)} bins")
     fig_height = height or auto_height(n_rows, per_row=18, base=170, low=300, high=2200)
     plot_px = max(fig_height - 130, 100)  # less the top and bottom margins
     fig.update_traces(

@@ -11,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from rtk_notebook.frames.schemas import DIRECTION_LABELS, LIMITATION_LABELS
 from rtk_notebook.plots._bands import Thresholds, band_edges, thresholds
 from rtk_notebook.plots._common import (
     DIRECTION_LINES,
@@ -44,7 +45,12 @@ PANELS: tuple[tuple[str, str], ...] = (
 )
 VIDEO_PANEL = ("fps", "Video (fps)")
 _SEVERITIES = ("critical", "warning", "info")
-_LIMITED_Y = 1.5  # the encoder-limited strip runs along the video panel's floor
+_LIMITED_Y = 1.5  # the limited-video strip runs along the video panel's floor
+_MARKER_Y = 4.5  # finding markers sit at the top of the MOS panel
+# Finding markers closer than this share of the time axis would overlap: one marker, a count.
+_MARKER_GAP = 0.02
+# The figure fits a notebook output or a panel without scrolling (the time axis in view).
+_TOP_PX, _PANEL_PX = 120, 86
 
 
 @dataclass(frozen=True)
@@ -53,11 +59,12 @@ class QualityOverTimeData:
 
     ``lines``: one row per panel ``metric``, track ``direction`` and ``timestamp`` (naive UTC)
     with its ``value``: the mean per time bin (per sample when not binned), and a NaN row
-    inside every long gap so that the line breaks there. ``limited``: the producer's video
-    bins whose encoder was limited: ``timestamp``, ``fps``, ``why`` (bandwidth, cpu...).
+    inside every long gap so that the line breaks there. ``limited``: the sent video's bins
+    whose encoder was limited: ``timestamp``, ``fps``, ``why`` (bandwidth, cpu...).
     ``findings``: the findings within the samples' span, with ``x0``/``x1`` (drawn, clipped
     to the span) and ``wide`` (about most of the call: not shaded). ``span``: the first and
-    last sample (None: no samples). ``notes``: the subtitle's parts.
+    last sample (None: no samples). ``notes``: the subtitle's parts. ``bin``: the time bin
+    the lines are means of (None: one point per sample), which hover says.
     """
 
     panels: list[tuple[str, str]]
@@ -66,6 +73,7 @@ class QualityOverTimeData:
     findings: pd.DataFrame
     span: tuple[pd.Timestamp, pd.Timestamp] | None
     notes: list[str] = field(default_factory=list)
+    bin: pd.Timedelta | None = None
 
 
 def prepare_quality_over_time(
@@ -117,7 +125,7 @@ def prepare_quality_over_time(
     span = (df["timestamp"].min(), df["timestamp"].max())
     found = _finding_windows(_findings_frame(findings), *span)
     lines = pd.concat(parts, ignore_index=True) if parts else empty
-    return QualityOverTimeData(panels, lines, limited, found, span, notes)
+    return QualityOverTimeData(panels, lines, limited, found, span, notes, bin_)
 
 
 def _choose_bin(
@@ -263,13 +271,15 @@ def quality_over_time(
 ) -> go.Figure:
     """Small multiples sharing time: MOS, packet loss, RTT and jitter of one peer.
 
-    The producer track (what the peer sends) is a solid line, the consumer track (what it
-    receives) dashed. Each panel has its good/fair/poor bands (:func:`thresholds`). Finding
-    windows are shaded across every panel (warning orange, critical vermillion) with a ▼
-    marker on top whose hover gives the message. When video samples with a frame rate
-    exist, a fifth panel shows it, with a strip along its floor where the encoder said it
-    was limited by bandwidth (sky) or CPU (pink). Several peers in one frame are averaged
-    (the subtitle says so).
+    What the peer sent is a solid line, what it received dashed (hover says whether a point
+    is a sample or a bin's mean). Each panel has its good/fair/poor bands
+    (:func:`thresholds`), the poor edge drawn and labelled with its value and meaning.
+    Finding windows are shaded across every panel (warning orange, critical vermillion) with
+    a ▼ marker on top whose hover gives the message; markers that would overlap are one ▼
+    with their count. When video samples with a frame rate exist, a fifth panel shows it,
+    with a strip along its floor where the sent video was bandwidth-limited (sky) or
+    CPU-limited (pink), the findings' words. Several peers in one frame are averaged (the
+    subtitle says so). About 500 px tall (600 with video), so the time axis stays in view.
 
     {parameters}
     """
@@ -281,9 +291,9 @@ def quality_over_time(
     base_layout(
         fig,
         title or "Call quality over time",
-        height=height or 150 + 170 * len(panels),
+        height=height or _TOP_PX + _PANEL_PX * len(panels) + 50,
         hovermode="x unified",
-        margin=dict(l=10, r=20, t=125, b=50),
+        margin=dict(l=10, r=20, t=_TOP_PX, b=50),
         legend=dict(orientation="h", y=1.005, yanchor="bottom", x=1.0, xanchor="right"),
     )
     for row, (_, label) in enumerate(panels, start=1):
@@ -298,6 +308,7 @@ def quality_over_time(
     if t1 > t0:
         fig.update_xaxes(range=[t0, t1])
     _add_findings(fig, data.findings, t0, t1)
+    _add_limited(fig, data.limited, len(panels))  # the video panel is the last
     wide = int(data.findings["wide"].sum())
     notes = list(data.notes)
     if shaded := len(data.findings) - wide:
@@ -312,6 +323,7 @@ def _add_lines(fig: go.Figure, data: QualityOverTimeData) -> dict[str, float]:
     """A line per metric and direction in its panel; returns each metric's highest value."""
     rows = {metric: row for row, (metric, _) in enumerate(data.panels, start=1)}
     titles = dict(data.panels)
+    statistic = "sample" if data.bin is None else f"{bin_label(data.bin)} mean"
     maxima: dict[str, float] = {}
     grouped = data.lines.groupby(["direction", "metric"], sort=False)
     for (direction_key, metric_key), line in grouped:
@@ -320,54 +332,60 @@ def _add_lines(fig: go.Figure, data: QualityOverTimeData) -> dict[str, float]:
         if np.isfinite(y).any():
             maxima[metric] = max(maxima.get(metric, 0.0), float(np.nanmax(y)))
         video = metric == "fps"
+        said = DIRECTION_LABELS.get(direction, direction)  # sent / received, never producer
         fig.add_trace(
             scatter_type(len(y))(
                 x=line["timestamp"].to_numpy(),
                 y=np.round(y, 2 if video else 3),
                 mode="lines",
-                name=direction,
+                name=said,
                 legendgroup=direction,
                 showlegend=rows[metric] == 1,
                 line=DIRECTION_LINES.get(direction, dict(color=PALETTE["pink"], width=1.2)),
-                hovertemplate=f"{direction} video: %{{y:.1f}} fps<extra></extra>"
+                hovertemplate=f"{said} video ({statistic}): %{{y:.1f}} fps<extra></extra>"
                 if video
-                else f"{direction} {titles[metric]}: %{{y:.2f}}<extra></extra>",
+                else f"{said} {titles[metric]} ({statistic}): %{{y:.2f}}<extra></extra>",
                 connectgaps=None if video else False,
             ),
             row=rows[metric],
             col=1,
         )
-        if video and direction == "producer":
-            _add_limited(fig, data.limited, rows[metric])
     return maxima
 
 
+_LIMITED_COLORS = {"cpu": PALETTE["pink"], "bandwidth": PALETTE["sky"]}
+
+
 def _add_limited(fig: go.Figure, limited: pd.DataFrame, row: int) -> None:
-    """A strip along the video panel's floor, coloured by reason (cpu pink, bandwidth sky)."""
-    if limited.empty:
+    """A strip along the video panel's floor (the last panel), one trace per reason named as
+    the findings name it (``sent video CPU-limited``: cpu pink, bandwidth sky)."""
+    if limited.empty:  # only ever filled when the figure has its video panel
         return
-    colors = limited["why"].map({"cpu": PALETTE["pink"], "bandwidth": PALETTE["sky"]})
-    custom = [limited["why"].to_numpy(dtype=object), np.round(limited["fps"].to_numpy(), 1)]
-    fig.add_trace(
-        scatter_type(len(limited))(
-            x=limited["timestamp"].to_numpy(),
-            y=np.full(len(limited), _LIMITED_Y),
-            mode="markers",
-            name="encoder limited",
-            marker=dict(symbol="square", size=7, color=colors.fillna(PALETTE["black"]).tolist()),
-            customdata=np.column_stack(custom),
-            hovertemplate="limited by %{customdata[0]} (%{customdata[1]} fps)<extra></extra>",
-        ),
-        row=row,
-        col=1,
-    )
+    for why, part in limited.groupby("why", sort=True):
+        words = f"sent video {LIMITATION_LABELS.get(str(why), f'limited ({why})')}"
+        fps = np.round(part["fps"].to_numpy(dtype=float), 1)
+        fig.add_trace(
+            scatter_type(len(part))(
+                x=part["timestamp"].to_numpy(),
+                y=np.full(len(part), _LIMITED_Y),
+                mode="markers",
+                name=words,
+                marker=dict(
+                    symbol="square", size=7, color=_LIMITED_COLORS.get(str(why), PALETTE["black"])
+                ),
+                customdata=fps,
+                hovertemplate=f"{words} (%{{customdata}} fps)<extra></extra>",
+            ),
+            row=row,
+            col=1,
+        )
 
 
 def _add_bands(
     fig: go.Figure, panels: list[tuple[str, str]], th: Thresholds, maxima: dict[str, float]
 ) -> None:
     """Each panel's good/fair/poor bands, with explicit ranges so the bands never stretch the
-    axes; the loss-burst and minimum frame rate lines."""
+    axes; each panel's poor edge and the loss-burst line, labelled with value and meaning."""
     ranges = {
         "mos": (1.0, 4.6),
         "loss_pct": (0.0, max(th.loss_burst_pct * 1.25, maxima.get("loss_pct", 0) * 1.08)),
@@ -376,6 +394,7 @@ def _add_bands(
         "fps": (0.0, max(32.0, maxima.get("fps", 0) * 1.08)),
     }
     poor_line = dict(color=VERDICT_COLORS["poor"], dash="dot", width=1)
+    note = dict(size=10, color=VERDICT_COLORS["poor"])
     for row, (metric, _) in enumerate(panels, start=1):
         lo, hi = ranges[metric]
         fig.update_yaxes(range=[lo, hi], row=row, col=1)
@@ -390,17 +409,38 @@ def _add_bands(
                 row=row,
                 col=1,
             )
-        if metric == "fps":
-            fig.add_hline(y=th.video_min_fps, line=poor_line, row=row, col=1)
+        value, meaning = threshold_lines(th)[metric]
+        fig.add_hline(
+            y=value,
+            line=poor_line,
+            row=row,
+            col=1,
+            annotation_text=meaning,
+            annotation_position="bottom right" if metric == "mos" else "top right",
+            annotation_font=note,
+        )
+    burst, meaning = threshold_lines(th)["loss_burst"]
     fig.add_hline(
-        y=th.loss_burst_pct,
+        y=burst,
         line=poor_line,
         row=2,
         col=1,
-        annotation_text=f"burst {th.loss_burst_pct:g} %",
+        annotation_text=meaning,
         annotation_position="top left",
-        annotation_font=dict(size=10, color=VERDICT_COLORS["poor"]),
+        annotation_font=note,
     )
+
+
+def threshold_lines(th: Thresholds) -> dict[str, tuple[float, str]]:
+    """The lines the figure draws, by panel metric: (value, its label: value and meaning)."""
+    return {
+        "mos": (th.mos_poor, f"MOS {th.mos_poor:g}: poor below"),
+        "loss_pct": (th.loss_poor_pct, f"{th.loss_poor_pct:g} %: poor above"),
+        "loss_burst": (th.loss_burst_pct, f"{th.loss_burst_pct:g} %: a burst, heard as dropouts"),
+        "rtt_ms": (th.rtt_poor_ms, f"{th.rtt_poor_ms:g} ms: poor above, people talk over"),
+        "jitter_ms": (th.jitter_poor_ms, f"{th.jitter_poor_ms:g} ms: poor above, choppy audio"),
+        "fps": (th.video_min_fps, f"{th.video_min_fps:g} fps: choppy video below"),
+    }
 
 
 def _bands(metric: str, th: Thresholds, top: float) -> list[tuple[float, float, str]]:
@@ -420,8 +460,9 @@ def _add_findings(
 ) -> None:
     """Shade finding windows across every panel; ▼ markers on top carry the messages.
 
-    A finding about most of the call is not shaded: such findings share one ▼ per severity
-    at the left edge, their messages on its hover.
+    Windows whose markers would overlap share one ▼ (the worst severity's colour) with their
+    count beside it and every message on its hover. A finding about most of the call is not
+    shaded: such findings share one ▼ per severity at the left edge.
     """
     windows, wide = findings[~findings["wide"]], findings[findings["wide"]]
     for r in windows.to_dict("records"):
@@ -437,10 +478,11 @@ def _add_findings(
             row="all",
             col=1,
         )
+    groups = group_markers(windows, t0, t1)
     for severity in _SEVERITIES:
         color = SEVERITY_COLORS.get(severity, PALETTE["grey"])
         marker = dict(symbol="triangle-down", size=11, color=color, line=dict(color="white"))
-        sub = windows[windows["severity"] == severity]
+        sub = groups[groups["severity"] == severity]
         if not sub.empty:
             fig.add_trace(_window_markers(sub, severity, marker), row=1, col=1)
         sub = wide[wide["severity"] == severity]
@@ -451,11 +493,11 @@ def _add_findings(
                 f"<b>{r['rule']}</b>: {_wrap_html(r['message'])}" for r in sub.to_dict("records")
             ]
             head = f"<b>{len(sub)} {severity} finding(s) about the whole call</b><br>"
-            shown = (windows["severity"] == severity).any()
+            shown = (groups["severity"] == severity).any()
             fig.add_trace(
                 go.Scatter(
                     x=[at],
-                    y=[4.5],
+                    y=[_MARKER_Y],
                     cliponaxis=False,
                     mode="markers",
                     marker={**marker, "size": 14},
@@ -470,22 +512,56 @@ def _add_findings(
             )
 
 
-def _window_markers(windows: pd.DataFrame, severity: str, marker: dict) -> go.Scatter:
-    """A ▼ over the middle of each window of one severity; hover: rule, times, message."""
-    text = [
-        f"<b>{r['rule']}</b> ({severity})<br>{r['start']:%H:%M:%S}–"
+def group_markers(windows: pd.DataFrame, t0: pd.Timestamp, t1: pd.Timestamp) -> pd.DataFrame:
+    """The ▼ markers of finding windows, those that would overlap (middles closer than
+    :data:`_MARKER_GAP` of the time axis) grouped: one row per marker with ``x`` (the group's
+    first middle), ``severity`` (the worst), ``count`` and ``hover`` (every finding's rule,
+    severity, times and message)."""
+    columns = ["x", "severity", "count", "hover"]
+    if windows.empty:
+        return pd.DataFrame(columns=columns)
+    found = windows.assign(mid=windows["x0"] + (windows["x1"] - windows["x0"]) / 2)
+    found = found.sort_values("mid", kind="stable")
+    gap = (t1 - t0) * _MARKER_GAP
+    group = (found["mid"].diff() > gap).cumsum().to_numpy()
+    rows = []
+    for _, part in found.groupby(group, sort=True):
+        records = part.to_dict("records")
+        worst = min((r["severity"] for r in records), key=_severity_order)
+        texts = [_marker_text(r) for r in records]
+        head = f"<b>{len(records)} findings here</b><br><br>" if len(records) > 1 else ""
+        hover = head + "<br><br>".join(texts)
+        rows.append((records[0]["mid"], worst, len(records), hover))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _severity_order(severity: str) -> int:
+    return _SEVERITIES.index(severity) if severity in _SEVERITIES else len(_SEVERITIES)
+
+
+def _marker_text(r: dict) -> str:
+    return (
+        f"<b>{r['rule']}</b> ({r['severity']})<br>{r['start']:%H:%M:%S}–"
         + (f"{r['end']:%H:%M:%S} UTC" if pd.notna(r["end"]) else "the end")
         + f"<br>{_wrap_html(r['message'])}"
-        for r in windows.to_dict("records")
-    ]
+    )
+
+
+def _window_markers(groups: pd.DataFrame, severity: str, marker: dict) -> go.Scatter:
+    """A ▼ per marker group of one (worst) severity, with the group's count beside it when
+    it holds several findings; hover: each finding's rule, times and message."""
+    counts = groups["count"].to_numpy(dtype=int)
     return go.Scatter(
-        x=(windows["x0"] + (windows["x1"] - windows["x0"]) / 2).to_numpy(),
-        y=np.full(len(windows), 4.5),
-        mode="markers",
+        x=groups["x"].to_numpy(),
+        y=np.full(len(groups), _MARKER_Y),
+        mode="markers+text",
         marker=marker,
+        text=[f"×{n}" if n > 1 else "" for n in counts],
+        textposition="middle right",
+        textfont=dict(size=10, color=marker["color"]),
         name=f"{severity} finding",
         legendgroup=f"finding-{severity}",
-        hovertext=text,
+        hovertext=groups["hover"].tolist(),
         hoverinfo="text",
     )
 

@@ -19,8 +19,10 @@ from rtk_notebook.plots._common import (
     empty_figure,
     fmt_time,
     is_empty,
+    join_key,
     labels,
     naive_utc_timestamp,
+    participant_rows,
     plural,
     require,
     utc_naive,
@@ -39,10 +41,11 @@ class TimelineData:
 
     ``joins``: one row per join, in the participants' order: ``name``, ``start``, ``end``
     (naive UTC; NaT while in the call), ``open`` (still in the call), ``draw_end`` (``end``, or
-    ``until`` for an open join), ``stay_min``, ``preset``, ``group`` (the value coloured by)
-    and ``row`` (0 for the name that joined first, drawn on top); a ``hover <column>`` column
-    per ``hover_data`` column. ``until``: the time the data describe ("now").
-    ``color_by``: the column the groups come from (None: one colour).
+    ``until`` for an open join), ``stay_min``, ``preset``, ``group`` (the value coloured by),
+    ``label`` (the row's name: a rejoin reads ``Ana (rejoin)``) and ``row`` (0 on top, in
+    :func:`~rtk_notebook.plots._common.participant_rows` order, which the heatmap shares); a
+    ``hover <column>`` column per ``hover_data`` column. ``until``: the time the data describe
+    ("now"). ``color_by``: the column the groups come from (None: one colour).
     """
 
     joins: pd.DataFrame
@@ -67,12 +70,14 @@ def prepare_timeline(
     """The joins of :func:`participant_timeline` as a tidy frame (no figure); the parameters
     are the figure's, whose defaults they take when it calls this.
 
-    Joins without a start time are left out. ``color`` falls back to ``preset_name``, then to
-    one group; "now" is ``now``, else the frame's latest timestamp (``updated_at`` is the
-    snapshot time).
+    Joins without a start time are left out. Named by ``display_name``, each join (``peer_id``,
+    else ``id``) is a row of its own, so a person who rejoins has two; otherwise a name is a
+    row.
+    ``color`` falls back to ``preset_name``, then to one group; "now" is ``now``, else the
+    frame's latest timestamp (``updated_at`` is the snapshot time).
     """
     if is_empty(participants):
-        return TimelineData(pd.DataFrame(columns=["name", "start", "row"]), None, None)
+        return TimelineData(pd.DataFrame(columns=["name", "start", "label", "row"]), None, None)
     require(participants, [start, name], "participant_timeline")
     index = participants.index
     no_end = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
@@ -86,7 +91,7 @@ def prepare_timeline(
     )
     df = df[df["start"].notna()]
     if df.empty:
-        return TimelineData(df.assign(row=0), None, None)
+        return TimelineData(df.assign(label=df["name"], row=0), None, None)
     rows = participants.loc[df.index]
     color_by = next((c for c in (color, "preset_name") if c and c in rows.columns), None)
     df["group"] = labels(rows[color_by]) if color_by else "participant"
@@ -101,8 +106,11 @@ def prepare_timeline(
     df["draw_end"] = df["end"].where(~df["open"], until)
     df["draw_end"] = df[["draw_end", "start"]].max(axis=1)  # never before the join
     df["stay_min"] = (df["draw_end"] - df["start"]).dt.total_seconds() / 60.0
-    first_join = df.groupby("name", sort=False)["start"].min().sort_values()
-    df["row"] = df["name"].map({n: i for i, n in enumerate(first_join.index)})
+    key = join_key(rows, name)
+    keys = df["name"] if key is None else labels(rows[key], "").where(rows[key].notna(), df["name"])
+    order = participant_rows(keys, df["name"], df["start"])
+    df["label"] = keys.map(order["label"])
+    df["row"] = keys.map(order["row"])
     for col in hover_data or []:
         if col in rows.columns:
             df[_HOVER + col] = labels(rows[col], "")
@@ -122,9 +130,11 @@ def participant_timeline(
     height: int | None = None,
     title: str | None = None,
 ) -> go.Figure:
-    """A Gantt chart of a session's participants: one bar per join, one row per name.
+    """A Gantt chart of a session's participants: one bar and one row per join.
 
-    Rows are ordered by first join (earliest on top); a rejoin shares its name's row. Bars
+    People are ordered by first join (earliest on top); someone who left and came back (a new
+    peer, same name) gets a row of their own under their first, labelled ``(rejoin)``, in the
+    order :func:`session_heatmap` uses too. Bars
     are coloured by ``color`` (verdict colours are fixed). A participant still in the call
     (``end`` is NaT) is drawn up to ``now`` with a hatched bar and a ▶ marker. Hover shows
     the name, preset, join and leave times and the stay in minutes, never ids.
@@ -152,7 +162,7 @@ def participant_timeline(
         fig.add_trace(
             go.Scatter(
                 x=open_["draw_end"].to_numpy(),
-                y=open_["name"].to_numpy(dtype=object),
+                y=open_["label"].to_numpy(dtype=object),
                 mode="markers",
                 marker=dict(symbol="triangle-right", size=9, color=PALETTE["black"]),
                 name="still in the call",
@@ -172,7 +182,7 @@ def _hover(data: TimelineData) -> tuple[np.ndarray, str]:
         joins["open"], "still in the call", fmt_time(joins["end"].fillna(pd.Timestamp(0)))
     )
     custom = [
-        joins["name"].to_numpy(dtype=object),
+        joins["label"].to_numpy(dtype=object),
         joins["preset"].to_numpy(dtype=object),
         fmt_time(joins["start"]),
         left,
@@ -219,7 +229,7 @@ def _add_bars(fig: go.Figure, data: TimelineData, customdata: np.ndarray, templa
                     orientation="h",
                     base=joins["start"].to_numpy()[mask],
                     x=duration_ms[mask],
-                    y=joins["name"].to_numpy(dtype=object)[mask],
+                    y=joins["label"].to_numpy(dtype=object)[mask],
                     name=str(group),
                     legendgroup=str(group),
                     marker=dict(
@@ -238,7 +248,7 @@ def _add_bars(fig: go.Figure, data: TimelineData, customdata: np.ndarray, templa
 def _layout(fig: go.Figure, data: TimelineData, title: str, height: int | None) -> None:
     joins = data.joins
     n_rows = int(joins["row"].max()) + 1
-    subtitle = f"{plural(n_rows, 'participant')}, {plural(len(joins), 'join')}"
+    subtitle = f"{plural(joins['name'].nunique(), 'participant')}, {plural(len(joins), 'join')}"
     if joins["open"].any():
         subtitle += f"; {int(joins['open'].sum())} still in the call at {data.until:%H:%M} UTC"
     fig_height = height or auto_height(n_rows, per_row=22, base=210, low=340, high=2200)
@@ -255,7 +265,7 @@ def _layout(fig: go.Figure, data: TimelineData, title: str, height: int | None) 
     # The time axis is on top (long rosters): keep the title above its labels.
     fig.update_layout(title=dict(yref="container", y=1 - 14 / fig_height, yanchor="top"))
     fig.update_xaxes(type="date", title_text=TIME_TITLE, side="top")
-    order = joins.drop_duplicates("row").sort_values("row")["name"].tolist()
+    order = joins.drop_duplicates("row").sort_values("row")["label"].tolist()
     fig.update_yaxes(
         type="category",
         categoryorder="array",

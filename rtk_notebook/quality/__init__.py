@@ -1,7 +1,7 @@
 """Call quality: a peer report turned into a tidy time series, a summary, findings and a verdict.
 
 >>> pq = analyze(kit.api.sessions.get_participant_data_from_peer_id(peer_id))
->>> pq.verdict, pq.top_finding
+>>> pq.verdict, pq.verdict_reason, pq.top_rule, pq.top_finding
 >>> pq.findings            # rule, severity, start, end, evidence, message
 >>> pq.plot()              # MOS, loss, RTT, jitter over time
 
@@ -12,13 +12,16 @@
   source (ITU-T G.107/G.114, the API's own bands, common practice), in
   :mod:`~rtk_notebook.quality.thresholds`;
 - :mod:`~rtk_notebook.quality.analysis`: one peer's report to a :class:`PeerQuality`, and the
-  per-peer table; :mod:`~rtk_notebook.quality.parallel`: many peers, in worker processes.
+  per-peer table; :mod:`~rtk_notebook.quality.reasons`: why a verdict, in words
+  (:data:`RULE_LABELS` names each rule for a person);
+  :mod:`~rtk_notebook.quality.parallel`: many peers, in worker processes.
 
 The frames are tables declared in :mod:`rtk_notebook.frames.schemas`.
 """
 
 from __future__ import annotations
 
+from rtk_notebook.frames.schemas import RULE_LABELS
 from rtk_notebook.quality.analysis import (
     DIRECTIONS,
     FINDINGS_COLUMNS,
@@ -43,6 +46,7 @@ from rtk_notebook.quality.analysis import (
     verdict,
 )
 from rtk_notebook.quality.context import SEVERITIES, Context, Finding
+from rtk_notebook.quality.reasons import verdict_reason
 from rtk_notebook.quality.rules import RULES
 
 __all__ = [
@@ -52,6 +56,7 @@ __all__ = [
     "MEDIA_KINDS",
     "QUALITY_COLUMNS",
     "RULES",
+    "RULE_LABELS",
     "SEVERITIES",
     "SUMMARY_COLUMNS",
     "TIMESERIES_COLUMNS",
@@ -71,4 +76,5 @@ __all__ = [
     "timeseries",
     "top_finding",
     "verdict",
+    "verdict_reason",
 ]

@@ -33,9 +33,11 @@ import pandas as pd
 
 from rtk_notebook import style
 from rtk_notebook.frames import TABLES, from_rows, is_missing
+from rtk_notebook.frames.scalars import utc_timestamp
 from rtk_notebook.frames.schemas import DEVICE_COLUMNS, METRIC_COLUMNS, SEVERITIES, VERDICTS
 from rtk_notebook.models.peer import DeviceInfo, PeerReport
 from rtk_notebook.quality.context import Context, Finding
+from rtk_notebook.quality.reasons import verdict_reason
 from rtk_notebook.quality.rules import RULES
 from rtk_notebook.quality.tracks import (
     DIRECTIONS,
@@ -44,7 +46,7 @@ from rtk_notebook.quality.tracks import (
     TIMESERIES_COLUMNS,
     Tracks,
 )
-from rtk_notebook.quality.windows import fmt_span
+from rtk_notebook.quality.windows import finding_when
 
 if TYPE_CHECKING:
     from rtk_notebook.quality.context import Rule
@@ -149,8 +151,10 @@ def _measures(tracks: Tracks) -> dict[str, float | None]:
         "loss_share_over_10": _share_at_least(loss, 10.0),
         "loss_share_over_25": _share_at_least(loss, 25.0),
         "rtt_avg_ms": _mean(rtt),
+        "rtt_p50_ms": _quantile(rtt, 0.5),
         "rtt_p90_ms": _quantile(rtt, 0.9),
         "jitter_avg_ms": _mean(jitter),
+        "jitter_p50_ms": _quantile(jitter, 0.5),
         "jitter_p90_ms": _quantile(jitter, 0.9),
         "video_fps_p50": _quantile(_values(video, "fps"), 0.5),
         "video_height_p50": _quantile(_values(video, "frame_height"), 0.5),
@@ -246,7 +250,8 @@ def summary(report: PeerReport | Mapping[str, Any], ts: pd.DataFrame | None = No
     sent none: ``mos_avg``/``mos_p50``/``mos_p10`` (p10 = the bad tail), ``loss_avg_pct`` (the
     mean of the per-sample loss %, as the API's own ``packet_loss.avg``),
     ``loss_share_over_5``/``_10``/``_25`` (share of samples with loss >= 5/10/25 %, the API's
-    bands), ``rtt_avg_ms``/``rtt_p90_ms``, ``jitter_avg_ms``/``jitter_p90_ms``. Video:
+    bands), ``rtt_avg_ms``/``rtt_p50_ms``/``rtt_p90_ms``,
+    ``jitter_avg_ms``/``jitter_p50_ms``/``jitter_p90_ms`` (the rules judge the medians). Video:
     ``video_fps_p50``, ``video_height_p50`` of the camera sent (else received). Percentiles
     interpolate linearly. ``stay_min`` is left_at - joined_at in minutes (else the API's
     ``duration``).
@@ -334,13 +339,18 @@ def verdict(findings: Sequence[Finding] | pd.DataFrame) -> str:
     return "good"
 
 
-def top_finding(findings: Sequence[Finding] | pd.DataFrame) -> str | None:
-    """The message of the most severe finding (ties: the first in rule priority), or None."""
-    rows = _finding_rows(findings)
+def _top(rows: Sequence[tuple[str, str, str]]) -> tuple[str, str, str] | None:
+    """(rule, severity, message) of the most severe finding (ties: the first), or None."""
     if not rows:
         return None
     best = max(range(len(rows)), key=lambda i: (SEVERITIES.index(rows[i][1]), -i))
-    return rows[best][2]
+    return rows[best]
+
+
+def top_finding(findings: Sequence[Finding] | pd.DataFrame) -> str | None:
+    """The message of the most severe finding (ties: the first in rule priority), or None."""
+    top = _top(_finding_rows(findings))
+    return None if top is None else top[2]
 
 
 # ---- the result -----------------------------------------------------------------------------
@@ -407,6 +417,24 @@ class PeerQuality:
         value = self.summary["display_name"].iloc[0] if len(self.summary) else None
         return None if is_missing(value) else str(value)
 
+    @property
+    def top_rule(self) -> str | None:
+        """The rule of the most severe finding (the one :attr:`top_finding` is), or None."""
+        top = _top(_finding_rows(self.finding_list))
+        return None if top is None else top[0]
+
+    @property
+    def top_severity(self) -> str | None:
+        """The severity of the most severe finding, or None."""
+        top = _top(_finding_rows(self.finding_list))
+        return None if top is None else top[1]
+
+    @property
+    def verdict_reason(self) -> str:
+        """Why the verdict is what it is, one sentence (:func:`~rtk_notebook.quality.reasons.
+        verdict_reason`): ``poor: TURN relay over TCP, loss bursts 14 % of the call``."""
+        return verdict_reason(self.verdict, self.finding_list)
+
     def plot(self, **kw: Any) -> Any:
         """MOS, loss, RTT and jitter over time, findings shaded.
 
@@ -440,9 +468,10 @@ class PeerQuality:
 
         mos = style.fmt_measure(get("mos_avg"), "{:.2f}")
         p10 = style.fmt_measure(get("mos_p10"), "{:.2f}")
-        rtt = style.fmt_measure(get("rtt_avg_ms"), "{:.0f} ms")
+        # RTT and jitter as the findings quote them: the median the rules judge, and p90.
+        rtt = style.fmt_measure(get("rtt_p50_ms"), "{:.0f} ms")
         rtt90 = style.fmt_measure(get("rtt_p90_ms"), "{:.0f} ms")
-        jit = style.fmt_measure(get("jitter_avg_ms"), "{:.0f} ms")
+        jit = style.fmt_measure(get("jitter_p50_ms"), "{:.0f} ms")
         jit90 = style.fmt_measure(get("jitter_p90_ms"), "{:.0f} ms")
         loss = style.fmt_measure(get("loss_avg_pct"), "{:.2f} %")
         over10 = style.fmt_measure(
@@ -462,8 +491,8 @@ class PeerQuality:
         return [
             ("MOS", f"{mos} avg · p10 {p10}" if mos else None),
             ("loss", f"{loss} avg · {over10} of samples ≥ 10 %" if loss else None),
-            ("RTT", f"{rtt} avg · p90 {rtt90}" if rtt else None),
-            ("jitter", f"{jit} avg · p90 {jit90}" if jit else None),
+            ("RTT", f"median {rtt} · p90 {rtt90}" if rtt else None),
+            ("jitter", f"median {jit} · p90 {jit90}" if jit else None),
             ("video", " · ".join(p for p in (height, fps) if p) or None),
             ("connection", text("connection_type")),
             ("network", text("network")),
@@ -481,7 +510,9 @@ class PeerQuality:
             'font-size:13px;max-width:880px">'
             f'<div style="margin-bottom:6px"><span style="color:{style.INK_LABEL}">'
             "Call quality</span> "
-            f"<b>{html.escape(who)}</b> {_pill(self.verdict.upper(), tone)}</div>"
+            f"<b>{html.escape(who)}</b> {_pill(self.verdict.upper(), tone)} "
+            f'<span style="color:{style.INK_LABEL}">'
+            f"{html.escape(self.verdict_reason.partition(': ')[2])}</span></div>"
         )
         rows = "".join(
             f'<tr><td style="color:{style.INK_LABEL};padding:1px 12px 1px 0;text-align:left;'
@@ -492,6 +523,10 @@ class PeerQuality:
         )
         table = f'<table style="border-collapse:collapse;margin-bottom:6px">{rows}</table>'
         items = []
+        stay = (
+            utc_timestamp(self.summary_record.get("joined_at")),
+            utc_timestamp(self.summary_record.get("left_at")),
+        )
         for rule, severity, start, end, message in zip(
             self.findings["rule"],
             self.findings["severity"],
@@ -500,7 +535,12 @@ class PeerQuality:
             self.findings["message"],
             strict=True,
         ):
-            when = fmt_span(None if is_missing(start) else start, None if is_missing(end) else end)
+            when = finding_when(
+                None if is_missing(start) else start,
+                None if is_missing(end) else end,
+                str(message),
+                stay=stay,
+            )
             items.append(
                 f'<li style="margin:2px 0">{_pill(str(severity), _SEVERITY_TONES[str(severity)])}'
                 f' <code style="font-size:11px">{html.escape(str(rule))}</code> '
@@ -569,7 +609,8 @@ def _identity(
 def condense(pq: PeerQuality, *, jsonable: bool = False) -> dict[str, Any]:
     """An analysed peer condensed to what its row of the per-peer table needs (see
     :func:`row_from_condensed`): ``peer_id``, the ``summary`` record, ``preset_name``,
-    ``user_id``, ``verdict``, ``top_finding`` and the number of ``findings``.
+    ``user_id``, ``verdict``, ``verdict_reason``, ``top_rule``, ``top_severity``,
+    ``top_finding`` and the number of ``findings``.
 
     ``jsonable=True`` gives plain JSON values (times as ISO strings, NaN as None), so that it
     can cross to another process or be kept in the cache.
@@ -581,6 +622,9 @@ def condense(pq: PeerQuality, *, jsonable: bool = False) -> dict[str, Any]:
         "preset_name": report.preset_name if report is not None else None,
         "user_id": report.user_id if report is not None else None,
         "verdict": pq.verdict,
+        "verdict_reason": pq.verdict_reason,
+        "top_rule": pq.top_rule,
+        "top_severity": pq.top_severity,
         "top_finding": pq.top_finding,
         "findings": len(pq.finding_list),
     }
@@ -696,8 +740,8 @@ def row_from_condensed(
             row[name] = condensed.get(name)
     for name in (*DEVICE_COLUMNS, *METRIC_COLUMNS):
         row[name] = summ.get(name)
-    row["verdict"] = condensed.get("verdict")
-    row["top_finding"] = condensed.get("top_finding")
+    for name in ("verdict", "verdict_reason", "top_rule", "top_severity", "top_finding"):
+        row[name] = condensed.get(name)
     row["findings"] = condensed.get("findings")
     row["error"] = None
     return {name: row.get(name) for name in QUALITY_COLUMNS}
@@ -724,7 +768,9 @@ def quality_table(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     Columns :data:`QUALITY_COLUMNS`: ``session_id``, ``peer_id``, ``display_name``,
     ``preset_name``, ``user_id``, ``joined_at``, ``left_at``, ``stay_min``, the summary's device
     and network columns, its metrics, ``verdict`` (ordered category unknown < good < fair <
-    poor), ``top_finding`` (string), ``findings`` (Int64 count) and ``error`` (string; NA when
+    poor), ``verdict_reason`` (string: why), ``top_rule`` (category of rule ids),
+    ``top_severity`` (ordered category), ``top_finding`` (string: the message of that
+    finding), ``findings`` (Int64 count) and ``error`` (string; NA when
     the peer was analysed). Keys a row has beyond these are ignored. No rows, or only error
     rows, still give every column with its dtype.
     """

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from rtk_notebook.frames.scalars import utc_timestamp
+from rtk_notebook.frames.schemas import DIRECTION_LABELS, LIMITATION_LABELS
 from rtk_notebook.models._coerce import to_float
 from rtk_notebook.quality.context import SEVERITIES, Context, Finding, Rule
 from rtk_notebook.quality.thresholds import (
@@ -69,7 +70,6 @@ _RECONNECTING = frozenset(
 )
 _RECONNECTED = frozenset({"reconnected", "ice_reconnected", "media_reconnected"})
 _DEVICE_EVENTS = frozenset({"device_switch", "device_changed", "device_change"})
-_CAUSE_WORDS = {"cpu": "CPU", "bandwidth": "bandwidth"}
 _DEVICE_KIND_WORDS = {
     "audioinput": "microphone",
     "videoinput": "camera",
@@ -194,19 +194,20 @@ def rule_transport(ctx: Context) -> list[Finding]:
         return []
     chosen = (tcp or relay)[0]
     rtt_p90 = to_float(ctx.summary.get("rtt_p90_ms"))
-    jitter = to_float(ctx.summary.get("jitter_avg_ms"))
+    jitter_p50 = ctx.audio_quantile("jitter_ms", 0.5)
     udp_blocked = _udp_blocked(ctx)
     evidence = {
         "connection_type": chosen,
         "rtt_p90_ms": _r(rtt_p90),
-        "jitter_avg_ms": _r(jitter),
+        "jitter_p50_ms": _r(jitter_p50),
         "udp_blocked_precall": udp_blocked,
     }
+    # The statistics the severity below is judged on: RTT p90 and the median jitter.
     numbers = ", ".join(
         p
         for p in (
             f"RTT p90 {rtt_p90:.0f} ms" if rtt_p90 is not None else "",
-            f"jitter {jitter:.0f} ms avg" if jitter is not None else "",
+            f"jitter median {jitter_p50:.0f} ms" if jitter_p50 is not None else "",
         )
         if p
     )
@@ -215,7 +216,6 @@ def rule_transport(ctx: Context) -> list[Finding]:
     if tcp:
         what = "a TURN relay over TCP" if chosen.startswith("relay/") else "TCP"
         hint = " (the pre-call test found no UDP path)" if udp_blocked else ""
-        jitter_p50 = ctx.audio_quantile("jitter_ms", 0.5)
         hurts = (rtt_p90 is not None and rtt_p90 >= RTT_POOR_MS) or (
             jitter_p50 is not None and jitter_p50 >= JITTER_POOR_MS
         )
@@ -527,7 +527,7 @@ def rule_video(ctx: Context) -> list[Finding]:
         h_p50 = (
             float(np.nanmedian(height[degraded])) if np.isfinite(height[degraded]).any() else None
         )
-        what = "Sent" if direction == "producer" else "Received"
+        what = DIRECTION_LABELS[direction].capitalize()
         shape = " at ".join(
             p
             for p in (
@@ -562,7 +562,7 @@ def rule_video(ctx: Context) -> list[Finding]:
                     "cpu_samples": cpu,
                     "bandwidth_samples": bandwidth,
                 },
-                f"{what} video was {_CAUSE_WORDS[cause]}-limited ({shape}) for "
+                f"{what} video was {LIMITATION_LABELS[cause]} ({shape}) for "
                 f"{100 * share:.0f} % of the call; {action}.",
             )
         )

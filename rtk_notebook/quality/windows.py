@@ -11,7 +11,7 @@ import pandas as pd
 
 from rtk_notebook.quality.thresholds import GAP_INTERVALS, WINDOW_MIN_SAMPLES
 
-__all__ = ["Window", "find_windows", "fmt_clock", "fmt_span", "merge_windows"]
+__all__ = ["Window", "find_windows", "finding_when", "fmt_clock", "fmt_span", "merge_windows"]
 
 
 @dataclass(frozen=True)
@@ -111,3 +111,25 @@ def fmt_span(start: pd.Timestamp | None, end: pd.Timestamp | None) -> str:
     seconds = max(0.0, (end - start).total_seconds())
     length = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
     return f"{fmt_clock(start)}-{fmt_clock(end)} UTC ({length})"
+
+
+def finding_when(
+    start: pd.Timestamp | None,
+    end: pd.Timestamp | None,
+    message: str,
+    *,
+    stay: tuple[pd.Timestamp | None, pd.Timestamp | None] = (None, None),
+) -> str:
+    """How a finding's time reads beside its message, so that no window is printed twice:
+    ``whole call`` for a finding about the whole ``stay`` (joined, left), nothing when the
+    message already states the window (a loss burst's ``10:40:05-10:41:30 UTC``), else
+    :func:`fmt_span`; nothing for an unknown time."""
+    if start is None or end is None:
+        return ""
+    joined, left = stay
+    slack = pd.Timedelta(seconds=1)  # the API's times are milliseconds; the stay's may round
+    if joined is not None and left is not None and start <= joined + slack and end >= left - slack:
+        return "whole call"
+    if fmt_clock(start) in message and fmt_clock(end) in message:
+        return ""
+    return fmt_span(start, end)

@@ -58,9 +58,19 @@ DEFAULT_CHANGE_COLUMNS = (
     "preset_name",
 )
 _SEGMENT_KINDS = ("category", "text", "bool")
-# Not segments: what defines the metric (verdict, error), what follows from it (top_finding),
-# and what is one person or one call (names, devices' free text).
-_NOT_SEGMENTS = ("verdict", "error", "top_finding", "display_name", "device", "location")
+# Not segments: what defines the metric (verdict, error), what follows from it (its reason,
+# the top finding), and what is one person or one call (names, devices' free text).
+_NOT_SEGMENTS = (
+    "verdict",
+    "error",
+    "verdict_reason",
+    "top_rule",
+    "top_severity",
+    "top_finding",
+    "display_name",
+    "device",
+    "location",
+)
 
 DayRange = tuple[dt.date | None, dt.date | None]
 

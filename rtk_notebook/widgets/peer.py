@@ -6,8 +6,10 @@ import html
 from typing import Any
 
 import ipywidgets as widgets
+import pandas as pd
 
 from rtk_notebook.api import checks
+from rtk_notebook.quality.windows import finding_when
 from rtk_notebook.style import INK_FAINT, INK_SECONDARY, VERDICT_COLORS, badge, card
 from rtk_notebook.widgets._base import Panel, measure, plain, show_figure
 
@@ -42,31 +44,35 @@ class PeerQualityPanel(Panel):
         self.quality = quality
         summary = quality.summary.iloc[0] if len(quality.summary) else None
         name = plain(summary["display_name"]) if summary is not None else self.peer_id
+        why = quality.verdict_reason.partition(": ")[2]  # the badge already says the verdict
         self.header.value = (
             f'<div style="font-size:115%"><b>{html.escape(name)}</b> {badge(str(quality.verdict))} '
-            f'<span style="color:{INK_SECONDARY}">'
-            f"{html.escape(quality.top_finding or 'no findings')}</span></div>"
+            f'<span style="color:{INK_SECONDARY}">{html.escape(why)}</span></div>'
         )
         self.figure = plots.quality_over_time(
             quality.timeseries, findings=quality.findings, title=f"Call quality: {name}"
         )
         show_figure(self.plot, self.figure)
-        self.findings_html.value = self._findings(quality.findings)
+        stay = (
+            None if summary is None else _time(summary.get("joined_at")),
+            None if summary is None else _time(summary.get("left_at")),
+        )
+        self.findings_html.value = self._findings(quality.findings, stay)
         self.cards.value = self._cards(summary)
 
     @staticmethod
-    def _findings(findings: Any) -> str:
+    def _findings(findings: Any, stay: tuple[Any, Any] = (None, None)) -> str:
         if findings is None or len(findings) == 0:
             good = VERDICT_COLORS["good"]
             return f'<p style="color:{good}">No findings: this peer had a good call.</p>'
         items = []
         for _, f in findings.iterrows():
             severity = str(f["severity"])
-            when = ""
-            if f.get("start") is not None and str(f.get("start")) != "NaT":
-                span = f"{f['start']:%H:%M:%S}–{f['end']:%H:%M:%S}"
-                when = f' <span style="color:{INK_FAINT}">{span}</span>'
-            items.append(f"<li>{badge(severity)} {html.escape(str(f['message']))}{when}</li>")
+            message = str(f["message"])
+            # Each window once: "whole call", or nothing when the message already gives it.
+            span = finding_when(_time(f.get("start")), _time(f.get("end")), message, stay=stay)
+            when = f' <span style="color:{INK_FAINT}">{html.escape(span)}</span>' if span else ""
+            items.append(f"<li>{badge(severity)} {html.escape(message)}{when}</li>")
         return f"<b>Findings</b><ul style='margin-top:2px'>{''.join(items)}</ul>"
 
     @staticmethod
@@ -81,6 +87,10 @@ class PeerQualityPanel(Panel):
             ]
             cards.append(card(None, title, shown, min_width=230))
         return f'<div style="display:flex;flex-wrap:wrap;gap:8px">{"".join(cards)}</div>'
+
+
+def _time(value: Any) -> pd.Timestamp | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value)
 
 
 def _shown(value: Any, pattern: str | None) -> str:
@@ -102,9 +112,10 @@ CARDS: dict[str, list[tuple[str, tuple[str, ...], str | None]]] = {
         ("network", ("network",), None),
         ("location", ("location",), None),
         ("ISP / ASN", ("asn_org",), None),
-        ("RTT avg / p90", ("rtt_avg_ms", "rtt_p90_ms"), "{:.0f} ms"),
+        # RTT and jitter as the findings quote them: the median the rules judge, and p90.
+        ("RTT median / p90", ("rtt_p50_ms", "rtt_p90_ms"), "{:.0f} ms"),
         ("loss avg", ("loss_avg_pct",), "{:.2f} %"),
-        ("jitter p90", ("jitter_p90_ms",), "{:.0f} ms"),
+        ("jitter median / p90", ("jitter_p50_ms", "jitter_p90_ms"), "{:.0f} ms"),
     ],
     "Call": [
         ("MOS avg / p10", ("mos_avg", "mos_p10"), "{:.2f}"),
