@@ -10,7 +10,14 @@ import ipywidgets as widgets
 import pandas as pd
 
 from rtk_notebook.style import INK_LABEL, badge
-from rtk_notebook.widgets._base import Panel, measure, plain, show_figure, table_html
+from rtk_notebook.widgets._base import (
+    Panel,
+    measure,
+    plain,
+    replace_options,
+    show_figure,
+    table_html,
+)
 from rtk_notebook.widgets.peer import PeerQualityPanel
 
 SORTS = {
@@ -30,7 +37,12 @@ def _clock(kit: Any) -> dt.datetime:
 
 class SessionExplorer(Panel):
     """Filters, a sortable sessions list; a chosen session shows its participant timeline and
-    per-peer quality; a chosen peer opens its ``PeerQualityPanel``."""
+    per-peer quality; a chosen peer opens its ``PeerQualityPanel``.
+
+    A choice stays until the user makes another: sorting or filtering the list neither
+    reloads the open session nor closes its peer panel, and a filter that hides the open
+    session leaves it open (the list then has no row chosen) rather than opening another.
+    """
 
     def __init__(self, kit: Any, *, days: int = 7, **kwargs: Any) -> None:
         super().__init__(kit, **kwargs)
@@ -61,6 +73,8 @@ class SessionExplorer(Panel):
             options=[], rows=8, layout=widgets.Layout(width="100%", display="none")
         )  # shown once a session is chosen
         self.peer_box = widgets.VBox()
+        self.session_id: str | None = None  # the open session (it may be filtered out)
+        self.peer_id: str | None = None  # the open peer
         self.sessions: pd.DataFrame | None = None  # all that the filters fetched
         self.visible: pd.DataFrame | None = None  # after the client-side filter and the sort
         self.participants: pd.DataFrame | None = None
@@ -125,10 +139,7 @@ class SessionExplorer(Panel):
         column, ascending = SORTS[self.sort.value]
         frame = frame.sort_values(column, ascending=ascending, na_position="last", kind="stable")
         self.visible = frame
-        self.sessions_header.value = (
-            f"<b>{len(frame)} sessions</b> <span style='color:{INK_LABEL}'>"
-            f"(of {len(self.sessions)} fetched; choose one)</span>"
-        )
+        self.sessions_header.value = self._sessions_header()
         options = []
         for _, s in frame.iterrows():
             started = s["started_at"]
@@ -140,15 +151,23 @@ class SessionExplorer(Panel):
                 f"{measure(minutes, '{:.0f} min'):>7}"
             )
             options.append((label, str(s["id"])))
-        current = self.sessions_list.value
-        self.sessions_list.options = options
-        if current in {value for _, value in options}:
-            self.sessions_list.value = current
+        replace_options(self.sessions_list, options, keep=self.session_id)
+
+    def _sessions_header(self) -> str:
+        assert self.sessions is not None and self.visible is not None
+        hint = "choose one"
+        if self.session_id is not None and not (self.visible["id"] == self.session_id).any():
+            hint = "the open session, below, is not in this list"
+        return (
+            f"<b>{len(self.visible)} sessions</b> <span style='color:{INK_LABEL}'>"
+            f"(of {len(self.sessions)} fetched; {hint})</span>"
+        )
 
     # -- one session ------------------------------------------------------------------------------
 
     def _on_session(self, change: dict[str, Any]) -> None:
-        if change["new"]:
+        # None: the options are being replaced; the open session: it was chosen again.
+        if change["new"] and change["new"] != self.session_id:
             self.open_session(change["new"])
 
     def open_session(self, session_id: str) -> None:
@@ -159,7 +178,13 @@ class SessionExplorer(Panel):
             quality = await self.kit.aio.session_quality(session_id)
             return participants, quality
 
-        self.peer_box.children = []
+        self.session_id = session_id
+        if self.sessions_list.value != session_id:  # opened from code: show it chosen
+            listed = session_id in {value for _, value in self.sessions_list.options}
+            self.sessions_list.value = session_id if listed else None
+        self._close_peer()
+        if self.visible is not None:
+            self.sessions_header.value = self._sessions_header()
         self.run(
             "session",
             "Loading participants and their peer reports",
@@ -221,22 +246,28 @@ class SessionExplorer(Panel):
                 "top finding",
             ],
         )
-        self.peers_list.options = options
-        self.peers_list.value = None
+        replace_options(self.peers_list, options, keep=self.peer_id)
         self.peers_list.layout.display = "flex" if options else "none"
 
     # -- one peer ---------------------------------------------------------------------------------
 
     def _on_peer(self, change: dict[str, Any]) -> None:
-        if change["new"]:
+        # None: the options are being replaced; the open peer: it was chosen again.
+        if change["new"] and change["new"] != self.peer_id:
             self.open_peer(change["new"])
 
     def open_peer(self, peer_id: str) -> PeerQualityPanel:
-        if self.peer_panel is not None:
-            self.peer_panel.close()
+        self._close_peer()
+        self.peer_id = peer_id
         self.peer_panel = PeerQualityPanel(self.kit, peer_id)
         self.peer_box.children = [self.peer_panel]
         return self.peer_panel
+
+    def _close_peer(self) -> None:
+        if self.peer_panel is not None:
+            self.peer_panel.close()
+        self.peer_panel, self.peer_id = None, None
+        self.peer_box.children = []
 
     async def wait(self) -> None:
         await super().wait()
