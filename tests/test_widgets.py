@@ -354,7 +354,7 @@ def test_recording_monitor_shows_ids_and_error_reasons(kit: rtk.Kit) -> None:
     table = monitor.table.value
     assert f'title="{full_id}"' in table and f">{full_id[:8]}…<" in table
     assert "INTERNAL_ERROR" in table  # why it failed, to quote to support
-    assert re.search(r"last refreshed \d\d:\d\d:\d\d UTC", monitor.counts_html.value)
+    assert re.search(r"last refreshed \d\d:\d\d:\d\d UTC", monitor.refreshed_html.value)
 
 
 def test_recording_monitor_chooses_several_statuses_without_ctrl_click(kit: rtk.Kit) -> None:
@@ -366,6 +366,7 @@ def test_recording_monitor_chooses_several_statuses_without_ctrl_click(kit: rtk.
     assert all(isinstance(t, widgets.ToggleButton) for t in toggles.values())
     toggles["PAUSED"].value = True
     toggles["ERRORED"].value = True
+    assert toggles["ERRORED"].icon == "check" and toggles["UPLOADED"].icon == ""
     assert set(monitor.visible["status"].astype(str)) == {"PAUSED", "ERRORED"}
     assert len(monitor.visible) == monitor.counts["PAUSED"] + monitor.counts["ERRORED"]
     toggles["PAUSED"].value = toggles["ERRORED"].value = False  # none chosen: every status

@@ -29,6 +29,12 @@ SORTS = {
 }
 
 
+def _unbroken(text: str) -> str:
+    """A number and its unit kept on one line in a narrow column ('892 ms', not '892' over
+    'ms')."""
+    return f'<span style="white-space:nowrap">{html.escape(text)}</span>'
+
+
 def _clock(kit: Any) -> dt.datetime:
     """The demo world's frozen clock, or now."""
     demo = getattr(kit, "demo", None)
@@ -223,8 +229,8 @@ class SessionExplorer(Panel):
                     html.escape(plain(q["display_name"])),
                     badge(verdict),
                     measure(q["mos_avg"], "{:.2f}"),
-                    measure(q["loss_avg_pct"], "{:.1f} %"),
-                    measure(q["rtt_p90_ms"], "{:.0f} ms"),
+                    _unbroken(measure(q["loss_avg_pct"], "{:.1f} %")),
+                    _unbroken(measure(q["rtt_p90_ms"], "{:.0f} ms")),
                     html.escape(plain(q["connection_type"])),
                     html.escape(plain(q["browser"])),
                     html.escape(plain(q["country"])),
@@ -239,7 +245,7 @@ class SessionExplorer(Panel):
                 "verdict",
                 "MOS",
                 "loss",
-                "RTT p90",
+                "RTT\u00a0p90",
                 "transport",
                 "browser",
                 "country",

@@ -31,6 +31,13 @@ TABLE_ROWS = 500
 STOP_REASON = "stop_reason_reason"  # the API's stop_reason.reason, flattened (if sent)
 
 
+def _mark_chosen(change: dict[str, Any]) -> None:
+    """A chosen status's toggle is ticked and coloured, so the choice reads at a glance."""
+    toggle = change["owner"]
+    toggle.icon = "check" if change["new"] else ""
+    toggle.button_style = "info" if change["new"] else ""
+
+
 def stuck_mask(recordings: pd.DataFrame, now: pd.Timestamp) -> pd.Series:
     """Recordings waiting in INVOKED or UPLOADING for longer than ``STUCK_AFTER``."""
     if recordings.empty:
@@ -62,6 +69,8 @@ class RecordingMonitor(Panel):
             )
             for status in RECORDING_STATUSES
         }
+        for toggle in self.status_toggles.values():
+            toggle.observe(_mark_chosen, names="value")
         self.status_filter = widgets.HBox(
             [widgets.Label("Status"), *self.status_toggles.values()],
             layout=widgets.Layout(flex_flow="row wrap"),
@@ -73,8 +82,13 @@ class RecordingMonitor(Panel):
         self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
         self.auto = widgets.Checkbox(description="Auto-refresh", value=False)
         self.interval = widgets.BoundedIntText(
-            description="every (s)", value=auto_refresh_s, min=5, max=3600
+            description="every (s)",
+            value=auto_refresh_s,
+            min=5,
+            max=3600,
+            layout=widgets.Layout(width="160px"),
         )
+        self.refreshed_html = widgets.HTML()  # "last refreshed 14:03:07 UTC"
         self.table = widgets.HTML()
         self.plot = widgets.Output()
         self.recordings: pd.DataFrame | None = None
@@ -84,16 +98,11 @@ class RecordingMonitor(Panel):
         self.refreshed = 0
         self.refreshed_at: dt.datetime | None = None  # wall-clock time of the last refresh
         self._auto_task: asyncio.Task[Any] | None = None
-        controls = widgets.HBox(
-            [
-                widgets.VBox([self.search, self.only_problems]),
-                widgets.VBox([self.refresh_button, self.auto, self.interval]),
-            ]
-        )
         self.children = [
             self.counts_html,
             self.status_filter,
-            controls,
+            widgets.HBox([self.search, self.only_problems]),
+            widgets.HBox([self.refresh_button, self.refreshed_html, self.auto, self.interval]),
             self.status,
             self.table,
             self.plot,
@@ -127,6 +136,10 @@ class RecordingMonitor(Panel):
         self.recordings = frame
         self.refreshed += 1
         self.refreshed_at = dt.datetime.now(dt.UTC)
+        self.refreshed_html.value = (
+            f"<span style='color:{INK_SECONDARY}'>last refreshed "
+            f"{self.refreshed_at:%H:%M:%S} UTC</span>"
+        )
         status = frame["status"].astype(str)
         self.counts = {s: int((status == s).sum()) for s in RECORDING_STATUSES}
         for name, toggle in self.status_toggles.items():
@@ -143,9 +156,7 @@ class RecordingMonitor(Panel):
         count = f"<b>{count} recordings</b>"
         pills = " ".join(badge(f"{s} {n}", STATUS_COLORS[s]) for s, n in self.counts.items())
         warn = f" · <b style='color:{VERDICT_COLORS['poor']}'>{stuck} stuck</b>" if stuck else ""
-        when = f"{self.refreshed_at:%H:%M:%S} UTC" if self.refreshed_at else MISSING
-        refreshed = f" <span style='color:{INK_SECONDARY}'>· last refreshed {when}</span>"
-        return f"<div>{count} · all: {pills}{warn}{refreshed}</div>"
+        return f"<div>{count} · all: {pills}{warn}</div>"
 
     def _show(self) -> None:
         frame = self.recordings
@@ -175,7 +186,7 @@ class RecordingMonitor(Panel):
             tint = {"stuck": TINTS["warning"], "errored": TINTS["poor"]}.get(note)
             styles.append(f"background:{tint}" if tint else "")
         more = len(visible) - TABLE_ROWS
-        header = ["status", "id", "invoked (UTC)", "meeting", "length", "file", "download"]
+        header = ["status", "id", "invoked\u00a0(UTC)", "meeting", "length", "file", "download"]
         self.table.value = table_html(rows, [*header, "problem"], row_styles=styles) + (
             f"<p>… and {more} more</p>" if more > 0 else ""
         )
@@ -189,7 +200,9 @@ class RecordingMonitor(Panel):
             badge(str(r["status"])),
             f'<span title="{html.escape(full_id)}" style="font-family:monospace">'
             f"{html.escape(short_id(full_id))}</span>",
-            f"{invoked:%Y-%m-%d %H:%M}" if pd.notna(invoked) else MISSING,
+            f"<span style='white-space:nowrap'>{invoked:%Y-%m-%d %H:%M}</span>"
+            if pd.notna(invoked)
+            else MISSING,
             html.escape(plain(r["meeting_title"])),
             MISSING if minutes is None else f"{minutes:.0f} min",
             html.escape(plain(r["output_file_name"])),

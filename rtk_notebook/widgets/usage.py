@@ -52,10 +52,10 @@ class UsageDashboard(Panel):
             "daywise",
             "Loading day-wise analytics",
             lambda: self.kit.aio.daywise(start_date=start, end_date=end),
-            self._apply,
+            lambda frame: self._apply(frame, start, end),
         )
 
-    def _apply(self, frame: pd.DataFrame) -> None:
+    def _apply(self, frame: pd.DataFrame, start: dt.date, end: dt.date) -> None:
         from rtk_notebook import plots
 
         self.daywise = frame
@@ -70,7 +70,8 @@ class UsageDashboard(Panel):
             )
         self.totals.value = (
             f"<b>{sessions}</b> sessions · <b>{minutes:,.0f}</b> participant-minutes · "
-            f"<b>{recordings}</b> recordings over {len(frame)} days{busiest}"
+            f"<b>{recordings}</b> recordings over {len(frame)} days "
+            f"({start:%Y-%m-%d} to {end:%Y-%m-%d} UTC){busiest}"
         )
         self.figure = plots.daywise_usage(frame)
         show_figure(self.plot, self.figure)
