@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import re
 
 import pandas as pd
@@ -74,9 +73,25 @@ def test_session_explorer_filters_sorts_and_opens(kit: rtk.Kit) -> None:
 
 def test_bad_date_range_shows_one_line_not_a_traceback(kit: rtk.Kit) -> None:
     explorer = SessionExplorer(kit)
-    explorer.end.value = explorer.start.value - dt.timedelta(days=1)
-    assert explorer.error == "ValueError: 'To' is before 'From'"
+    explorer.end.value = "2026-11-10"  # before 'From', the 11th
+    assert explorer.error == (
+        "ValidationError: 'To' (2026-11-10) must be on or after 'From' (2026-11-11)"
+    )
     assert "Traceback" not in explorer.status.value and "⚠" in explorer.status.value
+
+
+def test_explorer_dates_apply_once_and_refuse_old_years(kit: rtk.Kit) -> None:
+    explorer = SessionExplorer(kit)
+    assert explorer.start.continuous_update is False  # a year typed is sent on Enter or blur
+    requests, sessions = kit.stats.requests, explorer.sessions
+    explorer.start.value = "0002-11-11"  # would page through every session ever held
+    assert explorer.error == "ValidationError: 'From' is before 2000 (got 0002-11-11)"
+    explorer.start.value = "2025-01-01"
+    assert "at most 400" in explorer.error
+    assert kit.stats.requests == requests and explorer.sessions is sessions
+    explorer.start.value = "2026-11-17"
+    assert explorer.error is None and kit.stats.requests == requests + 1
+    assert explorer.visible["started_at"].min() >= pd.Timestamp("2026-11-17", tz="UTC")
 
 
 def test_peer_panel_shows_plot_findings_and_cards(kit: rtk.Kit) -> None:

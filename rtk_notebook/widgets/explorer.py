@@ -9,10 +9,14 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from rtk_notebook.errors import ValidationError
 from rtk_notebook.style import INK_LABEL, badge
 from rtk_notebook.widgets._base import (
     Panel,
+    check_range,
+    date_field,
     measure,
+    parse_day,
     plain,
     replace_options,
     show_figure,
@@ -27,6 +31,8 @@ SORTS = {
     "most participant-minutes": ("minutes_consumed", False),
     "most participants": ("max_concurrent_participants", False),
 }
+
+_LONGER = "call kit.sessions() in code for longer ones"
 
 
 def _unbroken(text: str) -> str:
@@ -48,14 +54,16 @@ class SessionExplorer(Panel):
     A choice stays until the user makes another: sorting or filtering the list neither
     reloads the open session nor closes its peer panel, and a filter that hides the open
     session leaves it open (the list then has no row chosen) rather than opening another.
+    The dates are typed as ``YYYY-MM-DD`` and applied on Enter or when the field loses focus;
+    a year before 2000 or a range over 400 days is refused with one line, and not fetched.
     """
 
     def __init__(self, kit: Any, *, days: int = 7, **kwargs: Any) -> None:
         super().__init__(kit, **kwargs)
         today = _clock(kit).date()
         narrow = widgets.Layout(width="auto")
-        self.start = widgets.DatePicker(description="From", value=today - dt.timedelta(days=days))
-        self.end = widgets.DatePicker(description="To", value=today)
+        self.start = date_field("From", today - dt.timedelta(days=days), "first UTC day")
+        self.end = date_field("To", today, "last UTC day (included)")
         self.status_filter = widgets.Dropdown(
             description="Status", options=[("any", ""), ("ended", "ENDED"), ("live", "LIVE")]
         )
@@ -113,14 +121,19 @@ class SessionExplorer(Panel):
     # -- sessions ---------------------------------------------------------------------------------
 
     def load_sessions(self) -> None:
-        start, end = self.start.value, self.end.value
-        if start and end and end < start:
-            self._show_error(ValueError("'To' is before 'From'"))
+        """Fetch the sessions the filters ask for, or refuse the dates with one line."""
+        try:
+            start = parse_day("From", self.start.value)
+            end = parse_day("To", self.end.value)
+            check_range(start, end, ("From", "To"), inclusive=True, longer=_LONGER)
+        except ValidationError as exc:
+            self.drop("sessions")  # a fetch still on its way was for other dates
+            self._show_error(exc)
             return
         filters: dict[str, Any] = {
             "start_time": start,
             # The whole 'To' day: up to its last millisecond.
-            "end_time": dt.datetime.combine(end, dt.time.max) if end else None,
+            "end_time": dt.datetime.combine(end, dt.time.max),
             "status": self.status_filter.value or None,
             "search": self.search.value.strip() or None,
         }
