@@ -976,6 +976,27 @@ def test_daywise_usage_axes(demo: dict[str, pd.DataFrame]) -> None:
     assert [t.name for t in partial.data] == ["sessions"]
 
 
+def test_daywise_usage_by_week_and_month_sums_every_day() -> None:
+    from rtk_notebook.errors import ValidationError
+    from rtk_notebook.plots.usage import prepare_daywise
+
+    days = pd.date_range("2026-01-01", "2026-12-31", tz="UTC")  # a Thursday to a Thursday
+    year = pd.DataFrame({"day": days, "total_sessions": np.arange(len(days), dtype=float)})
+    weekly = prepare_daywise(year, "W")
+    assert weekly["day"].dt.day_of_week.eq(0).all() and len(weekly) == 53
+    assert weekly["value"].sum() == year["total_sessions"].sum()
+    assert weekly["days"].tolist() == [4, *[7] * 51, 4]  # partial first and last weeks
+    fig = plots.daywise_usage(year)  # a year: drawn per week, not per day
+    assert fig.layout.title.text == "Usage per week" and len(fig.data[0].x) == 53
+    assert fig.data[0].customdata[0] == " (4 of 7 days)" and fig.data[0].customdata[1] == ""
+    monthly = plots.daywise_usage(year, freq="M")
+    assert list(monthly.data[0].y) == year.groupby(days.month)["total_sessions"].sum().tolist()
+    assert monthly.layout.yaxis.title.text == "Sessions, recordings (count per month)"
+    assert plots.daywise_usage(year.head(30)).layout.title.text == "Usage per day"
+    with pytest.raises(ValidationError, match="'freq'"):
+        plots.daywise_usage(year, freq="Y")
+
+
 # --------------------------------------------------------------------------------------------
 # Size: a 200-peer, one-hour session
 # --------------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import html
 import re
 
@@ -13,7 +12,14 @@ import pytest
 import rtk_notebook as rtk
 from rtk_notebook.demo import DemoBackend, Faults
 from rtk_notebook.widgets import PeerQualityPanel, RecordingMonitor, SessionExplorer, UsageDashboard
-from tests.factories import TOKEN, connect_to, ended_peer_with_profile, make_world
+from rtk_notebook.widgets.recordings import RECORDING_STATUSES
+from tests.factories import (
+    TOKEN,
+    PathLog,
+    connect_to,
+    ended_peer_with_profile,
+    make_world,
+)
 
 
 @pytest.fixture(scope="module")
@@ -68,9 +74,25 @@ def test_session_explorer_filters_sorts_and_opens(kit: rtk.Kit) -> None:
 
 def test_bad_date_range_shows_one_line_not_a_traceback(kit: rtk.Kit) -> None:
     explorer = SessionExplorer(kit)
-    explorer.end.value = explorer.start.value - dt.timedelta(days=1)
-    assert explorer.error == "ValueError: 'To' is before 'From'"
+    explorer.end.value = "2026-11-10"  # before 'From', the 11th
+    assert explorer.error == (
+        "ValidationError: 'To' (2026-11-10) must be on or after 'From' (2026-11-11)"
+    )
     assert "Traceback" not in explorer.status.value and "⚠" in explorer.status.value
+
+
+def test_explorer_dates_apply_once_and_refuse_old_years(kit: rtk.Kit) -> None:
+    explorer = SessionExplorer(kit)
+    assert explorer.start.continuous_update is False  # a year typed is sent on Enter or blur
+    requests, sessions = kit.stats.requests, explorer.sessions
+    explorer.start.value = "0002-11-11"  # would page through every session ever held
+    assert explorer.error == "ValidationError: 'From' is before 2000 (got 0002-11-11)"
+    explorer.start.value = "2025-01-01"
+    assert "at most 400" in explorer.error
+    assert kit.stats.requests == requests and explorer.sessions is sessions
+    explorer.start.value = "2026-11-17"
+    assert explorer.error is None and kit.stats.requests == requests + 1
+    assert explorer.visible["started_at"].min() >= pd.Timestamp("2026-11-17", tz="UTC")
 
 
 def test_peer_panel_shows_plot_findings_and_cards(kit: rtk.Kit) -> None:
@@ -133,7 +155,7 @@ def test_recording_monitor(kit: rtk.Kit) -> None:
     assert statuses <= {"ERRORED", "UPLOADING", "INVOKED"} and "ERRORED" in statuses
     assert "background:#F9E0D4" in monitor.table.value  # errored rows highlighted
     monitor.only_problems.value = False
-    monitor.status_filter.value = ("PAUSED",)
+    monitor.status_toggles["PAUSED"].value = True
     assert monitor.visible["status"].astype(str).tolist() == ["PAUSED"]
     monitor.refresh_button.click()
     assert monitor.refreshed == 2
@@ -164,8 +186,8 @@ def test_usage_dashboard(kit: rtk.Kit) -> None:
     dashboard = UsageDashboard(kit)
     assert dashboard.error is None and len(dashboard.daywise) == 30
     assert "sessions" in dashboard.totals.value and len(dashboard.figure.data) > 0
-    dashboard.start.value = dt.date(2026, 11, 1)
-    dashboard.end.value = dt.date(2026, 11, 7)
+    dashboard.start.value = "2026-11-01"
+    dashboard.end.value = "2026-11-07"
     assert len(dashboard.daywise) == 7
     total = int(dashboard.daywise["total_sessions"].sum())
     assert f"<b>{total}</b> sessions" in dashboard.totals.value
@@ -254,3 +276,147 @@ def test_a_word_has_one_colour_in_figures_cards_and_panels(kit: rtk.Kit) -> None
         assert len(markers) == 1, severity
         assert badge_colors(card, severity) == markers, severity
         assert badge_colors(panel.findings_html.value, severity) == markers, severity
+
+
+# -- issue 14: the panels' bugs, one test each ------------------------------------------------
+
+
+@pytest.fixture
+def logged() -> tuple[rtk.Kit, PathLog]:
+    """A kit whose requests are logged by path, to count what a change of a control fetches."""
+    world = make_world()
+    transport = PathLog(DemoBackend(world))
+    connection = rtk.connect(demo=world, transport=transport)  # the demo's clock, logged
+    yield connection, transport
+    connection.close()
+
+
+def _fetches(log: PathLog, fragment: str) -> int:
+    return sum(fragment in path for path in log.paths)
+
+
+def _explorer_with_a_peer_open(kit: rtk.Kit) -> tuple[SessionExplorer, str, PeerQualityPanel]:
+    explorer = SessionExplorer(kit)
+    # An ended session with few people, not the first of the list: a sort or a filter that
+    # moved another one to the top would show up as a change of the chosen one.
+    ended = explorer.visible[explorer.visible["status"].astype(str) == "ENDED"]
+    session_id = str(ended["id"].iloc[3])
+    explorer.sessions_list.value = session_id
+    explorer.peers_list.value = explorer.peers_list.options[0][1]
+    assert explorer.peer_panel is not None and explorer.peer_panel.error is None
+    return explorer, session_id, explorer.peer_panel
+
+
+def test_explorer_sort_keeps_the_open_session_and_its_peer_panel(
+    logged: tuple[rtk.Kit, PathLog],
+) -> None:
+    kit, log = logged
+    explorer, session_id, panel = _explorer_with_a_peer_open(kit)
+    before = len(log.paths)
+    for sort in ("oldest first", "most participants", "longest"):
+        explorer.sort.value = sort
+        assert explorer.sessions_list.value == session_id, sort
+    assert log.paths[before:] == []  # nothing reloaded
+    assert explorer.session_id == session_id
+    assert explorer.peer_panel is panel and explorer.peer_box.children == (panel,)
+
+
+def test_explorer_filter_hiding_the_session_opens_no_other(
+    logged: tuple[rtk.Kit, PathLog],
+) -> None:
+    kit, log = logged
+    explorer, session_id, panel = _explorer_with_a_peer_open(kit)
+    people = int(explorer.sessions.set_index("id").at[session_id, "max_concurrent_participants"])
+    before = len(log.paths)
+    explorer.min_participants.value = people + 1  # hides the open session, keeps others
+    assert len(explorer.visible) > 0 and session_id not in set(explorer.visible["id"])
+    assert explorer.sessions_list.value is None  # no row chosen, none opened by itself
+    assert "not in this list" in explorer.sessions_header.value
+    explorer.search.value = "no meeting is called this"  # a refetch that lists nothing
+    explorer.search.value = ""  # and back: the open session is listed again
+    explorer.min_participants.value = 0
+    assert explorer.sessions_list.value == session_id
+    assert [p for p in log.paths[before:] if not p.endswith("/sessions")] == []  # lists only
+    assert explorer.session_id == session_id and explorer.peer_panel is panel
+    assert explorer.peer_box.children == (panel,)
+
+
+def test_explorer_another_session_opens_no_peer_by_itself(kit: rtk.Kit) -> None:
+    explorer, session_id, _ = _explorer_with_a_peer_open(kit)
+    other = next(i for i in explorer.visible["id"].iloc[4:] if i != session_id)
+    explorer.sessions_list.value = other
+    assert set(explorer.quality["session_id"]) == {other}
+    assert explorer.peers_list.value is None  # its first peer was not opened by the list
+    assert explorer.peer_panel is None and explorer.peer_box.children == ()
+    assert explorer.session_id == other
+
+
+def test_usage_dates_apply_once_and_refuse_old_years_and_long_ranges(
+    logged: tuple[rtk.Kit, PathLog],
+) -> None:
+    kit, log = logged
+    dashboard = UsageDashboard(kit)
+    assert _fetches(log, "/analytics/daywise") == 1
+    for field in (dashboard.start, dashboard.end):  # applied on Enter or blur, not per key
+        assert field.continuous_update is False
+    figure = dashboard.figure
+    dashboard.start.value = "0002-11-01"
+    assert dashboard.error == "ValidationError: 'From' is before 2000 (got 0002-11-01)"
+    assert "\n" not in dashboard.error and "⚠" in dashboard.status.value
+    dashboard.start.value = "2025-01-01"  # 687 days
+    assert "at most 400" in dashboard.error
+    dashboard.start.value = "2026-13-01"
+    assert "not a day of the calendar" in dashboard.error
+    assert _fetches(log, "/analytics/daywise") == 1 and dashboard.figure is figure
+    dashboard.start.value = "2026-11-01"
+    assert dashboard.error is None and len(dashboard.daywise) == 18
+    assert _fetches(log, "/analytics/daywise") == 2
+
+
+def test_usage_long_ranges_are_drawn_by_week_or_month(kit: rtk.Kit) -> None:
+    dashboard = UsageDashboard(kit)
+    dashboard.start.value = "2025-10-20"  # 395 days up to the world's today
+    assert dashboard.error is None and len(dashboard.daywise) == 395
+    figure = dashboard.figure
+    points = sum(len(trace.x) for trace in figure.data)
+    assert points <= 4 * 60  # four series of at most 60 weeks, not 4 x 395 days
+    assert len(figure.to_json()) < 100_000
+    assert "per week" in figure.layout.title.text or "per month" in figure.layout.title.text
+    sessions = next(t for t in figure.data if t.name == "sessions")
+    assert sum(sessions.y) == dashboard.daywise["total_sessions"].sum()  # every day counted
+
+
+def test_recording_monitor_header_counts_what_the_filter_shows(kit: rtk.Kit) -> None:
+    monitor = RecordingMonitor(kit)
+    total = len(monitor.recordings)
+    assert f"{total} recordings" in monitor.counts_html.value
+    monitor.only_problems.value = True
+    shown = len(monitor.visible)
+    assert 0 < shown < total
+    assert f"{shown} of {total} recordings" in monitor.counts_html.value
+
+
+def test_recording_monitor_shows_ids_and_error_reasons(kit: rtk.Kit) -> None:
+    monitor = RecordingMonitor(kit)
+    errored = monitor.recordings[monitor.recordings["status"].astype(str) == "ERRORED"]
+    full_id = str(errored["id"].iloc[0])
+    table = monitor.table.value
+    assert f'title="{full_id}"' in table and f">{full_id[:8]}…<" in table
+    assert "INTERNAL_ERROR" in table  # why it failed, to quote to support
+    assert re.search(r"last refreshed \d\d:\d\d:\d\d UTC", monitor.refreshed_html.value)
+
+
+def test_recording_monitor_chooses_several_statuses_without_ctrl_click(kit: rtk.Kit) -> None:
+    import ipywidgets as widgets
+
+    monitor = RecordingMonitor(kit)
+    toggles = monitor.status_toggles
+    assert set(toggles) == set(RECORDING_STATUSES)
+    assert all(isinstance(t, widgets.ToggleButton) for t in toggles.values())
+    toggles["PAUSED"].value = True
+    toggles["ERRORED"].value = True
+    assert toggles["ERRORED"].icon == "check" and toggles["UPLOADED"].icon == ""
+    assert set(monitor.visible["status"].astype(str)) == {"PAUSED", "ERRORED"}
+    assert len(monitor.visible) == monitor.counts["PAUSED"] + monitor.counts["ERRORED"]
+    toggles["PAUSED"].value = toggles["ERRORED"].value = False  # none chosen: every status
+    assert len(monitor.visible) == len(monitor.recordings)

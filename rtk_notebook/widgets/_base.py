@@ -11,13 +11,16 @@ An error is shown in the panel as one readable line, never as a traceback.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import html
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import ipywidgets as widgets
 
-from rtk_notebook.errors import RTKError
+from rtk_notebook.api.checks import shorten
+from rtk_notebook.errors import RTKError, ValidationError
 from rtk_notebook.style import (
     HEADER,
     INK_SECONDARY,
@@ -27,6 +30,12 @@ from rtk_notebook.style import (
     fmt_measure,
 )
 from rtk_notebook.style import id_html as id_html  # an id cell: short, the full id on hover
+
+FIRST_YEAR = 2000  # no call or usage history is older; an earlier year is a typo
+MAX_DAYS = 400  # a year and a bit: a longer range is a job for code, not a panel
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
 
 # Panel-wide CSS, shipped as a zero-height HTML widget in each panel.
 STYLE = (
@@ -55,6 +64,71 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
+# -- date fields ------------------------------------------------------------------------------
+
+
+def date_field(description: str, day: dt.date, tooltip: str) -> widgets.Text:
+    """A ``YYYY-MM-DD`` field applied on Enter or when it loses focus, not per keystroke.
+
+    A ``DatePicker`` sends every digit typed into its year (0002, 0020, 0202, ...), and each
+    would be a fetch; a text field that syncs only when done sends the day once.
+    """
+    return widgets.Text(
+        description=description,
+        value=day.isoformat(),
+        placeholder="YYYY-MM-DD",
+        continuous_update=False,
+        tooltip=tooltip,
+    )
+
+
+def parse_day(name: str, value: Any) -> dt.date:
+    """A UTC day from ``YYYY-MM-DD`` text, a date or a datetime (its UTC day).
+
+    Raises :class:`ValidationError` naming ``name`` for anything else, and for a year before
+    2000.
+    """
+    if isinstance(value, dt.datetime):
+        day = (value.astimezone(dt.UTC) if value.tzinfo else value).date()
+    elif isinstance(value, dt.date):
+        day = value
+    elif isinstance(value, str) and _DAY.fullmatch(value.strip()):
+        try:
+            day = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValidationError(
+                f"'{name}' is not a day of the calendar (got {value!r})"
+            ) from None
+    else:
+        raise ValidationError(f"'{name}' must be a day as YYYY-MM-DD (got {shorten(value)})")
+    if day.year < FIRST_YEAR:
+        raise ValidationError(f"'{name}' is before {FIRST_YEAR} (got {day.isoformat()})")
+    return day
+
+
+def check_range(
+    start: dt.date,
+    end: dt.date,
+    names: tuple[str, str] = ("start", "end"),
+    *,
+    inclusive: bool = False,
+    longer: str = "call store.trend() for longer ones",
+) -> None:
+    """The range ``[start, end)`` (``[start, end]`` if ``inclusive``) is at least a day and at
+    most :data:`MAX_DAYS` days; ``longer`` says where a longer range can be had."""
+    days = (end - start).days + inclusive
+    if days < 1:
+        relation = "on or after" if inclusive else "after"
+        raise ValidationError(
+            f"'{names[1]}' ({end.isoformat()}) must be {relation} '{names[0]}' "
+            f"({start.isoformat()})"
+        )
+    if days > MAX_DAYS:
+        raise ValidationError(
+            f"the range is {days} days; at most {MAX_DAYS} are shown at once ({longer})"
+        )
+
+
 def show_figure(output: widgets.Output, figure: Any) -> None:
     """Put ``figure`` in ``output``, replacing what was there.
 
@@ -69,6 +143,22 @@ def show_figure(output: widgets.Output, figure: Any) -> None:
     bundle = pio.renderers["plotly_mimetype"].to_mimebundle(figure.to_dict())
     bundle["text/plain"] = f"<{type(figure).__name__} with {len(figure.data)} traces>"
     output.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
+
+
+def replace_options(
+    select: widgets.Select, options: list[tuple[str, str]], keep: str | None
+) -> None:
+    """Give ``select`` new options without choosing anything by itself.
+
+    ipywidgets moves a Select that has a choice to its first option when the options change
+    (and tells the observers), which would open that row. Here the choice is cleared first
+    (a Select with no choice keeps none), then ``keep`` is chosen again if it is still listed.
+    Observers see ``None`` and then ``keep``: they must ignore both (``keep`` is already open).
+    """
+    select.index = None
+    select.options = options
+    if keep is not None and keep in {value for _, value in options}:
+        select.value = keep
 
 
 class Panel(widgets.VBox):
@@ -144,6 +234,11 @@ class Panel(widgets.VBox):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+    def drop(self, kind: str) -> None:
+        """Forget a fetch of ``kind`` still on its way: its result will not be applied."""
+        self._generation[kind] = self._generation.get(kind, 0) + 1
+        self.loading = False
 
     async def wait(self) -> None:
         """Wait until the panel's pending fetches are done (for tests and scripted use)."""

@@ -9,8 +9,19 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from rtk_notebook.errors import ValidationError
 from rtk_notebook.style import INK_LABEL, badge
-from rtk_notebook.widgets._base import Panel, measure, plain, show_figure, table_html
+from rtk_notebook.widgets._base import (
+    Panel,
+    check_range,
+    date_field,
+    measure,
+    parse_day,
+    plain,
+    replace_options,
+    show_figure,
+    table_html,
+)
 from rtk_notebook.widgets.peer import PeerQualityPanel
 
 SORTS = {
@@ -21,6 +32,14 @@ SORTS = {
     "most participants": ("max_concurrent_participants", False),
 }
 
+_LONGER = "call kit.sessions() in code for longer ones"
+
+
+def _unbroken(text: str) -> str:
+    """A number and its unit kept on one line in a narrow column ('892 ms', not '892' over
+    'ms')."""
+    return f'<span style="white-space:nowrap">{html.escape(text)}</span>'
+
 
 def _clock(kit: Any) -> dt.datetime:
     """The demo world's frozen clock, or now."""
@@ -30,14 +49,21 @@ def _clock(kit: Any) -> dt.datetime:
 
 class SessionExplorer(Panel):
     """Filters, a sortable sessions list; a chosen session shows its participant timeline and
-    per-peer quality; a chosen peer opens its ``PeerQualityPanel``."""
+    per-peer quality; a chosen peer opens its ``PeerQualityPanel``.
+
+    A choice stays until the user makes another: sorting or filtering the list neither
+    reloads the open session nor closes its peer panel, and a filter that hides the open
+    session leaves it open (the list then has no row chosen) rather than opening another.
+    The dates are typed as ``YYYY-MM-DD`` and applied on Enter or when the field loses focus;
+    a year before 2000 or a range over 400 days is refused with one line, and not fetched.
+    """
 
     def __init__(self, kit: Any, *, days: int = 7, **kwargs: Any) -> None:
         super().__init__(kit, **kwargs)
         today = _clock(kit).date()
         narrow = widgets.Layout(width="auto")
-        self.start = widgets.DatePicker(description="From", value=today - dt.timedelta(days=days))
-        self.end = widgets.DatePicker(description="To", value=today)
+        self.start = date_field("From", today - dt.timedelta(days=days), "first UTC day")
+        self.end = date_field("To", today, "last UTC day (included)")
         self.status_filter = widgets.Dropdown(
             description="Status", options=[("any", ""), ("ended", "ENDED"), ("live", "LIVE")]
         )
@@ -61,6 +87,8 @@ class SessionExplorer(Panel):
             options=[], rows=8, layout=widgets.Layout(width="100%", display="none")
         )  # shown once a session is chosen
         self.peer_box = widgets.VBox()
+        self.session_id: str | None = None  # the open session (it may be filtered out)
+        self.peer_id: str | None = None  # the open peer
         self.sessions: pd.DataFrame | None = None  # all that the filters fetched
         self.visible: pd.DataFrame | None = None  # after the client-side filter and the sort
         self.participants: pd.DataFrame | None = None
@@ -93,14 +121,19 @@ class SessionExplorer(Panel):
     # -- sessions ---------------------------------------------------------------------------------
 
     def load_sessions(self) -> None:
-        start, end = self.start.value, self.end.value
-        if start and end and end < start:
-            self._show_error(ValueError("'To' is before 'From'"))
+        """Fetch the sessions the filters ask for, or refuse the dates with one line."""
+        try:
+            start = parse_day("From", self.start.value)
+            end = parse_day("To", self.end.value)
+            check_range(start, end, ("From", "To"), inclusive=True, longer=_LONGER)
+        except ValidationError as exc:
+            self.drop("sessions")  # a fetch still on its way was for other dates
+            self._show_error(exc)
             return
         filters: dict[str, Any] = {
             "start_time": start,
             # The whole 'To' day: up to its last millisecond.
-            "end_time": dt.datetime.combine(end, dt.time.max) if end else None,
+            "end_time": dt.datetime.combine(end, dt.time.max),
             "status": self.status_filter.value or None,
             "search": self.search.value.strip() or None,
         }
@@ -125,10 +158,7 @@ class SessionExplorer(Panel):
         column, ascending = SORTS[self.sort.value]
         frame = frame.sort_values(column, ascending=ascending, na_position="last", kind="stable")
         self.visible = frame
-        self.sessions_header.value = (
-            f"<b>{len(frame)} sessions</b> <span style='color:{INK_LABEL}'>"
-            f"(of {len(self.sessions)} fetched; choose one)</span>"
-        )
+        self.sessions_header.value = self._sessions_header()
         options = []
         for _, s in frame.iterrows():
             started = s["started_at"]
@@ -140,15 +170,23 @@ class SessionExplorer(Panel):
                 f"{measure(minutes, '{:.0f} min'):>7}"
             )
             options.append((label, str(s["id"])))
-        current = self.sessions_list.value
-        self.sessions_list.options = options
-        if current in {value for _, value in options}:
-            self.sessions_list.value = current
+        replace_options(self.sessions_list, options, keep=self.session_id)
+
+    def _sessions_header(self) -> str:
+        assert self.sessions is not None and self.visible is not None
+        hint = "choose one"
+        if self.session_id is not None and not (self.visible["id"] == self.session_id).any():
+            hint = "the open session, below, is not in this list"
+        return (
+            f"<b>{len(self.visible)} sessions</b> <span style='color:{INK_LABEL}'>"
+            f"(of {len(self.sessions)} fetched; {hint})</span>"
+        )
 
     # -- one session ------------------------------------------------------------------------------
 
     def _on_session(self, change: dict[str, Any]) -> None:
-        if change["new"]:
+        # None: the options are being replaced; the open session: it was chosen again.
+        if change["new"] and change["new"] != self.session_id:
             self.open_session(change["new"])
 
     def open_session(self, session_id: str) -> None:
@@ -159,7 +197,13 @@ class SessionExplorer(Panel):
             quality = await self.kit.aio.session_quality(session_id)
             return participants, quality
 
-        self.peer_box.children = []
+        self.session_id = session_id
+        if self.sessions_list.value != session_id:  # opened from code: show it chosen
+            listed = session_id in {value for _, value in self.sessions_list.options}
+            self.sessions_list.value = session_id if listed else None
+        self._close_peer()
+        if self.visible is not None:
+            self.sessions_header.value = self._sessions_header()
         self.run(
             "session",
             "Loading participants and their peer reports",
@@ -198,8 +242,8 @@ class SessionExplorer(Panel):
                     html.escape(plain(q["display_name"])),
                     badge(verdict),
                     measure(q["mos_avg"], "{:.2f}"),
-                    measure(q["loss_avg_pct"], "{:.1f} %"),
-                    measure(q["rtt_p90_ms"], "{:.0f} ms"),
+                    _unbroken(measure(q["loss_avg_pct"], "{:.1f} %")),
+                    _unbroken(measure(q["rtt_p90_ms"], "{:.0f} ms")),
                     html.escape(plain(q["connection_type"])),
                     html.escape(plain(q["browser"])),
                     html.escape(plain(q["country"])),
@@ -214,29 +258,35 @@ class SessionExplorer(Panel):
                 "verdict",
                 "MOS",
                 "loss",
-                "RTT p90",
+                "RTT\u00a0p90",
                 "transport",
                 "browser",
                 "country",
                 "top finding",
             ],
         )
-        self.peers_list.options = options
-        self.peers_list.value = None
+        replace_options(self.peers_list, options, keep=self.peer_id)
         self.peers_list.layout.display = "flex" if options else "none"
 
     # -- one peer ---------------------------------------------------------------------------------
 
     def _on_peer(self, change: dict[str, Any]) -> None:
-        if change["new"]:
+        # None: the options are being replaced; the open peer: it was chosen again.
+        if change["new"] and change["new"] != self.peer_id:
             self.open_peer(change["new"])
 
     def open_peer(self, peer_id: str) -> PeerQualityPanel:
-        if self.peer_panel is not None:
-            self.peer_panel.close()
+        self._close_peer()
+        self.peer_id = peer_id
         self.peer_panel = PeerQualityPanel(self.kit, peer_id)
         self.peer_box.children = [self.peer_panel]
         return self.peer_panel
+
+    def _close_peer(self) -> None:
+        if self.peer_panel is not None:
+            self.peer_panel.close()
+        self.peer_panel, self.peer_id = None, None
+        self.peer_box.children = []
 
     async def wait(self) -> None:
         await super().wait()

@@ -1,5 +1,8 @@
 """``RecordingMonitor(kit)``: recordings by status, with stuck and errored ones called out.
 
+Each row carries the recording's id (shortened; the full id on hover, to send to support)
+and, for a stuck or errored one, why: how long it has waited, or the reason it stopped.
+
 Download links are pre-signed (a capability): the panel fetches them masked, so no link is
 in its table or its state, and says a download exists; ``RecordingMonitor(kit,
 reveal_secrets=True)`` fetches them in the clear and links them.
@@ -15,14 +18,24 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from rtk_notebook.models._display import fmt_minutes
 from rtk_notebook.secrets import reveal_flag
-from rtk_notebook.style import PALETTE, STATUS_COLORS, TINTS, VERDICT_COLORS, badge
-from rtk_notebook.widgets._base import Panel, show_figure, table_html
+from rtk_notebook.style import INK_SECONDARY, PALETTE, STATUS_COLORS, TINTS, VERDICT_COLORS, badge
+from rtk_notebook.widgets._base import MISSING, Panel, id_html, plain, show_figure, table_html
 
 RECORDING_STATUSES = ("UPLOADED", "RECORDING", "PAUSED", "UPLOADING", "INVOKED", "ERRORED")
 # A recording still INVOKED or UPLOADING this long after it was started is stuck: uploads
 # normally finish within minutes of the session's end.
 STUCK_AFTER = pd.Timedelta(hours=2)
+TABLE_ROWS = 500
+STOP_REASON = "stop_reason"  # the API's stop_reason.reason, named for people (if sent)
+
+
+def _mark_chosen(change: dict[str, Any]) -> None:
+    """A chosen status's toggle is ticked and coloured, so the choice reads at a glance."""
+    toggle = change["owner"]
+    toggle.icon = "check" if change["new"] else ""
+    toggle.button_style = "info" if change["new"] else ""
 
 
 def stuck_mask(recordings: pd.DataFrame, now: pd.Timestamp) -> pd.Series:
@@ -47,8 +60,20 @@ class RecordingMonitor(Panel):
         self.reveal_secrets = reveal_flag(reveal_secrets)
         super().__init__(kit, **kwargs)
         self.counts_html = widgets.HTML()
-        self.status_filter = widgets.SelectMultiple(
-            description="Status", options=list(RECORDING_STATUSES), rows=6
+        # One toggle per status: several are chosen with plain clicks (no Ctrl-click).
+        self.status_toggles = {
+            status: widgets.ToggleButton(
+                description=status,
+                tooltip=f"show {status} recordings (none chosen: every status)",
+                layout=widgets.Layout(width="auto"),
+            )
+            for status in RECORDING_STATUSES
+        }
+        for toggle in self.status_toggles.values():
+            toggle.observe(_mark_chosen, names="value")
+        self.status_filter = widgets.HBox(
+            [widgets.Label("Status"), *self.status_toggles.values()],
+            layout=widgets.Layout(flex_flow="row wrap"),
         )
         self.only_problems = widgets.Checkbox(description="Only stuck or errored", value=False)
         self.search = widgets.Text(
@@ -57,8 +82,13 @@ class RecordingMonitor(Panel):
         self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
         self.auto = widgets.Checkbox(description="Auto-refresh", value=False)
         self.interval = widgets.BoundedIntText(
-            description="every (s)", value=auto_refresh_s, min=5, max=3600
+            description="every (s)",
+            value=auto_refresh_s,
+            min=5,
+            max=3600,
+            layout=widgets.Layout(width="160px"),
         )
+        self.refreshed_html = widgets.HTML()  # "last refreshed 14:03:07 UTC"
         self.table = widgets.HTML()
         self.plot = widgets.Output()
         self.recordings: pd.DataFrame | None = None
@@ -66,20 +96,27 @@ class RecordingMonitor(Panel):
         self.counts: dict[str, int] = {}
         self.figure: Any = None
         self.refreshed = 0
+        self.refreshed_at: dt.datetime | None = None  # wall-clock time of the last refresh
         self._auto_task: asyncio.Task[Any] | None = None
-        controls = widgets.HBox(
-            [
-                self.status_filter,
-                widgets.VBox([self.search, self.only_problems]),
-                widgets.VBox([self.refresh_button, self.auto, self.interval]),
-            ]
-        )
-        self.children = [self.counts_html, controls, self.status, self.table, self.plot]
-        for control in (self.status_filter, self.only_problems, self.search):
+        self.children = [
+            self.counts_html,
+            self.status_filter,
+            widgets.HBox([self.search, self.only_problems]),
+            widgets.HBox([self.refresh_button, self.refreshed_html, self.auto, self.interval]),
+            self.status,
+            self.table,
+            self.plot,
+        ]
+        for control in (*self.status_toggles.values(), self.only_problems, self.search):
             control.observe(lambda _: self._show(), names="value")
         self.refresh_button.on_click(lambda _: self.refresh())
         self.auto.observe(self._on_auto, names="value")
         self.refresh()
+
+    @property
+    def chosen_statuses(self) -> tuple[str, ...]:
+        """The statuses toggled on; none means every status."""
+        return tuple(s for s, toggle in self.status_toggles.items() if toggle.value)
 
     def now(self) -> pd.Timestamp:
         demo = getattr(self.kit, "demo", None)
@@ -98,25 +135,39 @@ class RecordingMonitor(Panel):
 
         self.recordings = frame
         self.refreshed += 1
+        self.refreshed_at = dt.datetime.now(dt.UTC)
+        self.refreshed_html.value = (
+            f"<span style='color:{INK_SECONDARY}'>last refreshed "
+            f"{self.refreshed_at:%H:%M:%S} UTC</span>"
+        )
         status = frame["status"].astype(str)
         self.counts = {s: int((status == s).sum()) for s in RECORDING_STATUSES}
-        stuck = int(stuck_mask(frame, self.now()).sum())
-        pills = " ".join(badge(f"{s} {n}", STATUS_COLORS[s]) for s, n in self.counts.items())
-        warn = f" · <b style='color:{VERDICT_COLORS['poor']}'>{stuck} stuck</b>" if stuck else ""
-        self.counts_html.value = f"<div>{len(frame)} recordings: {pills}{warn}</div>"
+        for name, toggle in self.status_toggles.items():
+            toggle.description = f"{name} {self.counts[name]}"
         self.figure = plots.recording_status(frame, now=self.now())
         show_figure(self.plot, self.figure)
         self._show()
+
+    def _header(self, shown: int, stuck: int) -> str:
+        """'21 of 155 recordings' (what the table shows), the pills of all, when refreshed."""
+        assert self.recordings is not None
+        total = len(self.recordings)
+        count = f"{shown} of {total}" if shown != total else f"{total}"
+        count = f"<b>{count} recordings</b>"
+        pills = " ".join(badge(f"{s} {n}", STATUS_COLORS[s]) for s, n in self.counts.items())
+        warn = f" · <b style='color:{VERDICT_COLORS['poor']}'>{stuck} stuck</b>" if stuck else ""
+        return f"<div>{count} · all: {pills}{warn}</div>"
 
     def _show(self) -> None:
         frame = self.recordings
         if frame is None:
             return
-        stuck = stuck_mask(frame, self.now())
+        now = self.now()
+        stuck = stuck_mask(frame, now)
         errored = frame["status"].astype(str) == "ERRORED"
         keep = pd.Series(True, index=frame.index)
-        if self.status_filter.value:
-            keep &= frame["status"].astype(str).isin(self.status_filter.value)
+        if self.chosen_statuses:
+            keep &= frame["status"].astype(str).isin(self.chosen_statuses)
         if self.only_problems.value:
             keep &= stuck | errored
         text = self.search.value.strip().lower()
@@ -127,35 +178,49 @@ class RecordingMonitor(Panel):
             keep &= haystack.str.lower().str.contains(text, regex=False)
         visible = frame[keep]
         self.visible = visible
+        self.counts_html.value = self._header(len(visible), int(stuck.sum()))
         rows, styles = [], []
-        for index, r in visible.head(500).iterrows():
-            state = str(r["status"])
+        for index, r in visible.head(TABLE_ROWS).iterrows():
             note = "stuck" if stuck.at[index] else ("errored" if errored.at[index] else "")
-            minutes = r["recording_duration"] / 60 if pd.notna(r["recording_duration"]) else None
-            rows.append(
-                [
-                    badge(state),
-                    html.escape(f"{r['invoked_time']:%Y-%m-%d %H:%M}")
-                    if pd.notna(r["invoked_time"])
-                    else "–",
-                    html.escape(str(r["meeting_title"])),
-                    "–" if minutes is None else f"{minutes:.0f} min",
-                    html.escape(str(r["output_file_name"])),
-                    self._download_cell(r["download_url"]),
-                    f"<b>{note}</b>" if note else "",
-                ]
-            )
+            rows.append(self._row(r, note, now))
             tint = {"stuck": TINTS["warning"], "errored": TINTS["poor"]}.get(note)
             styles.append(f"background:{tint}" if tint else "")
-        more = f"<p>… and {len(visible) - 500} more</p>" if len(visible) > 500 else ""
-        self.table.value = (
-            table_html(
-                rows,
-                ["status", "invoked (UTC)", "meeting", "length", "file", "download", ""],
-                row_styles=styles,
-            )
-            + more
+        more = len(visible) - TABLE_ROWS
+        header = ["status", "id", "invoked\u00a0(UTC)", "meeting", "length", "file", "download"]
+        self.table.value = table_html(rows, [*header, "problem"], row_styles=styles) + (
+            f"<p>… and {more} more</p>" if more > 0 else ""
         )
+
+    def _row(self, r: pd.Series, note: str, now: pd.Timestamp) -> list[str]:
+        """One recording's cells: escaped text, its id shortened with the full id on hover."""
+        full_id = plain(r["id"])
+        minutes = r["recording_duration"] / 60 if pd.notna(r["recording_duration"]) else None
+        invoked = r["invoked_time"]
+        return [
+            badge(str(r["status"])),
+            id_html(full_id),
+            f"<span style='white-space:nowrap'>{invoked:%Y-%m-%d %H:%M}</span>"
+            if pd.notna(invoked)
+            else MISSING,
+            html.escape(plain(r["meeting_title"])),
+            MISSING if minutes is None else f"{minutes:.0f} min",
+            html.escape(plain(r["output_file_name"])),
+            self._download_cell(r["download_url"]),
+            self._problem_cell(r, note, now),
+        ]
+
+    @staticmethod
+    def _problem_cell(r: pd.Series, note: str, now: pd.Timestamp) -> str:
+        """Why a recording needs a look: how long a stuck one has waited, or the reason an
+        errored one stopped (as the API words it, to quote to support)."""
+        if note == "stuck":
+            since = r["stopped_time"] if pd.notna(r["stopped_time"]) else r["invoked_time"]
+            waited = fmt_minutes((now - since).total_seconds() / 60)
+            return f"<b>stuck</b>: {html.escape(str(r['status']))} for {waited}"
+        if note == "errored":
+            reason = plain(r.get(STOP_REASON))
+            return f"<b>errored</b>: {html.escape(reason)}"
+        return ""
 
     def _download_cell(self, url: Any) -> str:
         if pd.isna(url) or not url:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import html
-import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -31,7 +30,15 @@ import pandas as pd
 from rtk_notebook.api.checks import shorten
 from rtk_notebook.errors import ValidationError
 from rtk_notebook.style import INK_SECONDARY, TINTS, VERDICT_COLORS, badge
-from rtk_notebook.widgets._base import Panel, describe_error, show_figure, table_html
+from rtk_notebook.widgets._base import (
+    Panel,
+    check_range,
+    date_field,
+    describe_error,
+    parse_day,
+    show_figure,
+    table_html,
+)
 
 __all__ = [
     "FREQUENCIES",
@@ -68,55 +75,13 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("peers", "peers"),
 )
 DEFAULT_CHANGES_BY = ("browser_major", "os", "device_type", "connection_type", "country")
-FIRST_YEAR = 2000  # no call-quality history is older; an earlier year is a typo
-MAX_DAYS = 400  # a year and a bit: a longer range is a job for store.trend() in code
 DEFAULT_DAYS = 84  # twelve weeks
 TABLE_ROWS = 25
-
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _LABELS = {column: label for label, column in SEGMENT_COLUMNS}
 _UNITS = {"D": "day", "W": "week", "M": "month"}
 
 
 # ---- checks ------------------------------------------------------------------------------------
-
-
-def parse_day(name: str, value: Any) -> dt.date:
-    """A UTC day from ``YYYY-MM-DD`` text, a date or a datetime (its UTC day).
-
-    Raises :class:`ValidationError` naming ``name`` for anything else, and for a year before
-    2000.
-    """
-    if isinstance(value, dt.datetime):
-        day = (value.astimezone(dt.UTC) if value.tzinfo else value).date()
-    elif isinstance(value, dt.date):
-        day = value
-    elif isinstance(value, str) and _DAY.fullmatch(value.strip()):
-        try:
-            day = dt.date.fromisoformat(value.strip())
-        except ValueError:
-            raise ValidationError(
-                f"'{name}' is not a day of the calendar (got {value!r})"
-            ) from None
-    else:
-        raise ValidationError(f"'{name}' must be a day as YYYY-MM-DD (got {shorten(value)})")
-    if day.year < FIRST_YEAR:
-        raise ValidationError(f"'{name}' is before {FIRST_YEAR} (got {day.isoformat()})")
-    return day
-
-
-def check_range(start: dt.date, end: dt.date, names: tuple[str, str] = ("start", "end")) -> None:
-    """The range ``[start, end)`` is at least a day and at most :data:`MAX_DAYS` days."""
-    if end <= start:
-        raise ValidationError(
-            f"'{names[1]}' ({end.isoformat()}) must be after '{names[0]}' ({start.isoformat()})"
-        )
-    days = (end - start).days
-    if days > MAX_DAYS:
-        raise ValidationError(
-            f"the range is {days} days; at most {MAX_DAYS} are shown at once "
-            "(call store.trend() for longer ones)"
-        )
 
 
 def _choice(name: str, value: Any, options: Sequence[tuple[str, str]]) -> str:
@@ -272,21 +237,8 @@ class TrendDashboard(Panel):
     def _build_controls(
         self, first: dt.date, last: dt.date, freq: str, by: str, metric: str
     ) -> None:
-        # Dates apply on Enter or on leaving the field (continuous_update=False), not per key.
-        self.start = widgets.Text(
-            description="From",
-            value=first.isoformat(),
-            placeholder="YYYY-MM-DD",
-            continuous_update=False,
-            tooltip="UTC day the range starts at",
-        )
-        self.end = widgets.Text(
-            description="Until",
-            value=last.isoformat(),
-            placeholder="YYYY-MM-DD",
-            continuous_update=False,
-            tooltip="UTC day the range ends at (not included)",
-        )
+        self.start = date_field("From", first, "UTC day the range starts at")
+        self.end = date_field("Until", last, "UTC day the range ends at (not included)")
         self.freq = widgets.Dropdown(description="Per", options=FREQUENCIES, value=freq)
         self.by = widgets.Dropdown(description="Segment", options=SEGMENT_COLUMNS, value=by)
         self.metric = widgets.Dropdown(description="Metric", options=METRICS, value=metric)

@@ -1,4 +1,9 @@
-"""``UsageDashboard(kit)``: sessions, participant-minutes and recordings per day."""
+"""``UsageDashboard(kit)``: sessions, participant-minutes and recordings per day, week or month.
+
+The dates are typed as ``YYYY-MM-DD`` and applied on Enter or when the field loses focus, so
+a year typed digit by digit is one fetch, not one per key. A bad day, a year before 2000, a
+'To' before 'From' or a range over 400 days is refused with one line, and nothing is fetched.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +13,22 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from rtk_notebook.widgets._base import Panel, show_figure
+from rtk_notebook.errors import ValidationError
+from rtk_notebook.widgets._base import Panel, check_range, date_field, parse_day, show_figure
 from rtk_notebook.widgets.explorer import _clock
+
+_LONGER = "call kit.daywise() in code for longer ones"
 
 
 class UsageDashboard(Panel):
-    """Day-wise usage over a chosen range, from the API's own day-wise analytics."""
+    """Usage over a chosen range of UTC days (both included), from the API's day-wise
+    analytics; drawn per day, or per week or month when the range is long."""
 
     def __init__(self, kit: Any, *, days: int = 30, **kwargs: Any) -> None:
         super().__init__(kit, **kwargs)
         today = _clock(kit).date()
-        self.start = widgets.DatePicker(
-            description="From", value=today - dt.timedelta(days=days - 1)
-        )
-        self.end = widgets.DatePicker(description="To", value=today)
+        self.start = date_field("From", today - dt.timedelta(days=days - 1), "first UTC day")
+        self.end = date_field("To", today, "last UTC day (included)")
         self.totals = widgets.HTML()
         self.plot = widgets.Output()
         self.daywise: pd.DataFrame | None = None
@@ -32,21 +39,23 @@ class UsageDashboard(Panel):
         self.load()
 
     def load(self) -> None:
-        start, end = self.start.value, self.end.value
-        if not start or not end:
-            self._show_note("choose both dates")
-            return
-        if end < start:
-            self._show_error(ValueError("'To' is before 'From'"))
+        """Fetch the range the fields hold, or refuse it with one line (and fetch nothing)."""
+        try:
+            start = parse_day("From", self.start.value)
+            end = parse_day("To", self.end.value)
+            check_range(start, end, ("From", "To"), inclusive=True, longer=_LONGER)
+        except ValidationError as exc:
+            self.drop("daywise")  # a fetch still on its way was for other dates
+            self._show_error(exc)
             return
         self.run(
             "daywise",
             "Loading day-wise analytics",
             lambda: self.kit.aio.daywise(start_date=start, end_date=end),
-            self._apply,
+            lambda frame: self._apply(frame, start, end),
         )
 
-    def _apply(self, frame: pd.DataFrame) -> None:
+    def _apply(self, frame: pd.DataFrame, start: dt.date, end: dt.date) -> None:
         from rtk_notebook import plots
 
         self.daywise = frame
@@ -61,7 +70,8 @@ class UsageDashboard(Panel):
             )
         self.totals.value = (
             f"<b>{sessions}</b> sessions · <b>{minutes:,.0f}</b> participant-minutes · "
-            f"<b>{recordings}</b> recordings over {len(frame)} days{busiest}"
+            f"<b>{recordings}</b> recordings over {len(frame)} days "
+            f"({start:%Y-%m-%d} to {end:%Y-%m-%d} UTC){busiest}"
         )
         self.figure = plots.daywise_usage(frame)
         show_figure(self.plot, self.figure)
