@@ -21,8 +21,14 @@ server in its own process, with injected latency.
                                                                             goal < 2 MB each
     plot_build_s       building those figures
 
+``python bench/run.py notebooks`` (``bench/notebook_runs.py``: about 3 minutes; quick, one run
+each) times notebooks 02 and 05 as a new user runs them, each in fresh kernels:
+
+    notebook_02_s      notebook 02's cells, top to bottom (min and median) goal <= 10 s
+    notebook_05_s      the same for notebook 05                           goal <= 10 s
+
 ``python bench/run.py store`` (or any of the groups: fanout, warm, frames, import, plots,
-store) runs those alone. The store group (``bench/store_sync.py``, about 4 minutes; quick
+store, notebooks) runs those alone. The store group (``bench/store_sync.py``, about 4 minutes; quick
 about 1.5):
 
     sync_vs_rate_bound    kit.sync with the demo's rate limit on (60 per 15 s) against
@@ -409,7 +415,7 @@ def bench_plots(peers: int) -> None:
     line("plot_build_s", f"{heat_s + over_s:.2f}", "informational")
 
 
-GROUPS = ["fanout", "warm", "frames", "import", "plots", "store"]
+GROUPS = ["fanout", "warm", "frames", "import", "plots", "store", "notebooks"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -439,6 +445,10 @@ def main(argv: list[str] | None = None) -> int:
         from store_sync import bench_store  # bench/ is on the path: this script's folder
 
         bench_store(quick, Server, LATENCY_MS)
+    if "notebooks" in chosen:
+        from notebook_runs import bench_notebooks
+
+        bench_notebooks(quick)
     return 0
 
 

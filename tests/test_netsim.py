@@ -23,10 +23,12 @@ from rtk_notebook.demo.netsim import (
     HEALTHY_PROFILES,
     PROFILES,
     PeerSim,
+    SampleColumns,
     choose_profile,
     mos_from,
     simulate_peer,
 )
+from rtk_notebook.demo.wire import sample_rows, to_json
 
 JOIN = datetime(2026, 11, 20, 10, 0, 0, 39_000, tzinfo=UTC)
 ISO_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
@@ -191,6 +193,36 @@ def test_output_is_plain_json_types() -> None:
     for leaf in walk([s.peer_report, s.quality_stats_report, s.quality_stats_participant]):
         assert leaf is None or type(leaf) in (str, int, float, bool), type(leaf)
         assert not (isinstance(leaf, float) and np.isnan(leaf))
+
+
+def test_the_served_samples_are_the_bytes_of_the_sample_dicts() -> None:
+    # The demo's server writes the samples from their columns; what it writes must be what
+    # encoding the dicts of `peer_report` gives, byte for byte, for every kind of track.
+    for s in (
+        sim("wire:a", "cpu_starved_mobile", 30, video=True, screenshare=True),
+        sim("wire:b", "relay_tcp", 5, video=False),
+        sim("wire:c", "3g", 0.05, video=True),  # too short for a sample: empty tracks
+    ):
+        assert to_json(s.quality(sample_rows)) == to_json(s.peer_report["quality"])
+
+
+@pytest.mark.parametrize(
+    ("fields", "count"),
+    [
+        ({"a": [1, 2.5, None], "b": "x", "c": [True, False, True]}, 3),
+        ({"only": "constant", "n": 7}, 2),  # no varying field
+        ({"text": ["a,b", "c", "d"], "x": [1, 2, 3]}, 3),  # a comma inside a value
+        ({"nested": [[1, 2], [3], []], "x": [1, 2, 3]}, 3),  # arrays inside values
+        ({"short": [1, 2], "x": [1, 2, 3]}, 3),  # a column shorter than the track
+        ({"100%": ["%s", "%b", "%%"], "p": "%d"}, 3),  # format characters
+        ({"x": [float("nan"), 1e-7, 1e22]}, 3),
+        ({"x": []}, 0),
+        ({}, 2),
+    ],
+)
+def test_sample_rows_writes_what_the_dicts_encode_to(fields: dict[str, Any], count: int) -> None:
+    samples = SampleColumns(fields, count)
+    assert bytes(sample_rows(samples)) == to_json(samples.rows())
 
 
 def test_toggling_video_leaves_the_audio_untouched() -> None:

@@ -32,7 +32,7 @@ from rtk_notebook.demo.netsim.profiles import (
     choose_profile,
 )
 from rtk_notebook.demo.netsim.series import EPISODE_KINDS
-from rtk_notebook.demo.netsim.simulate import PeerSim, simulate_peer
+from rtk_notebook.demo.netsim.simulate import PeerSim, SampleColumns, simulate_peer
 
 __all__ = [
     "EPISODE_KINDS",
@@ -40,6 +40,7 @@ __all__ = [
     "NetworkProfile",
     "PROFILES",
     "PeerSim",
+    "SampleColumns",
     "choose_profile",
     "mos_from",
     "simulate_peer",

@@ -4,9 +4,10 @@ tracks and the identity (the peer report's metadata, peer_stats and quality_stat
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -45,21 +46,56 @@ from rtk_notebook.demo.netsim.tracks import (
     audio_track,
     camera_tracks,
     minute_stats,
+    rows,
     screenshare_track,
     track_ids,
 )
 
 
 @dataclass(frozen=True)
+class SampleColumns:
+    """One track's samples by field: a list per varying field, one value per constant one."""
+
+    fields: dict[str, Any]
+    count: int
+
+    def rows(self) -> list[dict]:
+        """The samples as the API lists them: one dict each, keys in alphabetical order."""
+        return rows(self.fields, self.count)
+
+
+@dataclass(frozen=True)
 class PeerSim:
-    """Everything the API returns about one simulated peer, plus the injected truth."""
+    """Everything the API returns about one simulated peer, plus the injected truth.
+
+    The samples stay as columns (``samples``) until ``peer_report`` asks for them as dicts:
+    the demo's server writes its answers from the columns (``quality(encode)``), which spares
+    it building the thousands of sample dicts a report holds.
+    """
 
     truth: dict
-    peer_report: dict
+    metadata: dict
+    samples: dict[str, SampleColumns]  # by track name, for the tracks the peer has
+    cumulatives: dict[str, dict]  # each track's *_cumulative summary, by track name
     peer_stats_report: dict
     quality_stats_report: dict
     peer_stats_participant: dict
     quality_stats_participant: list
+
+    def quality(self, encode: Callable[[SampleColumns], Any] = SampleColumns.rows) -> dict:
+        """peer_report.quality: every track's samples (as ``encode`` gives them) and summary,
+        empty for the tracks the peer does not have."""
+        quality: dict[str, Any] = {}
+        for name in TRACK_NAMES:
+            samples = self.samples.get(name)
+            quality[name] = encode(samples) if samples is not None else []
+            quality[f"{name}_cumulative"] = dict(self.cumulatives.get(name, {}))
+        return quality
+
+    @cached_property
+    def peer_report(self) -> dict:
+        """The peer report's ``peer_report`` object: metadata and per-track quality."""
+        return {"metadata": self.metadata, "quality": self.quality()}
 
 
 TRACK_NAMES = (
@@ -128,7 +164,9 @@ def simulate_peer(
     }
     return PeerSim(
         truth=truth,
-        peer_report={"metadata": metadata, "quality": _quality_series(tracks, stay.ts_ms)},
+        metadata=metadata,
+        samples=_sample_columns(tracks, stay.ts_ms),
+        cumulatives={name: track.cumulative() for name, track in tracks.items()},
         peer_stats_report=stats_report,
         quality_stats_report=qs_report,
         peer_stats_participant=stats_participant,
@@ -196,15 +234,13 @@ def _tracks(
     return tracks, share
 
 
-def _quality_series(tracks: dict[str, Track], ts_ms: np.ndarray) -> dict[str, Any]:
-    """peer_report.quality: every track's samples and summary (empty for absent tracks)."""
+def _sample_columns(tracks: dict[str, Track], ts_ms: np.ndarray) -> dict[str, SampleColumns]:
+    """Every track's samples by field, timestamps included."""
     ts = iso_many(ts_ms)
-    quality: dict[str, Any] = {}
-    for name in TRACK_NAMES:
-        track = tracks.get(name)
-        quality[name] = track.samples(ts) if track is not None else []
-        quality[f"{name}_cumulative"] = track.cumulative() if track is not None else {}
-    return quality
+    return {
+        name: SampleColumns(track.columns(ts), int(track.idx.size))
+        for name, track in tracks.items()
+    }
 
 
 def _metadata(

@@ -107,11 +107,13 @@ class Track:
     loss_pct: np.ndarray
     mos: np.ndarray
 
-    def samples(self, ts: list[str]) -> list[dict]:
+    def columns(self, ts: list[Any]) -> dict[str, Any]:
+        """The samples by field: a list per varying field, a value per constant one; ``ts``
+        holds each grid position's timestamp (or anything standing in for it)."""
         columns: dict[str, Any] = {k: v.tolist() for k, v in self.cols.items()}
         columns.update(self.consts)
         columns["timestamp"] = [ts[i] for i in self.idx.tolist()]
-        return rows(columns, int(self.idx.size))
+        return columns
 
     def cumulative(self) -> dict:
         return cumulative_summary(self.mos, self.loss_pct, self.cols["rtt"])

@@ -7,6 +7,7 @@ from typing import Any
 
 from rtk_notebook.demo.routes.common import Answer, ApiError, Call, handles, ok
 from rtk_notebook.demo.routes.sessions import session_index_in_path
+from rtk_notebook.demo.wire import sample_rows
 from rtk_notebook.demo.world import AppWorld, Join
 from rtk_notebook.spec.endpoints import iso_z
 
@@ -106,8 +107,8 @@ def _peer_details(call: Call, join: Join, *, report: bool) -> Answer:
     sim = app.peer_sim(join)
     sections = set(call.query.get("filters") or (*OPTIONAL_SECTIONS, "quality_stats"))
     record = participant_record(app, join)
-    if report:
-        record["peer_report"] = sim.peer_report
+    if report:  # the samples go out as JSON written from their columns
+        record["peer_report"] = {"metadata": sim.metadata, "quality": sim.quality(sample_rows)}
     stats = sim.peer_stats_report if report else sim.peer_stats_participant
     record["peer_stats"] = {
         k: v for k, v in stats.items() if k not in OPTIONAL_SECTIONS or k in sections
