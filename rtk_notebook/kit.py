@@ -54,6 +54,7 @@ if TYPE_CHECKING:
         SessionParticipant,
     )
     from rtk_notebook.quality import PeerQuality
+    from rtk_notebook.report import Report
     from rtk_notebook.store import Store
     from rtk_notebook.store.sync import SyncResult
 
@@ -563,6 +564,41 @@ class AsyncKit(_KitBase):
         _check_quality_args(sessions, start_time, end_time, status, progress)
         return await self._run(self._core.quality(sessions, start_time, end_time, status, progress))
 
+    async def report(
+        self, session_id: str, *, plotlyjs: str = "inline", progress: bool | None = None
+    ) -> Report:
+        """A report of one call to share: ``kit.report(sid).save("call.html")``.
+
+        The session (meeting, start, duration, people), the participant timeline coloured by
+        verdict, a table of every peer (verdict, why, MOS, loss, RTT p90, transport, browser,
+        country), a section for each peer that was not good (its quality over time and its
+        findings with what to check), and the thresholds with their sources. One
+        self-contained HTML file that opens offline (``plotlyjs="cdn"``: a small file that
+        loads plotly.js from the CDN), built from masked data, with no token, key or
+        pre-signed link in it. In a notebook the report shows itself.
+        """
+        from rtk_notebook.frames import is_missing
+        from rtk_notebook.report import NEEDS_A_SECTION, check_plotlyjs, session_report
+
+        check_plotlyjs(plotlyjs)
+        checks.segment("session_id", session_id)
+        checks.optional_flag("progress", progress)
+        session, quality = await asyncio.gather(
+            self.session(session_id), self.session_quality(session_id, progress=progress)
+        )
+        wanted = [
+            str(peer)
+            for peer, verdict, error in zip(
+                quality["peer_id"], quality["verdict"], quality["error"], strict=True
+            )
+            if str(verdict) in NEEDS_A_SECTION and is_missing(error)
+        ]
+        found = await asyncio.gather(*map(self.peer_quality, wanted), return_exceptions=True)
+        # A report that fails now (it did a moment ago for its row) only loses its section.
+        peers = [pq for pq in found if not isinstance(pq, BaseException)]
+        token = self._core.settings.token
+        return session_report(session, quality, peers, plotlyjs=plotlyjs, secrets=(token,))
+
     async def sync(
         self,
         store: Store,
@@ -643,6 +679,7 @@ class Kit(_KitBase):
     peer_quality = _blocking(AsyncKit.peer_quality)
     session_quality = _blocking(AsyncKit.session_quality)
     quality = _blocking(AsyncKit.quality)
+    report = _blocking(AsyncKit.report)
     sync = _blocking(AsyncKit.sync)
 
     def close(self) -> None:
