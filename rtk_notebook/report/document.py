@@ -43,8 +43,9 @@ PLOTLYJS_MODES = ("inline", "cdn")
 PLACEHOLDER = "–"  # one mark for every missing value in the report
 
 # Secret-looking text that no masking by key name would catch in free text: participant
-# tokens (JWTs) and cloud storage access key ids.
-_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}")
+# tokens (JWTs: a base64 JSON header, "eyJ...", then a payload and usually a signature) and
+# cloud storage access key ids.
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]+)?")
 _ACCESS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")
 
 FOOTER = (
