@@ -29,7 +29,15 @@ from rtk_notebook.errors import ValidationError
 from rtk_notebook.quality import thresholds
 from rtk_notebook.report import Report, scrub, secret_leaks, session_report, why
 from rtk_notebook.report.document import PLACEHOLDER, compact_array
-from tests.factories import NOW, TOKEN, connect_to, heaviest_session, make_world, store_kit
+from tests.factories import (
+    NOW,
+    TOKEN,
+    PathLog,
+    connect_to,
+    heaviest_session,
+    make_world,
+    store_kit,
+)
 
 MiB = 1024 * 1024
 WEEKEND = ("2026-11-14", "2026-11-16")  # 7 sessions, 29 peers, all ended
@@ -445,3 +453,20 @@ def test_a_store_report_links_each_worst_session_to_its_section(
     assert set(page.links) <= page.ids
     assert "The trend" in report.html and "What changed" in report.html
     assert report.figure_count == len(page.figures) >= 1 + 3  # the trend and a timeline each
+
+
+def test_rows_at_hand_spare_scoring_the_session_again(
+    world: Any, call: tuple[str, pd.DataFrame, Report]
+) -> None:
+    sid, quality, _ = call
+    transport = PathLog(DemoBackend(world, token=TOKEN))
+    with connect_to(transport.backend, transport=transport, workers=0) as kit:
+        elsewhere = pd.concat([quality, quality.assign(session_id="another")])
+        report = kit.report(sid, quality=elsewhere)
+        # The session, then only the peers that were not good: no list, no report twice.
+        assert transport.kinds() == {"list": 1, "report": len(_not_good(quality))}
+        assert set(Page(report.html).rows) == set(quality["peer_id"])
+        with pytest.raises(ValidationError, match="no row of session"):
+            kit.report(sid, quality=quality.assign(session_id="another"))
+        with pytest.raises(ValidationError, match="kit.quality"):
+            kit.report(sid, quality=[1, 2])

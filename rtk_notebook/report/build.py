@@ -226,12 +226,16 @@ def _mos(row: Mapping[str, Any]) -> float:
 def _changes_part(store: Store, end: Any) -> str:
     changes = store.changes(end=end)
     if changes.empty:
-        return "<p>Not enough rated peers on both sides to test for a change.</p>"
+        return (
+            "<p>Not enough history to test for a change: it compares the last 7 days with the "
+            "28 before them, with at least 30 rated peers of a segment on each side.</p>"
+        )
     flagged = changes[changes["significant"]]
     if flagged.empty:
         return (
-            "<p>No segment changed clearly (after the false-discovery control). The largest "
-            "moves:</p>" + bullet_list(changes["sentence"].head(3), "changes")
+            "<p>No segment changed clearly in the last 7 days against the 28 before (after the "
+            "false-discovery control). The largest moves:</p>"
+            + bullet_list(changes["sentence"].head(3), "changes")
         )
     return bullet_list(flagged["sentence"].head(10), "changes")
 
