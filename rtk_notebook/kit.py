@@ -54,6 +54,7 @@ if TYPE_CHECKING:
         SessionParticipant,
     )
     from rtk_notebook.quality import PeerQuality
+    from rtk_notebook.report import Report
     from rtk_notebook.store import Store
     from rtk_notebook.store.sync import SyncResult
 
@@ -383,6 +384,22 @@ def session_ids(sessions: Any) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
+def _session_rows(quality: Any, session_id: str) -> pd.DataFrame | None:
+    """A session's rows of a quality frame (None: none given); refused when the frame is not
+    one or has no row of the session."""
+    if quality is None:
+        return None
+    if not hasattr(quality, "columns") or not {"session_id", "peer_id"} <= set(quality.columns):
+        raise ValidationError(
+            "quality must be a frame from kit.quality() or kit.session_quality() "
+            f"(got {type(quality).__name__})"
+        )
+    rows = quality[quality["session_id"] == session_id].reset_index(drop=True)
+    if rows.empty:
+        raise ValidationError(f"quality has no row of session {checks.shorten(session_id)}")
+    return rows
+
+
 def _check_quality_args(
     sessions: Any, start_time: Any, end_time: Any, status: Any, progress: Any
 ) -> None:
@@ -563,6 +580,54 @@ class AsyncKit(_KitBase):
         _check_quality_args(sessions, start_time, end_time, status, progress)
         return await self._run(self._core.quality(sessions, start_time, end_time, status, progress))
 
+    async def report(
+        self,
+        session_id: str,
+        *,
+        quality: pd.DataFrame | None = None,
+        plotlyjs: str = "inline",
+        progress: bool | None = None,
+    ) -> Report:
+        """A report of one call to share: ``kit.report(sid).save("call.html")``.
+
+        The session (meeting, start, duration, people), the participant timeline coloured by
+        verdict, a table of every peer (verdict, why, MOS, loss, RTT p90, transport, browser,
+        country), a section for each peer that was not good (its quality over time and its
+        findings with what to check), and the thresholds with their sources. One
+        self-contained HTML file that opens offline (``plotlyjs="cdn"``: a small file that
+        loads plotly.js from the CDN), built from masked data, with no token, key or
+        pre-signed link in it. In a notebook the report shows itself.
+
+        ``quality``: rows of ``kit.quality()`` or ``kit.session_quality()`` already at hand
+        (this session's are used), so that only the peers that were not good are fetched
+        again; by default the session is scored afresh.
+        """
+        from rtk_notebook.frames import is_missing
+        from rtk_notebook.report import NEEDS_A_SECTION, check_plotlyjs, session_report
+
+        check_plotlyjs(plotlyjs)
+        checks.segment("session_id", session_id)
+        checks.optional_flag("progress", progress)
+        given = _session_rows(quality, session_id)
+        if given is None:
+            session, rows = await asyncio.gather(
+                self.session(session_id), self.session_quality(session_id, progress=progress)
+            )
+        else:
+            session, rows = await self.session(session_id), given
+        wanted = [
+            str(peer)
+            for peer, verdict, error in zip(
+                rows["peer_id"], rows["verdict"], rows["error"], strict=True
+            )
+            if str(verdict) in NEEDS_A_SECTION and is_missing(error)
+        ]
+        found = await asyncio.gather(*map(self.peer_quality, wanted), return_exceptions=True)
+        # A report that fails now (it did a moment ago for its row) only loses its section.
+        peers = [pq for pq in found if not isinstance(pq, BaseException)]
+        token = self._core.settings.token
+        return session_report(session, rows, peers, plotlyjs=plotlyjs, secrets=(token,))
+
     async def sync(
         self,
         store: Store,
@@ -643,6 +708,7 @@ class Kit(_KitBase):
     peer_quality = _blocking(AsyncKit.peer_quality)
     session_quality = _blocking(AsyncKit.session_quality)
     quality = _blocking(AsyncKit.quality)
+    report = _blocking(AsyncKit.report)
     sync = _blocking(AsyncKit.sync)
 
     def close(self) -> None:

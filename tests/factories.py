@@ -594,3 +594,26 @@ def write_quality_hive(frame: Any, root: str, fs: Any = None) -> list[str]:
             )
         paths.append(path)
     return paths
+
+
+# -- reports ---------------------------------------------------------------------------------
+
+
+def heaviest_session(world: DemoWorld, joins: int = 10) -> str:
+    """The ended session of ``joins`` joins whose peers on degraded networks stayed longest:
+    the most figures and samples a report of a call that size draws (its size bound's case)."""
+    from rtk_notebook.demo.netsim import HEALTHY_PROFILES
+
+    app = world.apps[0]
+
+    def degraded_seconds(i: int) -> float:
+        return sum(
+            (j.left - j.joined).total_seconds()
+            for j in app.joins(i)
+            if j.profile not in HEALTHY_PROFILES and j.left is not None
+        )
+
+    ended = [
+        i for i in range(app.session_count) if not app.is_live(i) and len(app.joins(i)) == joins
+    ]
+    return app.session_id(max(ended, key=degraded_seconds))

@@ -333,4 +333,4 @@ def test_tracks_round_trip_through_the_tidy_frame() -> None:
     again = Tracks.from_frame(ts)
     assert again.samples == pq.tracks.samples == len(ts)
     pd.testing.assert_frame_equal(again.frame(), ts)
-    assert analysis.run_rules(ts, pq.summary_record, pq.report) == pq.finding_list
+    assert analysis.run_rules(ts, pq.summary_record, pq.peer_report) == pq.finding_list

@@ -1,9 +1,10 @@
 """Layers point one way: a module imports only from the layers below its own.
 
 The order (docs/architecture.md has the diagram): the bottom modules, then spec, the api and
-the demo beside it, frames, models, quality, plots and kit, widgets, and the package's
-``__init__`` on top. The one exception is documented where it stands: ``PeerQuality.plot()``
-imports plots when called, the way pandas' ``.plot`` does.
+the demo beside it, frames, models, quality, plots and store, report, kit, widgets, and the
+package's ``__init__`` on top. The exceptions are documented where they stand:
+``PeerQuality.plot()`` imports plots when called, the way pandas' ``.plot`` does, and
+``PeerQuality.report()`` and ``Store.report()`` import the report layer the same way.
 """
 
 from __future__ import annotations
@@ -30,12 +31,18 @@ RANK = {
     "quality": 6,
     "plots": 7,
     "store": 7,
-    "kit": 8,
-    "widgets": 9,
-    "__init__": 10,
+    "report": 8,
+    "kit": 9,
+    "widgets": 10,
+    "__init__": 11,
 }
-# (importing unit, imported unit, the function it may do it in)
-ALLOWED_UPWARD = {("quality", "plots", "plot")}
+# (importing unit, imported unit, the function it may do it in): conveniences on an object
+# that import the layer above only when called, the way pandas' ``.plot`` does.
+ALLOWED_UPWARD = {
+    ("quality", "plots", "plot"),
+    ("quality", "report", "report"),
+    ("store", "report", "report"),
+}
 
 
 def _unit(module: str) -> str | None:

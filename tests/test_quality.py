@@ -672,7 +672,7 @@ def test_analyze_accepts_body_text_record_and_report() -> None:
     ]
     assert {r.verdict for r in results} == {"fair"}
     assert {r.peer_id for r in results} == {PEER}
-    assert results[-1].report is report
+    assert results[-1].peer_report is report
     assert isinstance(results[0], PeerQuality)
 
 
@@ -1130,7 +1130,7 @@ def test_demo_frames_are_consistent(
         assert _dtypes(pq.timeseries) == TS_DTYPES
         summ = pq.summary.iloc[0]
         # The summary's MOS matches the API's own cumulative figure for the same track.
-        cumulative = pq.report.quality.audio_producer_cumulative
+        cumulative = pq.peer_report.quality.audio_producer_cumulative
         assert summ["mos_avg"] == pytest.approx(cumulative.quality_mos.avg, abs=0.006)
         assert summ["loss_share_over_5"] == pytest.approx(
             cumulative.packet_loss["5_or_greater_event_fraction"], abs=1e-4

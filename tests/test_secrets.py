@@ -385,7 +385,7 @@ def test_peer_report_and_session_participant_keep_no_secret(kit: rtk.Kit, ids: I
     # the quality analysis reads the report masked too
     from rtk_notebook.quality import analyze
 
-    assert not any(k.encode() in pickle.dumps(analyze(report_body).report) for k in keys)
+    assert not any(k.encode() in pickle.dumps(analyze(report_body).peer_report) for k in keys)
 
     detail = kit.api.sessions.get_session_participant_details(
         ids.peer_id, session_id=ids.ended_session_id

@@ -381,10 +381,11 @@ def _pill(text: str, tone: tuple[str, str]) -> str:
 class PeerQuality:
     """One peer's call quality: ``timeseries``, ``summary`` (one row), ``findings`` (frame),
     ``verdict`` (good, fair, poor, or unknown when there were no samples), ``top_finding``
-    (the most severe finding's message) and the parsed ``report``.
+    (the most severe finding's message) and the parsed ``peer_report``.
 
-    ``plot()`` draws MOS, loss, RTT and jitter over time with the findings' windows; in Jupyter
-    the object shows a card with the verdict, key numbers and the findings.
+    ``plot()`` draws MOS, loss, RTT and jitter over time with the findings' windows;
+    ``report()`` makes a shareable HTML report of the peer; in Jupyter the object shows a card
+    with the verdict, key numbers and the findings.
     """
 
     peer_id: str | None
@@ -393,7 +394,7 @@ class PeerQuality:
     finding_list: list[Finding]
     verdict: str
     top_finding: str | None
-    report: PeerReport | None = None
+    peer_report: PeerReport | None = None
 
     # The frames are built on first use: a fan-out over hundreds of peers needs only the
     # record and the findings' count, and building frames costs more than the rules.
@@ -447,6 +448,16 @@ class PeerQuality:
 
         kw.setdefault("title", self._title())
         return plots.quality_over_time(self.timeseries, findings=self.findings, **kw)
+
+    def report(self, *, plotlyjs: str = "inline") -> Any:
+        """A report of this peer to share (``.save("peer.html")``): its numbers, quality over
+        time, findings and the thresholds, in one self-contained HTML file without secrets
+        (``rtk_notebook.report.peer_report``; ``plotlyjs="cdn"`` for a small file). Like
+        ``plot()``, it imports the layer above only now (a test checks it).
+        """
+        from rtk_notebook.report import peer_report
+
+        return peer_report(self, plotlyjs=plotlyjs)
 
     def _title(self) -> str:
         who = self.display_name or self.peer_id or "peer"
@@ -571,7 +582,7 @@ def analyze(body_or_report: Any) -> PeerQuality:
         finding_list=found,
         verdict=verdict(found),
         top_finding=top_finding(found),
-        report=report,
+        peer_report=report,
     )
 
 
@@ -615,7 +626,7 @@ def condense(pq: PeerQuality, *, jsonable: bool = False) -> dict[str, Any]:
     ``jsonable=True`` gives plain JSON values (times as ISO strings, NaN as None), so that it
     can cross to another process or be kept in the cache.
     """
-    report = pq.report
+    report = pq.peer_report
     condensed: dict[str, Any] = {
         "peer_id": pq.peer_id,
         "summary": dict(pq.summary_record),

@@ -57,7 +57,8 @@ class Store:
     ``.quality()``, ``.findings()``, ``.samples(peer_id=...)``, ``.recordings()``,
     ``.daywise()``, ``.errors()`` (the kit's frames, same columns and dtypes) and
     ``store.sql("SELECT ...")`` (DuckDB, every table a view); ``store.trend()``,
-    ``.compare()`` and ``.changes()`` answer "how did quality move, and what got worse".
+    ``.compare()`` and ``.changes()`` answer "how did quality move, and what got worse";
+    ``store.report(start, end)`` puts the answer in a file to share.
     """
 
     def __init__(
@@ -417,6 +418,27 @@ class Store:
             end,
             engine=engine,
         )
+
+    # -- a report to share ---------------------------------------------------------------------
+
+    def report(
+        self,
+        start: Any = None,
+        end: Any = None,
+        *,
+        freq: str = "W",
+        worst: int = 5,
+        plotlyjs: str = "inline",
+    ) -> Any:
+        """A report of sessions that started in ``[start, end)`` to share (``.save("q.html")``):
+        the trend of poor peers per ``freq``, what changed lately (:meth:`changes`), and the
+        ``worst`` sessions, each with its own section built from the stored rows, findings and
+        samples; one self-contained HTML file without secrets (``plotlyjs="cdn"``: small).
+        It imports the report layer, which sits above the store, only now (a test checks it).
+        """
+        from rtk_notebook.report import store_report
+
+        return store_report(self, start, end, freq=freq, worst=worst, plotlyjs=plotlyjs)
 
     # -- keeping it small ---------------------------------------------------------------------
 
