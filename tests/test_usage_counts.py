@@ -25,8 +25,8 @@ def test_the_list_of_the_last_30_days_and_the_dashboard_count_the_same_sessions(
             first_day = now.normalize() - pd.Timedelta(days=29)  # as notebook 03 lists them
             listed = kit.sessions(start_time=first_day)
             dashboard = UsageDashboard(kit)
-            assert dashboard.start.value == first_day.date()
-            assert dashboard.end.value == now.date()
+            assert dashboard.start.value == first_day.date().isoformat()
+            assert dashboard.end.value == now.date().isoformat()
             assert dashboard.daywise is not None
             counted = int(dashboard.daywise["total_sessions"].sum())
             assert len(listed) == counted, hour

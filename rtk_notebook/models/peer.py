@@ -200,11 +200,11 @@ class PrecallNetwork(RTKModel):
         return self.throughput if self.throughput is not None else self.throughtput
 
     def describe(self) -> str:
-        """``4g · RTT 85 ms · loss 0.87 % · jitter 9.5 ms``."""
+        """``4g · RTT 85 ms · loss 0.9 % · jitter 9.5 ms``."""
         parts = [
             self.effective_networktype or "",
             f"RTT {self.rtt:.0f} ms" if self.rtt is not None else "",
-            f"loss {100 * self.fractional_loss:.2f} %" if self.fractional_loss is not None else "",
+            f"loss {100 * self.fractional_loss:.1f} %" if self.fractional_loss is not None else "",
             f"jitter {self.jitter:.1f} ms" if self.jitter is not None else "",
         ]
         return " · ".join(p for p in parts if p)
@@ -893,7 +893,7 @@ def _mos(quality: ReportQuality | None, key: str) -> str | None:
 def _loss(quality: ReportQuality | None, key: str) -> str | None:
     summary = _cumulative(quality, key)
     avg = (summary.packet_loss or {}).get("avg") if summary is not None else None
-    return f"{avg:.2f} % avg" if avg is not None else None
+    return f"{avg:.1f} % avg" if avg is not None else None
 
 
 def _rtt(quality: ReportQuality | None, key: str) -> str | None:

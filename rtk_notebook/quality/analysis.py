@@ -484,7 +484,7 @@ class PeerQuality:
         rtt90 = style.fmt_measure(get("rtt_p90_ms"), "{:.0f} ms")
         jit = style.fmt_measure(get("jitter_p50_ms"), "{:.0f} ms")
         jit90 = style.fmt_measure(get("jitter_p90_ms"), "{:.0f} ms")
-        loss = style.fmt_measure(get("loss_avg_pct"), "{:.2f} %")
+        loss = style.fmt_measure(get("loss_avg_pct"), "{:.1f} %")
         over10 = style.fmt_measure(
             None
             if is_missing(get("loss_share_over_10"))

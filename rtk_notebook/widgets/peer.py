@@ -114,7 +114,7 @@ CARDS: dict[str, list[tuple[str, tuple[str, ...], str | None]]] = {
         ("ISP / ASN", ("asn_org",), None),
         # RTT and jitter as the findings quote them: the median the rules judge, and p90.
         ("RTT median / p90", ("rtt_p50_ms", "rtt_p90_ms"), "{:.0f} ms"),
-        ("loss avg", ("loss_avg_pct",), "{:.2f} %"),
+        ("loss avg", ("loss_avg_pct",), "{:.1f} %"),
         ("jitter median / p90", ("jitter_p50_ms", "jitter_p90_ms"), "{:.0f} ms"),
     ],
     "Call": [
