@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -221,9 +222,11 @@ def _limited(video: pd.DataFrame, bin_: pd.Timedelta | None) -> pd.DataFrame:
             "why": limited["limitation"].astype("object").map(str),
         }
     )
-    agg = frame.groupby("t", sort=True).agg(
-        fps=("fps", "mean"), why=("why", lambda s: s.mode().iat[0])
-    )
+    agg = frame.groupby("t", sort=True).agg(fps=("fps", "mean"))
+    # Each bin's most frequent reason (ties: the first by name, as Series.mode), vectorised.
+    counted = frame.groupby(["t", "why"], sort=True).size().rename("n").reset_index()
+    counted = counted.sort_values(["t", "n", "why"], ascending=[True, False, True], kind="stable")
+    agg["why"] = counted.drop_duplicates("t").set_index("t")["why"]
     return agg.reset_index(names="timestamp")[columns]
 
 
@@ -395,39 +398,49 @@ def _add_bands(
     }
     poor_line = dict(color=VERDICT_COLORS["poor"], dash="dot", width=1)
     note = dict(size=10, color=VERDICT_COLORS["poor"])
+    # Shapes and labels are built as plain dicts and set once: plotly's add_hrect/add_hline
+    # re-validate every shape already there on each call (a second per figure with ~20).
+    shapes: list[dict[str, Any]] = []
+    labels: list[dict[str, Any]] = []
+
+    def line(row: int, y: float, text: str, where: str) -> None:
+        x, yref = _axes(fig, row)
+        shapes.append(
+            dict(type="line", xref=f"{x} domain", x0=0, x1=1, yref=yref, y0=y, y1=y,
+                 line=poor_line)
+        )  # fmt: skip
+        vertical, side = where.split()
+        labels.append(
+            dict(xref=f"{x} domain", yref=yref, x=0 if side == "left" else 1, y=y, xanchor=side,
+                 yanchor="top" if vertical == "bottom" else "bottom", text=text,
+                 showarrow=False, font=note, bgcolor="rgba(255,255,255,0.75)")
+        )  # fmt: skip
+
     for row, (metric, _) in enumerate(panels, start=1):
         lo, hi = ranges[metric]
         fig.update_yaxes(range=[lo, hi], row=row, col=1)
+        x, yref = _axes(fig, row)
         for y0, y1, verdict in _bands(metric, th, hi):
-            fig.add_hrect(
-                y0=y0,
-                y1=y1,
-                fillcolor=VERDICT_COLORS[verdict],
-                opacity=0.1,
-                line_width=0,
-                layer="below",
-                row=row,
-                col=1,
-            )
+            shapes.append(
+                dict(type="rect", xref=f"{x} domain", x0=0, x1=1, yref=yref, y0=y0, y1=y1,
+                     fillcolor=VERDICT_COLORS[verdict], opacity=0.1, line_width=0,
+                     layer="below")
+            )  # fmt: skip
         value, meaning = threshold_lines(th)[metric]
-        fig.add_hline(
-            y=value,
-            line=poor_line,
-            row=row,
-            col=1,
-            annotation_text=meaning,
-            annotation_position="bottom right" if metric == "mos" else "top right",
-            annotation_font=note,
-        )
+        line(row, value, meaning, "bottom right" if metric == "mos" else "top right")
     burst, meaning = threshold_lines(th)["loss_burst"]
-    fig.add_hline(
-        y=burst,
-        line=poor_line,
-        row=2,
-        col=1,
-        annotation_text=meaning,
-        annotation_position="top left",
-        annotation_font=note,
+    line(2, burst, meaning, "top left")
+    fig.update_layout(
+        shapes=[*fig.layout.shapes, *shapes], annotations=[*fig.layout.annotations, *labels]
+    )
+
+
+def _axes(fig: go.Figure, row: int) -> tuple[str, str]:
+    """The x and y axis references (``"x2"``, ``"y2"``) of the figure's panel ``row``."""
+    subplot = fig.get_subplot(row, 1)
+    return (
+        subplot.xaxis.plotly_name.replace("axis", ""),
+        subplot.yaxis.plotly_name.replace("axis", ""),
     )
 
 
@@ -465,19 +478,20 @@ def _add_findings(
     shaded: such findings share one ▼ per severity at the left edge.
     """
     windows, wide = findings[~findings["wide"]], findings[findings["wide"]]
+    rows = len(fig._grid_ref)  # one shaded window per panel, all set at once (see _add_bands)
+    shades = []
     for r in windows.to_dict("records"):
         end = r["x1"] if r["x1"] > r["x0"] else r["x0"] + pd.Timedelta("5s")
         color = SEVERITY_COLORS.get(r["severity"], PALETTE["grey"])
-        fig.add_vrect(
-            x0=r["x0"],
-            x1=end,
-            fillcolor=color,
-            opacity=0.1 if r["severity"] == "info" else 0.16,
-            line=dict(color=color, width=1),
-            layer="below",
-            row="all",
-            col=1,
-        )
+        for row in range(1, rows + 1):
+            x, y = _axes(fig, row)
+            shades.append(
+                dict(type="rect", xref=x, x0=r["x0"], x1=end, yref=f"{y} domain", y0=0, y1=1,
+                     fillcolor=color, opacity=0.1 if r["severity"] == "info" else 0.16,
+                     line=dict(color=color, width=1), layer="below")
+            )  # fmt: skip
+    if shades:
+        fig.update_layout(shapes=[*fig.layout.shapes, *shades])
     groups = group_markers(windows, t0, t1)
     for severity in _SEVERITIES:
         color = SEVERITY_COLORS.get(severity, PALETTE["grey"])
