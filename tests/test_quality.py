@@ -51,6 +51,7 @@ from rtk_notebook.quality import rules as R
 from rtk_notebook.quality.reasons import finding_phrase, verdict_reason
 from rtk_notebook.quality.rules import rule_name
 from rtk_notebook.quality.tracks import Tracks
+from rtk_notebook.quality.windows import finding_when, stay_window
 from tests.factories import connect_to, ended_peer_with_profile, make_world, session_of_peer
 
 NOW = "2026-11-18T15:00:00Z"
@@ -925,6 +926,22 @@ def test_card_prints_each_window_once_and_whole_call_findings_say_so() -> None:
     text = _card_text(stay)
     assert text.count("whole call") == 2
     assert "10:00:00-10:02:05" not in text  # the stay's span, not repeated per finding
+
+
+def test_a_peer_still_in_the_call_reads_whole_call_up_to_its_latest_finding() -> None:
+    joined = pd.Timestamp("2026-11-30 23:35:08.1", tz="UTC")
+    last = pd.Timestamp("2026-11-30 23:59:55.759", tz="UTC")
+    burst = (pd.Timestamp("2026-11-30 23:40", tz="UTC"), pd.Timestamp("2026-11-30 23:41", tz="UTC"))
+    # No left_at yet: without the findings' latest end, every whole-call window was printed.
+    assert finding_when(joined, last, "loss", stay=(joined, None)) != "whole call"
+    stay = stay_window(joined, None, pd.Series([last, burst[1], pd.NaT]))
+    assert stay == (joined, last)
+    assert finding_when(joined, last, "loss", stay=stay) == "whole call"
+    assert finding_when(*burst, "burst", stay=stay) == "23:40:00-23:41:00 UTC (60 s)"
+    assert stay_window(joined, last + pd.Timedelta("1min"), [last]) == (
+        joined,
+        last + pd.Timedelta("1min"),
+    )
 
 
 def test_card_and_findings_quote_the_same_rtt_statistic() -> None:

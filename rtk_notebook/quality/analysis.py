@@ -46,7 +46,7 @@ from rtk_notebook.quality.tracks import (
     TIMESERIES_COLUMNS,
     Tracks,
 )
-from rtk_notebook.quality.windows import finding_when
+from rtk_notebook.quality.windows import finding_when, stay_window
 
 if TYPE_CHECKING:
     from rtk_notebook.quality.context import Rule
@@ -534,9 +534,10 @@ class PeerQuality:
         )
         table = f'<table style="border-collapse:collapse;margin-bottom:6px">{rows}</table>'
         items = []
-        stay = (
+        stay = stay_window(
             utc_timestamp(self.summary_record.get("joined_at")),
             utc_timestamp(self.summary_record.get("left_at")),
+            self.findings["end"],
         )
         for rule, severity, start, end, message in zip(
             self.findings["rule"],

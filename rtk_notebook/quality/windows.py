@@ -5,13 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from rtk_notebook.quality.thresholds import GAP_INTERVALS, WINDOW_MIN_SAMPLES
 
-__all__ = ["Window", "find_windows", "finding_when", "fmt_clock", "fmt_span", "merge_windows"]
+__all__ = [
+    "Window",
+    "find_windows",
+    "finding_when",
+    "fmt_clock",
+    "fmt_span",
+    "merge_windows",
+    "stay_window",
+]
 
 
 @dataclass(frozen=True)
@@ -111,6 +120,17 @@ def fmt_span(start: pd.Timestamp | None, end: pd.Timestamp | None) -> str:
     seconds = max(0.0, (end - start).total_seconds())
     length = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
     return f"{fmt_clock(start)}-{fmt_clock(end)} UTC ({length})"
+
+
+def stay_window(
+    joined: pd.Timestamp | None, left: pd.Timestamp | None, ends: Any
+) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """A peer's stay for :func:`finding_when`: (joined, left); for a peer still in the call
+    (no ``left``), up to the latest of the findings' ``ends``, where whole-call findings end."""
+    if left is None and joined is not None:
+        known = pd.to_datetime(pd.Series(ends, dtype="object"), utc=True).dropna()
+        left = known.max() if len(known) else None
+    return joined, left
 
 
 def finding_when(

@@ -9,7 +9,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from rtk_notebook.api import checks
-from rtk_notebook.quality.windows import finding_when
+from rtk_notebook.quality.windows import finding_when, stay_window
 from rtk_notebook.style import INK_FAINT, INK_SECONDARY, VERDICT_COLORS, badge, card
 from rtk_notebook.widgets._base import Panel, measure, plain, show_figure
 
@@ -53,9 +53,10 @@ class PeerQualityPanel(Panel):
             quality.timeseries, findings=quality.findings, title=f"Call quality: {name}"
         )
         show_figure(self.plot, self.figure)
-        stay = (
+        stay = stay_window(
             None if summary is None else _time(summary.get("joined_at")),
             None if summary is None else _time(summary.get("left_at")),
+            quality.findings.get("end", []),
         )
         self.findings_html.value = self._findings(quality.findings, stay)
         self.cards.value = self._cards(summary)
