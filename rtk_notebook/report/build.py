@@ -261,7 +261,8 @@ def _worst_table(worst: pd.DataFrame, sessions: dict[str, dict[str, Any]]) -> st
             f"<td class='num'>{number(100 * row['not_good_share'], '{:.1f} %')}</td></tr>"
         )
     head = "".join(
-        f"<th>{c}</th>" for c in ("Meeting", "Started", "Peers", "Poor", "Fair or poor", "Share")
+        f"<th>{c}</th>"
+        for c in ("Meeting", "Started", "Peers", "Poor", "Fair or poor", "Fair or poor (share)")
     )
     body = "".join(rows) or "<tr><td colspan='6'>No session had a peer that was not good.</td></tr>"
     return f'<table class="data worst"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
