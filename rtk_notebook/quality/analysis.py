@@ -556,12 +556,16 @@ class PeerQuality:
         return head + table + listing + "</div>"
 
 
-def analyze(body_or_report: Any) -> PeerQuality:
+def analyze(body_or_report: Any, tracks: Tracks | None = None) -> PeerQuality:
     """Analyse one peer: a ``PeerReport``, or the raw peer-report response body (the whole
     ``{"success": true, "data": {"participant": ...}}``, its text, or the participant record).
+
+    ``tracks``: the report's samples when they were read apart from it (the worker's body
+    reader, :func:`~rtk_notebook.quality.body.read_body`); by default, the report's own.
     """
     report = _as_report(body_or_report)
-    tracks = Tracks.from_quality(report.quality)
+    if tracks is None:
+        tracks = Tracks.from_quality(report.quality)
     record = _summary_record(report, tracks)
     found = run_rules(tracks, record, report)
     return PeerQuality(
