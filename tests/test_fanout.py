@@ -22,6 +22,7 @@ from rtk_notebook.quality import analysis, parallel
 from rtk_notebook.quality.body import read_body
 from rtk_notebook.quality.parallel import ANALYSIS_VERSION, Analyst, PeerAnalysisError
 from rtk_notebook.quality.tracks import Tracks
+from rtk_notebook.quality.windows import find_windows
 from tests.factories import TOKEN, connect_to, find_ids, make_world
 
 
@@ -444,3 +445,16 @@ def test_tracks_round_trip_through_the_tidy_frame() -> None:
     assert again.samples == pq.tracks.samples == len(ts)
     pd.testing.assert_frame_equal(again.frame(), ts)
     assert analysis.run_rules(ts, pq.summary_record, pq.report) == pq.finding_list
+
+
+def test_windows_give_their_runs_stats_with_or_without_a_nan() -> None:
+    times = pd.date_range("2026-11-18T10:00:00Z", periods=8, freq="5s")
+    values = np.array([1.0, 9.0, 7.0, np.nan, 8.0, 1.0, 6.0, 4.0])
+    interval = pd.Timedelta(seconds=5)
+    # A run given as a Series of times, flagged across its NaN (a caller's own mask).
+    mask = np.array([False, True, True, True, True, False, True, True])
+    first, second = find_windows(pd.Series(times), values, mask, interval=interval, min_samples=2)
+    assert (first.samples, first.peak, first.mean, first.low) == (4, 9.0, 8.0, 7.0)
+    assert first.start == times[0] and first.end == times[4]
+    assert (second.samples, second.peak, second.mean, second.low) == (2, 6.0, 5.0, 4.0)
+    assert second.start == times[5] and second.end == times[7]

@@ -30,7 +30,13 @@ import msgspec
 import numpy as np
 
 from rtk_notebook.models.peer import TRACKS, PeerReport
-from rtk_notebook.quality.tracks import NUMERIC_FIELDS, Track, Tracks, track_from_fields
+from rtk_notebook.quality.tracks import (
+    NUMERIC_FIELDS,
+    Track,
+    Tracks,
+    nanoseconds,
+    track_from_fields,
+)
 
 __all__ = ["read_body"]
 
@@ -103,14 +109,27 @@ def read_body(raw: bytes | str) -> tuple[PeerReport, Tracks] | None:
         metadata = report_data.metadata
         record["peer_report"] = {} if metadata is _UNSET else {"metadata": metadata}
     report = PeerReport.from_record(record)
-    return report, Tracks.from_quality(quality, _track_from_structs)
+    return report, Tracks.from_quality(quality, _StructReader())
 
 
-def _track_from_structs(samples: list[Any], direction: str) -> Track:
-    """One track's decoded samples as columns: one float64 table (None is NaN)."""
-    table = np.array(list(map(_numbers, samples)), dtype="float64")
-    table = table.reshape(len(samples), len(NUMERIC_FIELDS))
-    columns = {name: table[:, i] for i, name in enumerate(NUMERIC_FIELDS)}
-    times = [s.timestamp for s in samples]
-    reasons = [s.quality_limitation_reason for s in samples]
-    return track_from_fields(times, columns, reasons, direction)
+class _StructReader:
+    """Turns one track's decoded samples into a Track: one float64 table (None is NaN).
+
+    A peer's tracks are often sampled at the same instants: the times of the previous track
+    are kept, and parsed again only when they differ (a list comparison, done in C)."""
+
+    def __init__(self) -> None:
+        self.times: list[Any] = []
+        self.ns = np.empty(0, dtype="int64")
+
+    def __call__(self, samples: list[Any], direction: str) -> Track:
+        table = np.array(list(map(_numbers, samples)), dtype="float64")
+        table = table.reshape(len(samples), len(NUMERIC_FIELDS))
+        columns = {name: table[:, i] for i, name in enumerate(NUMERIC_FIELDS)}
+        times = [s.timestamp for s in samples]
+        if times != self.times:
+            self.ns = nanoseconds(times)
+            # Kept only as text: equal text is equal times (1 == 1.0 == True is not).
+            self.times = times if all(type(t) is str for t in times) else []
+        reasons = [s.quality_limitation_reason for s in samples]
+        return track_from_fields(self.ns.copy(), columns, reasons, direction)

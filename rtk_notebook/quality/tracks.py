@@ -35,6 +35,7 @@ __all__ = [
     "Track",
     "Tracks",
     "loss_percent",
+    "nanoseconds",
     "track_from_fields",
 ]
 
@@ -223,7 +224,7 @@ class Tracks:
         return from_columns("timeseries", columns, len(ns))
 
 
-def _nanoseconds(raw: list[Any]) -> np.ndarray:
+def nanoseconds(raw: list[Any]) -> np.ndarray:
     """The samples' times (as sent) as int64 UTC nanoseconds (NaT where unreadable)."""
     # The API's form, "2026-11-18T10:49:58.563Z": numpy parses it 7x faster than pandas.
     if all(isinstance(x, str) and x.endswith("Z") for x in raw):
@@ -312,7 +313,7 @@ def loss_percent(lost: Any, sent: Any, received: Any = np.nan) -> Any:
 def _track_from_samples(samples: list[dict[str, Any]], direction: str) -> Track:
     """One API track's samples (dicts) as columns."""
     return track_from_fields(
-        [s.get("timestamp") for s in samples],
+        nanoseconds([s.get("timestamp") for s in samples]),
         _numeric_columns(samples),
         [s.get("quality_limitation_reason") for s in samples],
         direction,
@@ -320,13 +321,12 @@ def _track_from_samples(samples: list[dict[str, Any]], direction: str) -> Track:
 
 
 def track_from_fields(
-    times: list[Any], c: Mapping[str, np.ndarray], reasons: list[Any], direction: str
+    ns: np.ndarray, c: Mapping[str, np.ndarray], reasons: list[Any], direction: str
 ) -> Track:
-    """One API track from its samples' fields, read apart: ``times`` and ``reasons`` (each
-    sample's ``timestamp`` and ``quality_limitation_reason``, as sent) and ``c``, the
-    :data:`NUMERIC_FIELDS` as float64 columns (NaN where missing). An API track's samples are
-    in time order."""
-    ns = _nanoseconds(times)
+    """One API track from its samples' fields, read apart: ``ns``, the times
+    (:func:`nanoseconds`), ``reasons`` (each sample's ``quality_limitation_reason`` as sent)
+    and ``c``, the :data:`NUMERIC_FIELDS` as float64 columns (NaN where missing). An API
+    track's samples are in time order."""
     lost = c["packets_lost"]
     loss_pct = loss_percent(lost, c["packets_sent"], c["packets_received"])
     # Bitrate from bytes where the sample has none, over the time since the track's previous
