@@ -19,8 +19,10 @@ from rtk_notebook.api.http import HttpCore
 from rtk_notebook.demo import DemoBackend, DemoTransport, Faults
 from rtk_notebook.errors import ResponseError
 from rtk_notebook.quality import analysis, parallel
+from rtk_notebook.quality.body import read_body
 from rtk_notebook.quality.parallel import ANALYSIS_VERSION, Analyst, PeerAnalysisError
 from rtk_notebook.quality.tracks import Tracks
+from rtk_notebook.quality.windows import find_windows
 from tests.factories import TOKEN, connect_to, find_ids, make_world
 
 
@@ -235,6 +237,115 @@ def test_a_malformed_body_is_retried_then_a_clear_error_on_the_condensed_path() 
     assert frame["error"].str.contains("not valid JSON").all()
 
 
+# ---- the workers' body reader: samples straight to numpy, the rest through the model ----------
+
+
+def demo_bodies(backend: DemoBackend, peers: int) -> list[bytes]:
+    """The raw peer-report bodies of ``peers`` or more demo peers, as the API sends them."""
+    kit = connect_to(backend, cache=False, workers=0)
+    app = backend.world.apps[0]
+    bodies = []
+    for session_id in ended_sessions(backend, peers):
+        index = next(i for i in range(app.session_count) if app.session_id(i) == session_id)
+        for join in app.joins(index):
+            body = kit.api.sessions.get_participant_data_from_peer_id(join.peer_id)
+            bodies.append(json.dumps(body).encode())
+    kit.close()
+    return bodies
+
+
+def whole_reading(raw: bytes, detail: bool = True) -> dict[str, Any]:
+    """What a worker answered before the body reader: the whole body through the model."""
+    pq = analysis.analyze(loads(raw))
+    return analysis.condense_detail(pq) if detail else analysis.condense(pq, jsonable=True)
+
+
+def test_the_body_reader_analyses_as_the_whole_reading_does() -> None:
+    backend = DemoBackend(make_world(), token=TOKEN)
+    bodies = demo_bodies(backend, 24)
+    verdicts = set()
+    for raw in bodies:
+        read = read_body(raw)
+        assert read is not None  # the demo's bodies take the fast path
+        report, tracks = read
+        assert report.quality is None and report.quality_stats is None  # not read twice
+        assert tracks.samples > 0
+        got = parallel.condense_json(raw, detail=True)
+        assert got == whole_reading(raw)
+        assert parallel.condense_json(raw) == whole_reading(raw, detail=False)
+        verdicts.add(got["verdict"])
+    assert len(bodies) >= 24 and len(verdicts) >= 2
+
+
+def _track_of(body: dict[str, Any], key: str = "audio_producer") -> list[dict[str, Any]]:
+    return body["data"]["participant"]["peer_report"]["quality"][key]
+
+
+def _nulls_ints_and_gaps(body: dict[str, Any]) -> None:
+    samples = _track_of(body)
+    samples[3]["rtt"] = None  # null: NaN, as the dicts read it
+    samples[4]["jitter"] = 12  # an integer where floats are usual
+    del samples[5]["mos_quality"]  # a missing field
+    samples[6]["timestamp"] = "not a time"  # an unreadable time: NaT, sorted last
+    samples[7]["quality_limitation_reason"] = "CPU"
+    body["data"]["participant"]["peer_report"]["quality"]["screenshare_video_consumer"] = []
+
+
+def _numeric_text(body: dict[str, Any]) -> None:
+    _track_of(body)[3]["rtt"] = "80.5"  # a number sent as text: the model's tolerant path
+
+
+def _one_sample_not_a_list(body: dict[str, Any]) -> None:
+    quality = body["data"]["participant"]["peer_report"]["quality"]
+    quality["video_consumer"] = quality["video_consumer"][0]
+
+
+def _record_in_data(body: dict[str, Any]) -> None:
+    body["data"] = body["data"]["participant"]  # the record itself, no "participant" wrapper
+
+
+def _no_report(body: dict[str, Any]) -> None:
+    del body["data"]["participant"]["peer_report"]
+
+
+@pytest.mark.parametrize(
+    ("change", "fast"),
+    [
+        (_nulls_ints_and_gaps, True),
+        (_no_report, True),
+        (_numeric_text, False),
+        (_one_sample_not_a_list, False),
+        (_record_in_data, False),
+    ],
+)
+def test_odd_bodies_analyse_as_the_whole_reading_does(change: Any, fast: bool) -> None:
+    backend = DemoBackend(make_world(), token=TOKEN)
+    raw = demo_bodies(backend, 1)[0]
+    body = json.loads(raw)
+    change(body)
+    odd = json.dumps(body).encode()
+    assert (read_body(odd) is not None) == fast  # else read whole: the same answer, slower
+    got = parallel.condense_json(odd, detail=True)
+    assert got == whole_reading(odd)
+    if change is _nulls_ints_and_gaps:  # the odd samples are read, not skipped
+        assert got["samples"] != parallel.condense_json(raw, detail=True)["samples"]
+
+
+def test_bodies_the_reader_refuses_keep_their_errors() -> None:
+    for raw in (
+        b'{"success": false, "errors": [{"message": "gone"}]}',
+        b'{"success": true, "data": 3}',
+        b'{"success": true, "data": {"participant": {"peer_report": {"quality": {"x": NaN}}}}}',
+        b'{"success": true, "data": ',
+    ):
+        assert read_body(raw) is None
+        try:
+            want = whole_reading(raw, detail=False)
+        except Exception as exc:  # noqa: BLE001 - the whole reading's own failure
+            want = {"error": type(exc).__name__, "message": str(exc)}
+        assert parallel.condense_json(raw) == want
+
+
 # ---- JSON ------------------------------------------------------------------------------------
 
 
@@ -334,3 +445,16 @@ def test_tracks_round_trip_through_the_tidy_frame() -> None:
     assert again.samples == pq.tracks.samples == len(ts)
     pd.testing.assert_frame_equal(again.frame(), ts)
     assert analysis.run_rules(ts, pq.summary_record, pq.peer_report) == pq.finding_list
+
+
+def test_windows_give_their_runs_stats_with_or_without_a_nan() -> None:
+    times = pd.date_range("2026-11-18T10:00:00Z", periods=8, freq="5s")
+    values = np.array([1.0, 9.0, 7.0, np.nan, 8.0, 1.0, 6.0, 4.0])
+    interval = pd.Timedelta(seconds=5)
+    # A run given as a Series of times, flagged across its NaN (a caller's own mask).
+    mask = np.array([False, True, True, True, True, False, True, True])
+    first, second = find_windows(pd.Series(times), values, mask, interval=interval, min_samples=2)
+    assert (first.samples, first.peak, first.mean, first.low) == (4, 9.0, 8.0, 7.0)
+    assert first.start == times[0] and first.end == times[4]
+    assert (second.samples, second.peak, second.mean, second.low) == (2, 6.0, 5.0, 4.0)
+    assert second.start == times[5] and second.end == times[7]

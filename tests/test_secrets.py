@@ -396,6 +396,33 @@ def test_peer_report_and_session_participant_keep_no_secret(kit: rtk.Kit, ids: I
     assert revealed_detail.token.reveal() == keys[0]
 
 
+def test_the_workers_body_reader_keeps_no_secret(kit: rtk.Kit, ids: Ids) -> None:
+    # The analysis workers read a body apart (samples to numpy, the rest through the model):
+    # what reaches a user from there (the condensed analysis, its findings, the report it
+    # holds) is masked as kit.peer_report is.
+    from rtk_notebook.quality.body import read_body
+    from rtk_notebook.quality.parallel import condense_json
+
+    body = kit.api.sessions.get_participant_data_from_peer_id(ids.peer_id)
+    participant = body["data"]["participant"]
+    keys = _with_secrets(participant)
+    link, masked_link = SIGNED["r2_sigv4"]
+    # A device label quoted by a finding's message: a signed link there must arrive masked.
+    middle = participant["peer_report"]["quality"]["audio_producer"][60]["timestamp"]
+    participant["peer_report"]["metadata"]["selected_device_updates"] = [
+        {"timestamp": middle, "device": {"kind": "audioinput", "label": f"mic {link}"}}
+    ]
+    raw = json.dumps(body).encode()
+    read = read_body(raw)
+    assert read is not None
+    assert leaks(read[0], keys) == []
+    detail = condense_json(raw, detail=True)
+    text = json.dumps(detail)
+    assert not any(k in text for k in keys)
+    switch = next(f for f in detail["finding_records"] if f["rule"] == "device_switch")
+    assert f"mic {masked_link}" in switch["message"]
+
+
 def test_chat_and_transcript_links_are_masked(kit: rtk.Kit, ids: Ids) -> None:
     chat = kit.api.sessions.get_session_chat(ids.ended_session_id)["data"]
     transcript = kit.api.sessions.get_session_transcripts(ids.ended_session_id)["data"]

@@ -135,6 +135,13 @@ def _share_at_least(values: np.ndarray, threshold: float) -> float | None:
     return float((values >= threshold).mean()) if values.size else None
 
 
+def _quantiles(values: np.ndarray, qs: tuple[float, float]) -> tuple[float | None, ...]:
+    """Two quantiles in one call (numpy computes each as it would alone)."""
+    if not values.size:
+        return None, None
+    return tuple(float(v) for v in np.quantile(values, qs))
+
+
 def _measures(tracks: Tracks) -> dict[str, float | None]:
     audio = tracks.reference("audio")
     video = tracks.reference("video")
@@ -142,20 +149,23 @@ def _measures(tracks: Tracks) -> dict[str, float | None]:
     loss = _values(audio, "loss_pct")
     rtt = _values(audio, "rtt_ms")
     jitter = _values(audio, "jitter_ms")
+    mos_p50, mos_p10 = _quantiles(mos, (0.5, 0.1))
+    rtt_p50, rtt_p90 = _quantiles(rtt, (0.5, 0.9))
+    jitter_p50, jitter_p90 = _quantiles(jitter, (0.5, 0.9))
     return {
         "mos_avg": _mean(mos),
-        "mos_p50": _quantile(mos, 0.5),
-        "mos_p10": _quantile(mos, 0.1),
+        "mos_p50": mos_p50,
+        "mos_p10": mos_p10,
         "loss_avg_pct": _mean(loss),
         "loss_share_over_5": _share_at_least(loss, 5.0),
         "loss_share_over_10": _share_at_least(loss, 10.0),
         "loss_share_over_25": _share_at_least(loss, 25.0),
         "rtt_avg_ms": _mean(rtt),
-        "rtt_p50_ms": _quantile(rtt, 0.5),
-        "rtt_p90_ms": _quantile(rtt, 0.9),
+        "rtt_p50_ms": rtt_p50,
+        "rtt_p90_ms": rtt_p90,
         "jitter_avg_ms": _mean(jitter),
-        "jitter_p50_ms": _quantile(jitter, 0.5),
-        "jitter_p90_ms": _quantile(jitter, 0.9),
+        "jitter_p50_ms": jitter_p50,
+        "jitter_p90_ms": jitter_p90,
         "video_fps_p50": _quantile(_values(video, "fps"), 0.5),
         "video_height_p50": _quantile(_values(video, "frame_height"), 0.5),
     }
@@ -568,12 +578,16 @@ class PeerQuality:
         return head + table + listing + "</div>"
 
 
-def analyze(body_or_report: Any) -> PeerQuality:
+def analyze(body_or_report: Any, tracks: Tracks | None = None) -> PeerQuality:
     """Analyse one peer: a ``PeerReport``, or the raw peer-report response body (the whole
     ``{"success": true, "data": {"participant": ...}}``, its text, or the participant record).
+
+    ``tracks``: the report's samples when they were read apart from it (the worker's body
+    reader, :func:`~rtk_notebook.quality.body.read_body`); by default, the report's own.
     """
     report = _as_report(body_or_report)
-    tracks = Tracks.from_quality(report.quality)
+    if tracks is None:
+        tracks = Tracks.from_quality(report.quality)
     record = _summary_record(report, tracks)
     found = run_rules(tracks, record, report)
     return PeerQuality(

@@ -31,6 +31,7 @@ from typing import Any
 
 from rtk_notebook._json import loads
 from rtk_notebook.quality.analysis import analyze, condense, condense_detail
+from rtk_notebook.quality.body import read_body
 
 __all__ = ["ANALYSIS_VERSION", "MIN_BATCH", "Analyst", "PeerAnalysisError", "condense_json"]
 
@@ -75,7 +76,10 @@ def condense_json(raw: bytes | str, *, detail: bool = False) -> dict[str, Any]:
     samples, :func:`~rtk_notebook.quality.analysis.condense_detail`); a failure comes back as
     ``{"error": ...}`` (an exception's own class may not survive the trip back from a worker)."""
     try:
-        pq = analyze(loads(raw))
+        # The samples straight into numpy, the rest through the model (masked); a body of
+        # another shape is read whole. Either way, the same analysis.
+        read = read_body(raw)
+        pq = analyze(loads(raw)) if read is None else analyze(*read)
         return condense_detail(pq) if detail else condense(pq, jsonable=True)
     except Exception as exc:  # noqa: BLE001 - the peer's failure, reported in its row
         return {"error": type(exc).__name__, "message": str(exc)}

@@ -14,7 +14,7 @@ building (and slicing) a categorical, tz-aware frame per peer cost more than the
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -30,10 +30,13 @@ __all__ = [
     "LIMITATIONS",
     "MEASURES",
     "MEDIA_KINDS",
+    "NUMERIC_FIELDS",
     "TIMESERIES_COLUMNS",
     "Track",
     "Tracks",
     "loss_percent",
+    "nanoseconds",
+    "track_from_fields",
 ]
 
 # The time series is declared in rtk_notebook.frames.schemas ("timeseries"): its float64
@@ -152,14 +155,19 @@ class Tracks:
     # ---- in and out ------------------------------------------------------------------------
 
     @classmethod
-    def from_quality(cls, quality: Any) -> Tracks:
-        """From a report's ``quality`` (``ReportQuality``: per-track lists of sample dicts)."""
+    def from_quality(cls, quality: Any, read: Callable[[Any, str], Track] | None = None) -> Tracks:
+        """From a report's ``quality`` (``ReportQuality``: per-track lists of sample dicts).
+
+        ``read(samples, direction)`` turns one track's samples into a :class:`Track`; the
+        default reads sample dicts (the body reader, :mod:`~rtk_notebook.quality.body`,
+        passes its own for the samples it decoded)."""
+        read = read or _track_from_samples
         raw = []
         for key, raw_kind, direction in TRACKS:
             samples = getattr(quality, key, None) if quality is not None else None
             if samples:
                 kind = "screenshare" if raw_kind.startswith("screenshare") else raw_kind
-                raw.append((kind, direction, _track_from_samples(samples, direction)))
+                raw.append((kind, direction, read(samples, direction)))
         return cls(raw)
 
     @classmethod
@@ -216,9 +224,8 @@ class Tracks:
         return from_columns("timeseries", columns, len(ns))
 
 
-def _nanoseconds(samples: list[dict[str, Any]]) -> np.ndarray:
-    """The samples' times as int64 UTC nanoseconds (NaT where unreadable)."""
-    raw = [s.get("timestamp") for s in samples]
+def nanoseconds(raw: list[Any]) -> np.ndarray:
+    """The samples' times (as sent) as int64 UTC nanoseconds (NaT where unreadable)."""
     # The API's form, "2026-11-18T10:49:58.563Z": numpy parses it 7x faster than pandas.
     if all(isinstance(x, str) and x.endswith("Z") for x in raw):
         try:
@@ -239,7 +246,7 @@ def _limitation(reason: Any) -> str | None:
 
 
 # The numeric fields of a sample the analysis reads.
-_NUMERIC = (
+NUMERIC_FIELDS: tuple[str, ...] = (
     "packets_sent",
     "packets_lost",
     "packets_received",
@@ -257,7 +264,7 @@ _NUMERIC = (
 
 
 def _numeric_columns(samples: list[dict[str, Any]]) -> dict[str, np.ndarray]:
-    """The :data:`_NUMERIC` fields as float64 columns (NaN where missing or not a number).
+    """The :data:`NUMERIC_FIELDS` fields as float64 columns (NaN where missing or not a number).
 
     Fast path: when every sample has the same numeric fields, one ``itemgetter`` per sample
     and one conversion of the whole table (3.5x faster than a column at a time). Anything
@@ -265,8 +272,8 @@ def _numeric_columns(samples: list[dict[str, Any]]) -> dict[str, np.ndarray]:
     """
     n = len(samples)
     seen = set().union(*samples)
-    present = [name for name in _NUMERIC if name in seen]
-    columns = {name: np.full(n, np.nan) for name in _NUMERIC if name not in seen}
+    present = [name for name in NUMERIC_FIELDS if name in seen]
+    columns = {name: np.full(n, np.nan) for name in NUMERIC_FIELDS if name not in seen}
     if not present:
         return columns
     try:
@@ -281,9 +288,9 @@ def _numeric_columns(samples: list[dict[str, Any]]) -> dict[str, np.ndarray]:
     return columns
 
 
-def _limitations(samples: list[dict[str, Any]]) -> np.ndarray:
-    """Each sample's ``quality_limitation_reason`` as one of :data:`LIMITATIONS`, or None."""
-    reasons = [s.get("quality_limitation_reason") for s in samples]
+def _limitations(reasons: list[Any]) -> np.ndarray:
+    """Each sample's ``quality_limitation_reason`` (as sent) as one of :data:`LIMITATIONS`,
+    or None."""
     try:
         named = {reason: _limitation(reason) for reason in set(reasons)}  # a handful of values
     except TypeError:  # an unhashable value (a list or object): it is not a reason
@@ -304,9 +311,22 @@ def loss_percent(lost: Any, sent: Any, received: Any = np.nan) -> Any:
 
 
 def _track_from_samples(samples: list[dict[str, Any]], direction: str) -> Track:
-    """One API track's samples as columns (an API track's samples are in time order)."""
-    ns = _nanoseconds(samples)
-    c = _numeric_columns(samples)
+    """One API track's samples (dicts) as columns."""
+    return track_from_fields(
+        nanoseconds([s.get("timestamp") for s in samples]),
+        _numeric_columns(samples),
+        [s.get("quality_limitation_reason") for s in samples],
+        direction,
+    )
+
+
+def track_from_fields(
+    ns: np.ndarray, c: Mapping[str, np.ndarray], reasons: list[Any], direction: str
+) -> Track:
+    """One API track from its samples' fields, read apart: ``ns``, the times
+    (:func:`nanoseconds`), ``reasons`` (each sample's ``quality_limitation_reason`` as sent)
+    and ``c``, the :data:`NUMERIC_FIELDS` as float64 columns (NaN where missing). An API
+    track's samples are in time order."""
     lost = c["packets_lost"]
     loss_pct = loss_percent(lost, c["packets_sent"], c["packets_received"])
     # Bitrate from bytes where the sample has none, over the time since the track's previous
@@ -336,6 +356,6 @@ def _track_from_samples(samples: list[dict[str, Any]], direction: str) -> Track:
             "frame_width": c["frame_width"],
             "frame_height": c["frame_height"],
             "frames_dropped": c["frames_dropped"],
-            "limitation": _limitations(samples),
+            "limitation": _limitations(reasons),
         },
     )

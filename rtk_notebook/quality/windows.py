@@ -55,10 +55,11 @@ def find_windows(
     A window starts one ``interval`` before its first sample (the span that sample measured,
     never before ``stay_start``) and ends at its last sample.
     """
-    stamps = pd.DatetimeIndex(times)
     flagged = np.flatnonzero(mask)
     if flagged.size == 0:
         return []
+    # A track's times are a DatetimeIndex already (Track.times): no copy per rule.
+    stamps = times if isinstance(times, pd.DatetimeIndex) else pd.DatetimeIndex(times)
     gap_ns = (interval * GAP_INTERVALS).value
     ns = stamps.asi8
     # A run goes on while the next flagged sample is the next sample, no later than the gap.
@@ -73,18 +74,20 @@ def find_windows(
         start = stamps[i] - interval
         if stay_start is not None and start < stay_start:
             start = stay_start
-        run = values[i : j + 1]
+        peak, mean, low = _run_stats(values[i : j + 1])
         out.append(
-            Window(
-                start=start,
-                end=stamps[j],
-                samples=j - i + 1,
-                peak=float(np.nanmax(run)),
-                mean=float(np.nanmean(run)),
-                low=float(np.nanmin(run)),
-            )
+            Window(start=start, end=stamps[j], samples=j - i + 1, peak=peak, mean=mean, low=low)
         )
     return out
+
+
+def _run_stats(run: np.ndarray) -> tuple[float, float, float]:
+    """Max, mean and min of a run, NaN ignored. A run of flagged samples rarely holds a NaN
+    (``Context.windows`` flags none): the plain reductions then give the same numbers as the
+    nan-aware ones, at a third of their cost."""
+    if np.isnan(run).any():
+        return float(np.nanmax(run)), float(np.nanmean(run)), float(np.nanmin(run))
+    return float(run.max()), float(run.mean()), float(run.min())
 
 
 def merge_windows(windows: Iterable[Window]) -> list[Window]:
