@@ -129,6 +129,14 @@ def check_range(
         )
 
 
+def read_days(start: widgets.Text, end: widgets.Text, longer: str) -> tuple[dt.date, dt.date]:
+    """The days a panel's "From" and "To" fields hold, both included, checked as
+    :func:`check_range` does (``longer`` says where a longer range can be had)."""
+    first, last = parse_day("From", start.value), parse_day("To", end.value)
+    check_range(first, last, ("From", "To"), inclusive=True, longer=longer)
+    return first, last
+
+
 def show_figure(output: widgets.Output, figure: Any) -> None:
     """Put ``figure`` in ``output``, replacing what was there.
 

@@ -13,11 +13,10 @@ from rtk_notebook.errors import ValidationError
 from rtk_notebook.style import INK_LABEL, badge
 from rtk_notebook.widgets._base import (
     Panel,
-    check_range,
     date_field,
     measure,
-    parse_day,
     plain,
+    read_days,
     replace_options,
     show_figure,
     table_html,
@@ -123,9 +122,7 @@ class SessionExplorer(Panel):
     def load_sessions(self) -> None:
         """Fetch the sessions the filters ask for, or refuse the dates with one line."""
         try:
-            start = parse_day("From", self.start.value)
-            end = parse_day("To", self.end.value)
-            check_range(start, end, ("From", "To"), inclusive=True, longer=_LONGER)
+            start, end = read_days(self.start, self.end, _LONGER)
         except ValidationError as exc:
             self.drop("sessions")  # a fetch still on its way was for other dates
             self._show_error(exc)

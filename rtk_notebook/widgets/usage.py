@@ -14,7 +14,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from rtk_notebook.errors import ValidationError
-from rtk_notebook.widgets._base import Panel, check_range, date_field, parse_day, show_figure
+from rtk_notebook.widgets._base import Panel, date_field, read_days, show_figure
 from rtk_notebook.widgets.explorer import _clock
 
 _LONGER = "call kit.daywise() in code for longer ones"
@@ -41,9 +41,7 @@ class UsageDashboard(Panel):
     def load(self) -> None:
         """Fetch the range the fields hold, or refuse it with one line (and fetch nothing)."""
         try:
-            start = parse_day("From", self.start.value)
-            end = parse_day("To", self.end.value)
-            check_range(start, end, ("From", "To"), inclusive=True, longer=_LONGER)
+            start, end = read_days(self.start, self.end, _LONGER)
         except ValidationError as exc:
             self.drop("daywise")  # a fetch still on its way was for other dates
             self._show_error(exc)
