@@ -6,13 +6,14 @@
     store = rtk.Store("history/")  # a quality history: kit.sync(store), store.trend()
     rtk.readable(frame)          # a frame for reading: rounded, ids shortened, one dash for NA
 
-Importing the package is cheap: pandas loads with the first frame, plotting and widget
-libraries when first used (``rtk.TrendDashboard`` imports the widgets when first named).
+Importing the package is cheap: each name below loads its module when first used (``rtk.connect``
+the client, pandas with the first frame, plotting and widget libraries when first named), so
+that a process that needs one layer, such as an analysis worker importing
+``rtk_notebook.quality``, does not pay for the others.
 """
 
 from typing import Any
 
-from rtk_notebook.api.cache import CacheWarning
 from rtk_notebook.errors import (
     AppRequiredError,
     AuthError,
@@ -27,36 +28,46 @@ from rtk_notebook.errors import (
     TransportError,
     ValidationError,
 )
-from rtk_notebook.kit import AsyncKit, Kit, connect
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from rtk_notebook.api.cache import CacheWarning
     from rtk_notebook.frames.display import counts, readable
+    from rtk_notebook.kit import AsyncKit, Kit, connect
     from rtk_notebook.store import Store, StoreBusyError, StoreFormatError
+    from rtk_notebook.widgets import TrendDashboard
 
 
 __version__ = "0.1.0"
 
+# The names imported when first used, and the module each comes from.
+_LAZY = {
+    "AsyncKit": "rtk_notebook.kit",
+    "Kit": "rtk_notebook.kit",
+    "connect": "rtk_notebook.kit",
+    "CacheWarning": "rtk_notebook.api.cache",
+    "Store": "rtk_notebook.store",
+    "StoreBusyError": "rtk_notebook.store",
+    "StoreFormatError": "rtk_notebook.store",
+    "counts": "rtk_notebook.frames.display",
+    "readable": "rtk_notebook.frames.display",
+    "TrendDashboard": "rtk_notebook.widgets",
+}
+
 
 def __getattr__(name: str) -> Any:
-    # The store needs pandas and pyarrow, the panels ipywidgets and plotly: each imported when
-    # first named, not with the package.
-    if name in ("Store", "StoreBusyError", "StoreFormatError"):
-        from rtk_notebook import store
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
 
-        globals()[name] = getattr(store, name)
-        return globals()[name]
-    if name in ("readable", "counts"):  # pandas loads with them
-        from rtk_notebook.frames import display
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # once imported, an ordinary attribute
+    return value
 
-        globals()[name] = getattr(display, name)
-        return globals()[name]
-    if name == "TrendDashboard":
-        from rtk_notebook.widgets import TrendDashboard
 
-        globals()[name] = TrendDashboard
-        return TrendDashboard
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
 
 
 __all__ = [

@@ -61,6 +61,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 Params = ParamSpec("Params")
 PER_PAGE = 100  # the API's largest page
+PEERS_PER_CALL = 2  # the fewest people a call has, as a rule (a lone peer waiting is rare)
 
 
 # -- where each list keeps its items --------------------------------------------------------
@@ -300,6 +301,9 @@ class _Core:
             except RTKError as exc:
                 return exc
 
+        # A call has two people or more as a rule: enough sessions start the analysis workers
+        # now, so that they import while the participant lists are fetched.
+        self.analyst.prepare(PEERS_PER_CALL * len(session_ids))
         listed = await asyncio.gather(*(participants(s) for s in session_ids))
         rows: list[dict[str, Any]] = []
         targets: list[dict[str, Any]] = []

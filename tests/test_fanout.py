@@ -458,3 +458,30 @@ def test_windows_give_their_runs_stats_with_or_without_a_nan() -> None:
     assert first.start == times[0] and first.end == times[4]
     assert (second.samples, second.peak, second.mean, second.low) == (2, 6.0, 5.0, 4.0)
     assert second.start == times[5] and second.end == times[7]
+
+
+def test_enough_sessions_start_the_workers_before_their_participants_are_listed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The workers import while the participant lists are fetched, not after."""
+    backend = DemoBackend(make_world(), token=TOKEN)
+    sessions = ended_sessions(backend, parallel.MIN_BATCH)
+    kit = connect_to(backend, cache=False, workers=0)  # asked for, never started
+    events: list[tuple[str, int]] = []
+    prepare, listing = Analyst.prepare, type(kit._core).participant_records
+
+    def recording_prepare(self: Analyst, batch: int) -> None:
+        events.append(("prepare", batch))
+        prepare(self, batch)
+
+    async def recording_listing(self: Any, session_id: str) -> list[dict[str, Any]]:
+        events.append(("list", 0))
+        return await listing(self, session_id)
+
+    monkeypatch.setattr(Analyst, "prepare", recording_prepare)
+    monkeypatch.setattr(type(kit._core), "participant_records", recording_listing)
+    frame = kit.quality(sessions, progress=False)
+    kit.close()
+    assert events[0] == ("prepare", 2 * len(sessions))
+    assert [kind for kind, _ in events[1:]] == ["list"] * len(sessions) + ["prepare"]
+    assert events[-1] == ("prepare", len(frame))
