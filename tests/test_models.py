@@ -447,7 +447,8 @@ def test_every_secret_field_is_named_as_a_secret() -> None:
     import rtk_notebook.models as models
     from rtk_notebook.models.peer import _Participant
 
-    classes = [v for v in vars(models).values() if isinstance(v, type) and issubclass(v, RTKModel)]
+    named = [getattr(models, name) for name in models.__all__]  # loaded when first named
+    classes = [v for v in named if isinstance(v, type) and issubclass(v, RTKModel)]
     secret_fields = []
     for model in [*classes, _Participant]:
         for name, field in model.model_fields.items():
