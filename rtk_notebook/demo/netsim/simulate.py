@@ -213,6 +213,8 @@ def _stay(seed: str, net: NetworkProfile, join_ms: int, left_ms: int, episodes: 
     # Most peers have no episode: their stream is never drawn from, so never made.
     effects = np_rng(seed, "episode-effects") if eps else None
     keep = apply_episodes(effects, full, eps, ts_full)
+    if keep.all():  # no reconnection gap: every sample stays, no copies needed
+        return _Stay(join_ms, left_ms, media_ms, interval_s, ts_full, full, eps)
     return _Stay(join_ms, left_ms, media_ms, interval_s, ts_full[keep], full.select(keep), eps)
 
 

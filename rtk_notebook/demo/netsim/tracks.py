@@ -78,9 +78,10 @@ def cumulative_summary(mos: np.ndarray, loss_pct: np.ndarray, rtt: np.ndarray) -
         return round(ranked[lo] + (h - lo) * (ranked[hi] - ranked[lo]), 2)
 
     def shares(values: np.ndarray, limits: np.ndarray) -> list[float]:
-        # The share of samples at or above each limit, counted for all limits at once.
-        counts = np.count_nonzero(values >= limits[:, None], axis=1).tolist()
-        return [round(count / n, 4) for count in counts]
+        # The share of samples at or above each limit: where each limit falls in the sorted
+        # values counts those below it, for all limits at once.
+        below = np.searchsorted(np.sort(values), limits, side="left").tolist()
+        return [round((n - count) / n, 4) for count in below]
 
     loss10, loss25, loss5, loss50 = shares(loss_pct, _LOSS_LIMITS)
     rtt100, rtt250, rtt500 = shares(rtt, _RTT_LIMITS)
