@@ -88,6 +88,46 @@ def test_the_default_worlds_peers_are_unchanged(shared_world: DemoWorld) -> None
     assert truth["regression"] is None and truth["path_profile"] == truth["profile"]
 
 
+# The peer-report bodies as served (samples written from the simulator's columns), recorded
+# before issue 14 made the simulator and that writing cheaper: the same bytes, peer for peer.
+BEFORE_REPORTS = {"default": "79fc9eda784c866d", "regressions": "e14914bf6957d0d7"}
+
+
+def _reports_hash(world: DemoWorld, joins: list[Join]) -> str:
+    backend = DemoBackend(world)
+    app = world.apps[0]
+    root = f"/client/v4/accounts/{world.account_id}/realtime/kit/{app.id}"
+    headers = httpx.Headers({"Authorization": "Bearer any"})
+    blob = b""
+    for join in joins:
+        reply = backend.handle(
+            "GET", f"{root}/sessions/peer-report/{join.peer_id}", [], headers, b""
+        )
+        assert reply.status == 200
+        blob += reply.body
+    return _hash(blob)
+
+
+def _ended_joins(app: AppWorld, sessions: range) -> list[Join]:
+    return [j for i in sessions if not app.is_live(i) for j in app.joins(i)]
+
+
+def test_the_served_peer_reports_are_unchanged(shared_world: DemoWorld) -> None:
+    app = shared_world.apps[0]
+    joins = _ended_joins(app, range(app.session_count - 15, app.session_count))
+    assert len(joins) > 50 and any(j.screenshare for j in joins)
+    world = make_world(days=60, scale=0.2)  # with the default regressions
+    history = world.apps[0]
+    ended = _ended_joins(history, range(history.session_count))
+    hit = [j for j in ended if history.regression_hit(j) is not None][:12]
+    assert len(hit) == 12
+    found = {
+        "default": _reports_hash(shared_world, joins),
+        "regressions": _reports_hash(world, hit),
+    }
+    assert found == BEFORE_REPORTS
+
+
 def test_more_days_keep_the_daily_rate(shared_world: DemoWorld) -> None:
     long = make_world(days=90, regressions=False)
     short = make_world(days=14, regressions=False)

@@ -218,6 +218,11 @@ def test_the_served_samples_are_the_bytes_of_the_sample_dicts() -> None:
         ({"x": [float("nan"), 1e-7, 1e22]}, 3),
         ({"x": []}, 0),
         ({}, 2),
+        # Numpy columns, as the simulator keeps them.
+        ({"i": np.array([0, -3, 2**40]), "f": np.array([0.1, -0.0, 1e-5]), "k": "c"}, 3),
+        ({"s": np.array(["a,b", 'q"', "é"]), "o": np.array(["x", 1, None], dtype=object)}, 3),
+        ({"a b": np.array([1.5, 2.25]), "class": np.array([True, False])}, 2),  # odd keys
+        ({"short": np.array([1]), "x": np.array([1, 2])}, 2),
     ],
 )
 def test_sample_rows_writes_what_the_dicts_encode_to(fields: dict[str, Any], count: int) -> None:

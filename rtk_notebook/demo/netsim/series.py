@@ -31,18 +31,49 @@ def to_ms(moment: datetime) -> int:
     return (moment - _EPOCH) // timedelta(milliseconds=1)
 
 
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+
+
 def iso(ms: int) -> str:
     """ISO 8601 UTC with milliseconds and Z, as the API writes timestamps."""
-    moment = _EPOCH + timedelta(milliseconds=int(ms))
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    moment = _NAIVE_EPOCH + timedelta(milliseconds=int(ms))
+    return moment.isoformat(timespec="milliseconds") + "Z"  # faster than strftime
 
 
-def iso_many(ms: np.ndarray) -> list[str]:
-    """Vectorised ``iso`` for sample grids."""
+def iso_array(ms: np.ndarray) -> np.ndarray:
+    """``iso`` of each of ``ms``, as a numpy string array: the time of day from digit tables,
+    the few dates in Python; several times faster than ``np.datetime_as_string``."""
+    ms = np.asarray(ms, dtype=np.int64)
     if ms.size == 0:
-        return []
-    text = np.datetime_as_string(np.asarray(ms, dtype="datetime64[ms]"), unit="ms")
-    return [t + "Z" for t in text.tolist()]
+        return np.empty(0, dtype="U24")
+    days, in_day = np.divmod(ms, 86_400_000)
+    first, last = int(days.min()), int(days.max())
+    if last - first > _MAX_DAYS:
+        text = np.datetime_as_string(ms.astype("datetime64[ms]"), unit="ms")
+        return np.asarray([t + "Z" for t in text.tolist()], dtype="U24")
+    dates = "".join(iso(day * 86_400_000)[:11] for day in range(first, last + 1))
+    seconds, milli = np.divmod(in_day, 1000)
+    minutes, second = np.divmod(seconds, 60)
+    hour, minute = np.divmod(minutes, 60)
+    # One UCS-4 code point per character: the matrix is the string array's own memory.
+    text = np.empty((ms.size, 24), dtype=np.uint32)
+    text[:] = _ISO_TEMPLATE
+    text[:, :11] = _codes(dates).reshape(-1, 11)[days - first]
+    text[:, 11:13] = _TWO_DIGITS[hour]
+    text[:, 14:16] = _TWO_DIGITS[minute]
+    text[:, 17:19] = _TWO_DIGITS[second]
+    text[:, 20:23] = _THREE_DIGITS[milli]
+    return text.view("U24")[:, 0]
+
+
+def _codes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+_MAX_DAYS = 400  # beyond this span, the dates would cost more than numpy's formatting
+_ISO_TEMPLATE = _codes("YYYY-MM-DDT00:00:00.000Z")
+_TWO_DIGITS = _codes("".join(f"{i:02d}" for i in range(100))).reshape(100, 2)
+_THREE_DIGITS = _codes("".join(f"{i:03d}" for i in range(1000))).reshape(1000, 3)
 
 
 def _sub_seed(seed: str, stream: str) -> bytes:
@@ -52,7 +83,8 @@ def _sub_seed(seed: str, stream: str) -> bytes:
 
 
 def np_rng(seed: str, stream: str) -> np.random.Generator:
-    return np.random.default_rng(int.from_bytes(_sub_seed(seed, stream)[:16], "big"))
+    # What default_rng(int) makes, without its argument checks (half its cost).
+    return np.random.Generator(np.random.PCG64(int.from_bytes(_sub_seed(seed, stream)[:16], "big")))
 
 
 def py_rng(seed: str, stream: str) -> random.Random:
@@ -293,11 +325,13 @@ def draw_episodes(
 
 
 def apply_episodes(
-    rng: np.random.Generator, path: PathSeries, episodes: list[Episode], ts: np.ndarray
+    rng: np.random.Generator | None, path: PathSeries, episodes: list[Episode], ts: np.ndarray
 ) -> np.ndarray:
-    """Write the episodes into the path series; returns the mask of samples that exist."""
+    """Write the episodes into the path series; returns the mask of samples that exist.
+    ``rng`` may be None only when there is no episode."""
     keep = np.ones(ts.size, dtype=bool)
     for episode in episodes:
+        assert rng is not None
         win = (ts >= episode.start_ms) & (ts <= episode.end_ms)
         k = int(win.sum())
         if episode.kind == "loss_burst":

@@ -32,7 +32,7 @@ from rtk_notebook.demo.netsim.series import (
     ar1,
     draw_episodes,
     iso,
-    iso_many,
+    iso_array,
     np_rng,
     path_series,
     py_rng,
@@ -42,6 +42,7 @@ from rtk_notebook.demo.netsim.series import (
 from rtk_notebook.demo.netsim.tracks import (
     Channel,
     Device,
+    Minutes,
     Track,
     audio_track,
     camera_tracks,
@@ -52,9 +53,10 @@ from rtk_notebook.demo.netsim.tracks import (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SampleColumns:
-    """One track's samples by field: a list per varying field, one value per constant one."""
+    """One track's samples by field: an array (or list) per varying field, one value per
+    constant one."""
 
     fields: dict[str, Any]
     count: int
@@ -62,6 +64,19 @@ class SampleColumns:
     def rows(self) -> list[dict]:
         """The samples as the API lists them: one dict each, keys in alphabetical order."""
         return rows(self.fields, self.count)
+
+    def __eq__(self, other: object) -> bool:
+        # By value: the generated __eq__ would compare arrays elementwise, to no bool.
+        if not isinstance(other, SampleColumns):
+            return NotImplemented
+        return (self.count, sorted(self.fields)) == (other.count, sorted(other.fields)) and all(
+            np.array_equal(value, other.fields[key])
+            if isinstance(value, np.ndarray)
+            else value == other.fields[key]
+            for key, value in self.fields.items()
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable fields, as the generated one
 
 
 @dataclass(frozen=True)
@@ -195,7 +210,11 @@ def _stay(seed: str, net: NetworkProfile, join_ms: int, left_ms: int, episodes: 
     eps = draw_episodes(
         py_rng(seed, "episodes"), media_ms + step_ms, left_ms - step_ms, interval_s, episodes
     )
-    keep = apply_episodes(np_rng(seed, "episode-effects"), full, eps, ts_full)
+    # Most peers have no episode: their stream is never drawn from, so never made.
+    effects = np_rng(seed, "episode-effects") if eps else None
+    keep = apply_episodes(effects, full, eps, ts_full)
+    if keep.all():  # no reconnection gap: every sample stays, no copies needed
+        return _Stay(join_ms, left_ms, media_ms, interval_s, ts_full, full, eps)
     return _Stay(join_ms, left_ms, media_ms, interval_s, ts_full[keep], full.select(keep), eps)
 
 
@@ -236,7 +255,7 @@ def _tracks(
 
 def _sample_columns(tracks: dict[str, Track], ts_ms: np.ndarray) -> dict[str, SampleColumns]:
     """Every track's samples by field, timestamps included."""
-    ts = iso_many(ts_ms)
+    ts = iso_array(ts_ms)
     return {
         name: SampleColumns(track.columns(ts), int(track.idx.size))
         for name, track in tracks.items()
@@ -532,8 +551,13 @@ def _quality_stats(
     media_ms, interval_s = stay.media_ms, stay.interval_s
     audio = tracks["audio_consumer"]
     vid = tracks.get("video_consumer")
-    audio_stats = minute_stats(audio, ts_ms, join_ms)
-    video_stats = minute_stats(vid, ts_ms, join_ms) if vid is not None else []
+    minutes = Minutes.of(audio.idx, ts_ms, join_ms)
+    audio_stats = minute_stats(audio, minutes)
+    video_stats: list[dict] = []
+    if vid is not None:
+        if not minutes.fits(vid.idx):
+            minutes = Minutes.of(vid.idx, ts_ms, join_ms)
+        video_stats = minute_stats(vid, minutes)
 
     def kbps(tr: Track | None) -> float:
         if tr is None or tr.idx.size == 0:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from rtk_notebook.demo.netsim.mos import mos_from
-from rtk_notebook.demo.netsim.series import PathSeries, iso_many, uuid4
+from rtk_notebook.demo.netsim.series import PathSeries, iso_array, uuid4
 
 AUDIO_PPS = 50  # Opus with 20 ms frames
 VIDEO_PKT_BYTES = 1100  # typical RTP video packet incl. headers
@@ -32,7 +32,7 @@ SIMULCAST_H = np.array([180, 360, 720])
 
 
 def rows(columns: dict[str, Any], n: int) -> list[dict]:
-    """Column lists/constants -> n sample dicts, keys in alphabetical order.
+    """Column lists (or arrays)/constants -> n sample dicts, keys in alphabetical order.
 
     Filled column by column: about a third faster than dict(zip(keys, row)) per row, and
     building these dicts is most of the simulator's time.
@@ -40,6 +40,8 @@ def rows(columns: dict[str, Any], n: int) -> list[dict]:
     out: list[dict] = [{} for _ in range(n)]
     for key in sorted(columns):
         col = columns[key]
+        if isinstance(col, np.ndarray):
+            col = col.tolist()
         values = col if isinstance(col, list) else itertools.repeat(col, n)
         for row, value in zip(out, values, strict=False):
             row[key] = value
@@ -52,6 +54,10 @@ def round1(x: np.ndarray) -> np.ndarray:
 
 def _loss_draw(rng: np.random.Generator, sent: np.ndarray, loss_pct: np.ndarray) -> np.ndarray:
     return rng.binomial(sent, np.clip(loss_pct / 100.0, 0.0, 1.0))
+
+
+_LOSS_LIMITS = np.array([10.0, 25.0, 5.0, 50.0])  # in the order of the summary's keys
+_RTT_LIMITS = np.array([100.0, 250.0, 500.0])
 
 
 def cumulative_summary(mos: np.ndarray, loss_pct: np.ndarray, rtt: np.ndarray) -> dict:
@@ -71,15 +77,20 @@ def cumulative_summary(mos: np.ndarray, loss_pct: np.ndarray, rtt: np.ndarray) -
         hi = min(lo + 1, n - 1)
         return round(ranked[lo] + (h - lo) * (ranked[hi] - ranked[lo]), 2)
 
-    def share(mask: np.ndarray) -> float:
-        return round(int(np.count_nonzero(mask)) / n, 4)
+    def shares(values: np.ndarray, limits: np.ndarray) -> list[float]:
+        # The share of samples at or above each limit: where each limit falls in the sorted
+        # values counts those below it, for all limits at once.
+        below = np.searchsorted(np.sort(values), limits, side="left").tolist()
+        return [round((n - count) / n, 4) for count in below]
 
+    loss10, loss25, loss5, loss50 = shares(loss_pct, _LOSS_LIMITS)
+    rtt100, rtt250, rtt500 = shares(rtt, _RTT_LIMITS)
     return {
         "packet_loss": {
-            "10_or_greater_event_fraction": share(loss_pct >= 10),
-            "25_or_greater_event_fraction": share(loss_pct >= 25),
-            "5_or_greater_event_fraction": share(loss_pct >= 5),
-            "50_or_greater_event_fraction": share(loss_pct >= 50),
+            "10_or_greater_event_fraction": loss10,
+            "25_or_greater_event_fraction": loss25,
+            "5_or_greater_event_fraction": loss5,
+            "50_or_greater_event_fraction": loss50,
             "avg": round(float(loss_pct.sum()) / n, 3),  # mean of the per-sample loss %
         },
         "quality_mos": {
@@ -89,9 +100,9 @@ def cumulative_summary(mos: np.ndarray, loss_pct: np.ndarray, rtt: np.ndarray) -
             "p90": pct(0.90),
         },
         "rtt": {
-            "100ms_or_greater_event_fraction": share(rtt >= 100),
-            "250ms_or_greater_event_fraction": share(rtt >= 250),
-            "500ms_or_greater_event_fraction": share(rtt >= 500),
+            "100ms_or_greater_event_fraction": rtt100,
+            "250ms_or_greater_event_fraction": rtt250,
+            "500ms_or_greater_event_fraction": rtt500,
             "avg": round(float(rtt.sum()) / n, 1),
         },
     }
@@ -107,12 +118,12 @@ class Track:
     loss_pct: np.ndarray
     mos: np.ndarray
 
-    def columns(self, ts: list[Any]) -> dict[str, Any]:
-        """The samples by field: a list per varying field, a value per constant one; ``ts``
+    def columns(self, ts: np.ndarray) -> dict[str, Any]:
+        """The samples by field: an array per varying field, a value per constant one; ``ts``
         holds each grid position's timestamp (or anything standing in for it)."""
-        columns: dict[str, Any] = {k: v.tolist() for k, v in self.cols.items()}
+        columns: dict[str, Any] = dict(self.cols)
         columns.update(self.consts)
-        columns["timestamp"] = [ts[i] for i in self.idx.tolist()]
+        columns["timestamp"] = ts[self.idx]
         return columns
 
     def cumulative(self) -> dict:
@@ -344,15 +355,30 @@ def screenshare_track(
 # --- Per-minute summaries (quality_stats) -------------------------------------------------------
 
 
-def _minute_groups(ts_ms: np.ndarray, join_ms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Bucket starts, bucket sizes and minute numbers for sorted sample times."""
-    if ts_ms.size == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty
-    minute = (ts_ms - join_ms) // 60000
-    starts = np.flatnonzero(np.r_[True, minute[1:] != minute[:-1]])
-    sizes = np.diff(np.r_[starts, ts_ms.size])
-    return starts, sizes, minute[starts]
+@dataclass(frozen=True)
+class Minutes:
+    """A track's samples bucketed by minute of the stay: where each bucket starts, its size
+    and the minute's timestamp. Tracks sampled at the same instants share one."""
+
+    idx: np.ndarray  # the samples' positions in the grid, as the tracks' ``idx``
+    starts: np.ndarray
+    sizes: np.ndarray
+    timestamps: list[str]
+
+    @classmethod
+    def of(cls, idx: np.ndarray, ts_ms: np.ndarray, join_ms: int) -> Minutes:
+        """The buckets of the grid positions ``idx`` (sample times ``ts_ms[idx]``, sorted)."""
+        if idx.size == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return cls(idx, empty, empty, [])
+        minute = (ts_ms[idx] - join_ms) // 60000
+        starts = np.flatnonzero(minute[1:] != minute[:-1]) + 1
+        starts = np.concatenate(([0], starts))
+        sizes = np.diff(starts, append=idx.size)
+        return cls(idx, starts, sizes, iso_array(join_ms + 60000 * minute[starts]).tolist())
+
+    def fits(self, idx: np.ndarray) -> bool:
+        return np.array_equal(self.idx, idx)
 
 
 def _concealment(lost: np.ndarray) -> np.ndarray:
@@ -361,10 +387,10 @@ def _concealment(lost: np.ndarray) -> np.ndarray:
     return np.ceil(lost / 1.6).astype(np.int64)
 
 
-def minute_stats(track: Track, ts_ms: np.ndarray, join_ms: int) -> list[dict]:
+def minute_stats(track: Track, minutes: Minutes) -> list[dict]:
     """One row per minute of the stay: the track's means and totals over that minute (and,
     for video, the resolution in force at its end)."""
-    starts, sizes, minutes = _minute_groups(ts_ms[track.idx], join_ms)
+    starts, sizes = minutes.starts, minutes.sizes
     if starts.size == 0:
         return []
     cols = track.cols
@@ -376,7 +402,7 @@ def minute_stats(track: Track, ts_ms: np.ndarray, join_ms: int) -> list[dict]:
         "jitter": round1(total(cols["jitter"]) / sizes).tolist(),
         "packets_lost": total(cols["packets_lost"]).tolist(),
         "quality": np.round(total(track.mos) / sizes, 2).tolist(),
-        "timestamp": iso_many(join_ms + 60000 * minutes),
+        "timestamp": minutes.timestamps,
     }
     if "frame_width" in cols:
         last = starts + sizes - 1
