@@ -21,8 +21,8 @@ from rtk_notebook.errors import ResponseError
 from rtk_notebook.quality import analysis, parallel
 from rtk_notebook.quality.body import read_body
 from rtk_notebook.quality.parallel import ANALYSIS_VERSION, Analyst, PeerAnalysisError
-from rtk_notebook.quality.tracks import Tracks
-from rtk_notebook.quality.windows import find_windows
+from rtk_notebook.quality.tracks import NUMERIC_FIELDS, Tracks, sorted_quantile, track_from_fields
+from rtk_notebook.quality.windows import find_windows, find_windows_ns
 from tests.factories import TOKEN, connect_to, find_ids, make_world
 
 
@@ -458,6 +458,55 @@ def test_windows_give_their_runs_stats_with_or_without_a_nan() -> None:
     assert first.start == times[0] and first.end == times[4]
     assert (second.samples, second.peak, second.mean, second.low) == (2, 6.0, 5.0, 4.0)
     assert second.start == times[5] and second.end == times[7]
+    # The same runs from the track's int64 nanoseconds (what Context passes): equal windows,
+    # their times UTC timestamps as the DatetimeIndex gives them.
+    ns = np.asarray(times.as_unit("ns").asi8)
+    by_ns = find_windows_ns(ns, values, mask, interval=interval, min_samples=2)
+    assert by_ns == [first, second]
+    assert str(by_ns[0].start.tz) == "UTC" and by_ns[0].start.unit == "ns"
+
+
+def test_a_window_at_an_unreadable_time_is_boxed_as_the_index_boxes_it() -> None:
+    times = pd.DatetimeIndex(["2026-11-18T10:00:00Z", "2026-11-18T10:00:05Z", pd.NaT]).as_unit("ns")
+    values = np.array([9.0, 9.0, 9.0])
+    mask = np.array([True, True, True])
+    interval = pd.Timedelta(seconds=5)
+    by_index = find_windows(times, values, mask, interval=interval, min_samples=1)
+    by_ns = find_windows_ns(times.asi8, values, mask, interval=interval, min_samples=1)
+    assert [(w.start, w.end, w.samples) for w in by_ns] == [
+        (w.start, w.end, w.samples) for w in by_index
+    ]
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 7, 10, 101, 1200])
+def test_sorted_quantiles_are_numpys_to_the_last_bit(size: int) -> None:
+    rng = np.random.default_rng(size)
+    for values in (
+        rng.normal(60.0, 25.0, size),  # RTT-like
+        np.round(rng.normal(4.1, 0.4, size), 2),  # MOS-like, with ties
+        rng.integers(0, 3, size).astype("float64"),  # mostly ties
+    ):
+        ordered = np.sort(values)
+        for q in (0.0, 0.1, 0.5, 0.9, 1.0, 1 / 3, float(rng.random())):
+            assert sorted_quantile(ordered, q) == float(np.quantile(values, q))
+
+
+def test_bitrate_from_bytes_where_a_sample_has_none() -> None:
+    seconds = np.array([0.0, 5.0, 10.0, 10.0, 20.0])  # a repeated time: no step of its own
+    ns = (seconds * 1e9).astype("int64") + 1_795_000_000_000_000_000
+    fields = {name: np.full(5, np.nan) for name in NUMERIC_FIELDS}
+    fields["bytes_sent"] = np.array([5000.0, 5000.0, 5000.0, 5000.0, 10000.0])
+    audio = track_from_fields(ns, fields, [None] * 5, "producer")
+    # bytes x 8 / step / 1000; the first and the repeated sample take the median step (5 s)
+    assert audio["bitrate_kbps"].tolist() == [8.0, 8.0, 8.0, 8.0, 8.0]
+    fields["bitrate"] = np.array([100.0, np.nan, 300.0, 400.0, 500.0])
+    mixed = track_from_fields(ns, fields, [None] * 5, "producer")
+    assert mixed["bitrate_kbps"].tolist() == [100.0, 8.0, 300.0, 400.0, 500.0]
+    fields["bitrate"] = np.array([100.0, 200.0, 300.0, 400.0, 500.0])
+    own = track_from_fields(ns, fields, ["bandwidth"] * 5, "producer")
+    assert own["bitrate_kbps"].tolist() == fields["bitrate"].tolist()
+    assert own["bitrate_kbps"] is not fields["bitrate"]  # the track's own array
+    assert own["limitation"].tolist() == ["bandwidth"] * 5
 
 
 def test_enough_sessions_start_the_workers_before_their_participants_are_listed(

@@ -45,6 +45,7 @@ from rtk_notebook.quality.tracks import (
     MEDIA_KINDS,
     TIMESERIES_COLUMNS,
     Tracks,
+    sorted_quantile,
 )
 from rtk_notebook.quality.windows import finding_when, stay_window
 
@@ -128,7 +129,7 @@ def _mean(values: np.ndarray) -> float | None:
 
 
 def _quantile(values: np.ndarray, q: float) -> float | None:
-    return float(np.quantile(values, q)) if values.size else None
+    return sorted_quantile(np.sort(values), q) if values.size else None
 
 
 def _share_at_least(values: np.ndarray, threshold: float) -> float | None:
@@ -136,10 +137,11 @@ def _share_at_least(values: np.ndarray, threshold: float) -> float | None:
 
 
 def _quantiles(values: np.ndarray, qs: tuple[float, float]) -> tuple[float | None, ...]:
-    """Two quantiles in one call (numpy computes each as it would alone)."""
+    """Two quantiles of one sort (each as ``np.quantile`` gives it)."""
     if not values.size:
         return None, None
-    return tuple(float(v) for v in np.quantile(values, qs))
+    ordered = np.sort(values)
+    return tuple(sorted_quantile(ordered, q) for q in qs)
 
 
 def _measures(tracks: Tracks) -> dict[str, float | None]:
@@ -226,7 +228,7 @@ def _summary_record(report: PeerReport, tracks: Tracks) -> dict[str, Any]:
         "region": location.region if location is not None else None,
         "location": place,
         "asn_org": org,
-        "sdk_version": _sdk_version(report),
+        "sdk_version": _sdk_version(report, device),
     }
 
 
@@ -245,8 +247,7 @@ def _device_type(device: DeviceInfo | None) -> str | None:
     return "mobile" if device.is_mobile else "desktop"
 
 
-def _sdk_version(report: PeerReport) -> str | None:
-    device = report.device
+def _sdk_version(report: PeerReport, device: DeviceInfo | None) -> str | None:
     if device is not None and device.sdk_version:
         return device.sdk_version
     meta = getattr(report, "metadata", None)

@@ -7,8 +7,9 @@ validating it through the ``PeerReport`` model (which masks secrets first, walki
 value), cost three times what the analysis itself does; so a worker reads the body this way:
 
 - msgspec decodes it against a schema of what the analysis reads: each sample into a small
-  struct of its :data:`~rtk_notebook.quality.tracks.NUMERIC_FIELDS` (other fields skipped in
-  C), then one numpy table per track; the per-minute ``quality_stats`` and the tracks'
+  struct of its :data:`~rtk_notebook.quality.tracks.NUMERIC_FIELDS` as floats, NaN where
+  missing (other fields skipped in C; a body with a null number is decoded again, allowing
+  None), then one numpy table per track; the per-minute ``quality_stats`` and the tracks'
   cumulative summaries are skipped (the analysis reads neither).
 - Everything else of the participant goes, as decoded, through ``PeerReport.from_record``:
   the same tolerant parsing and the same masking of secrets as ``kit.peer_report``, over a
@@ -23,6 +24,8 @@ caller then reads it whole, as ``analyze`` always did, so the result is the same
 
 from __future__ import annotations
 
+import math
+from itertools import chain
 from operator import attrgetter
 from typing import Any
 
@@ -42,44 +45,55 @@ __all__ = ["read_body"]
 
 _UNSET: Any = msgspec.UNSET
 
-# One sample: its time and limitation reason as sent, its numbers as float (JSON integers
-# included) or null. gc=False: thousands per report, none holding a container.
-_Sample: Any = msgspec.defstruct(
-    "_Sample",
-    [
-        ("timestamp", Any, None),
-        ("quality_limitation_reason", Any, None),
-        *((name, float | None, None) for name in NUMERIC_FIELDS),
-    ],
-    gc=False,
-)
-_Quality: Any = msgspec.defstruct(
-    "_Quality", [(key, list[_Sample] | None, None) for key, _, _ in TRACKS]
-)
-_ReportData: Any = msgspec.defstruct(
-    "_ReportData",
-    [("metadata", Any, _UNSET), ("quality", _Quality | None, None)],
-)
 # The participant: every field the model declares, as decoded, but the per-minute stats (not
-# read by the analysis) and the report (read above). Fields absent from the body stay unset.
+# read by the analysis) and the report (read apart). Fields absent from the body stay unset.
 _PARTICIPANT_FIELDS = tuple(
     name for name in PeerReport.model_fields if name not in ("peer_report", "quality_stats")
 )
-_Participant: Any = msgspec.defstruct(
-    "_Participant",
-    [
-        *((name, Any, _UNSET) for name in _PARTICIPANT_FIELDS),
-        ("peer_report", _ReportData | None, _UNSET),
-    ],
-)
-_Data: Any = msgspec.defstruct("_Data", [("participant", _Participant | None, None)])
-_Envelope: Any = msgspec.defstruct(
-    "_Envelope",
-    [("success", Any, None), ("data", _Data | None, None)],
-)
-_decode = msgspec.json.Decoder(_Envelope).decode
+
+
+def _decoder(number: Any, missing: Any) -> Any:
+    """A decoder of whole bodies whose samples hold each of :data:`NUMERIC_FIELDS` as
+    ``number`` (``missing`` where a sample lacks it), their time and limitation reason as
+    sent. gc=False: thousands of samples per report, none holding a container."""
+    sample: Any = msgspec.defstruct(
+        "_Sample",
+        [
+            ("timestamp", Any, None),
+            ("quality_limitation_reason", Any, None),
+            *((name, number, missing) for name in NUMERIC_FIELDS),
+        ],
+        gc=False,
+    )
+    quality: Any = msgspec.defstruct(
+        "_Quality", [(key, list[sample] | None, None) for key, _, _ in TRACKS]
+    )
+    report_data: Any = msgspec.defstruct(
+        "_ReportData", [("metadata", Any, _UNSET), ("quality", quality | None, None)]
+    )
+    participant: Any = msgspec.defstruct(
+        "_Participant",
+        [
+            *((name, Any, _UNSET) for name in _PARTICIPANT_FIELDS),
+            ("peer_report", report_data | None, _UNSET),
+        ],
+    )
+    data: Any = msgspec.defstruct("_Data", [("participant", participant | None, None)])
+    envelope: Any = msgspec.defstruct(
+        "_Envelope", [("success", Any, None), ("data", data | None, None)]
+    )
+    return msgspec.json.Decoder(envelope).decode
+
+
+# Numbers straight to float, NaN where a sample lacks one: what the API sends, and the samples
+# then go to numpy in one pass. A sample with a null number is read by the second decoder (a
+# number or None), which costs a second decoding but gives the same numbers.
+_decode_numbers = _decoder(float, math.nan)
+_decode_nullable = _decoder(float | None, None)
 
 _numbers = attrgetter(*NUMERIC_FIELDS)
+_timestamp = attrgetter("timestamp")
+_reason = attrgetter("quality_limitation_reason")
 
 
 def read_body(raw: bytes | str) -> tuple[PeerReport, Tracks] | None:
@@ -87,9 +101,16 @@ def read_body(raw: bytes | str) -> tuple[PeerReport, Tracks] | None:
     :class:`~rtk_notebook.quality.tracks.Tracks`, from a whole peer-report response body
     (``{"success": true, "data": {"participant": ...}}``); ``None`` when the body is not
     shaped as this reader expects (read it whole instead)."""
+    nullable = False
     try:
-        envelope = _decode(raw)
-    except (msgspec.DecodeError, msgspec.ValidationError):
+        envelope = _decode_numbers(raw)
+    except msgspec.ValidationError:
+        nullable = True
+        try:
+            envelope = _decode_nullable(raw)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            return None
+    except msgspec.DecodeError:
         return None
     data = envelope.data
     participant = data.participant if data is not None else None
@@ -109,7 +130,7 @@ def read_body(raw: bytes | str) -> tuple[PeerReport, Tracks] | None:
         metadata = report_data.metadata
         record["peer_report"] = {} if metadata is _UNSET else {"metadata": metadata}
     report = PeerReport.from_record(record)
-    return report, Tracks.from_quality(quality, _StructReader())
+    return report, Tracks.from_quality(quality, _StructReader(nullable))
 
 
 class _StructReader:
@@ -118,18 +139,24 @@ class _StructReader:
     A peer's tracks are often sampled at the same instants: the times of the previous track
     are kept, and parsed again only when they differ (a list comparison, done in C)."""
 
-    def __init__(self) -> None:
+    def __init__(self, nullable: bool = False) -> None:
+        self.nullable = nullable  # numbers may be None (else all are float)
         self.times: list[Any] = []
         self.ns = np.empty(0, dtype="int64")
 
     def __call__(self, samples: list[Any], direction: str) -> Track:
-        table = np.array(list(map(_numbers, samples)), dtype="float64")
-        table = table.reshape(len(samples), len(NUMERIC_FIELDS))
+        shape = (len(samples), len(NUMERIC_FIELDS))
+        if self.nullable:  # numpy reads None as NaN, one tuple at a time
+            table = np.array(list(map(_numbers, samples)), dtype="float64").reshape(shape)
+        else:  # floats only: one flat pass
+            numbers = chain.from_iterable(map(_numbers, samples))
+            table = np.fromiter(numbers, dtype="float64", count=shape[0] * shape[1])
+            table = table.reshape(shape)
         columns = {name: table[:, i] for i, name in enumerate(NUMERIC_FIELDS)}
-        times = [s.timestamp for s in samples]
+        times = list(map(_timestamp, samples))
         if times != self.times:
             self.ns = nanoseconds(times)
             # Kept only as text: equal text is equal times (1 == 1.0 == True is not).
-            self.times = times if all(type(t) is str for t in times) else []
-        reasons = [s.quality_limitation_reason for s in samples]
+            self.times = times if set(map(type, times)) == {str} else []
+        reasons = list(map(_reason, samples))
         return track_from_fields(self.ns.copy(), columns, reasons, direction)

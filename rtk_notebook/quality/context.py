@@ -16,7 +16,8 @@ import pandas as pd
 from rtk_notebook.frames.scalars import utc_timestamp
 from rtk_notebook.frames.schemas import SEVERITIES
 from rtk_notebook.quality.thresholds import WINDOW_MIN_SAMPLES
-from rtk_notebook.quality.windows import Window, find_windows, merge_windows
+from rtk_notebook.quality.tracks import sorted_quantile
+from rtk_notebook.quality.windows import Window, find_windows_ns, merge_windows
 
 if TYPE_CHECKING:
     from rtk_notebook.models.peer import PeerReport
@@ -71,13 +72,23 @@ class Context:
 
     @property
     def stay_start(self) -> pd.Timestamp | None:
-        value = utc_timestamp(self.summary.get("joined_at"))
-        return value if value is not None else self.tracks.time_range()[0]
+        return self._stay()[0]
 
     @property
     def stay_end(self) -> pd.Timestamp | None:
-        value = utc_timestamp(self.summary.get("left_at"))
-        return value if value is not None else self.tracks.time_range()[1]
+        return self._stay()[1]
+
+    def _stay(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+        # Read by most rules and by every window: the times are parsed once.
+        if "stay" not in self._cache:
+            start = utc_timestamp(self.summary.get("joined_at"))
+            end = utc_timestamp(self.summary.get("left_at"))
+            if start is None or end is None:
+                first, last = self.tracks.time_range()
+                start = first if start is None else start
+                end = last if end is None else end
+            self._cache["stay"] = (start, end)
+        return self._cache["stay"]
 
     # ---- tracks ---------------------------------------------------------------------------
 
@@ -100,7 +111,7 @@ class Context:
             _, part = self.audio()
             values = part[column]
             values = values[np.isfinite(values)]
-            self._cache[key] = float(np.quantile(values, q)) if values.size else None
+            self._cache[key] = sorted_quantile(np.sort(values), q) if values.size else None
         return self._cache[key]
 
     def interval(self) -> pd.Timedelta:
@@ -141,8 +152,8 @@ class Context:
             with np.errstate(invalid="ignore"):
                 mask = np.asarray(flag(values), dtype=bool) & ~np.isnan(values)
             found.extend(
-                find_windows(
-                    part["timestamp"],
+                find_windows_ns(
+                    part.ns,
                     values,
                     mask,
                     interval=self.interval(),

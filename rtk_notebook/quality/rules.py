@@ -511,7 +511,7 @@ def rule_video(ctx: Context) -> list[Finding]:
         fps = part["fps"]
         height = part["frame_height"]
         reason = part["limitation"]
-        limited = np.isin(reason, ("bandwidth", "cpu"))
+        limited = (reason == "bandwidth") | (reason == "cpu")  # np.isin sorts: 5x slower
         top = np.nanmax(height) if np.isfinite(height).any() else np.nan
         with np.errstate(invalid="ignore"):
             low_fps = fps < VIDEO_MIN_FPS

@@ -3,7 +3,7 @@ in a finding's message (``10:40:05-10:41:30 UTC (85 s)``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +15,7 @@ from rtk_notebook.quality.thresholds import GAP_INTERVALS, WINDOW_MIN_SAMPLES
 __all__ = [
     "Window",
     "find_windows",
+    "find_windows_ns",
     "finding_when",
     "fmt_clock",
     "fmt_span",
@@ -55,13 +56,43 @@ def find_windows(
     A window starts one ``interval`` before its first sample (the span that sample measured,
     never before ``stay_start``) and ends at its last sample.
     """
+    # A track's times are a DatetimeIndex already (Track.times): no copy per rule.
+    stamps = times if isinstance(times, pd.DatetimeIndex) else pd.DatetimeIndex(times)
+    return _runs(stamps.asi8, stamps.__getitem__, values, mask, interval, min_samples, stay_start)
+
+
+def find_windows_ns(
+    ns: np.ndarray,
+    values: np.ndarray,
+    mask: np.ndarray,
+    *,
+    interval: pd.Timedelta,
+    min_samples: int = WINDOW_MIN_SAMPLES,
+    stay_start: pd.Timestamp | None = None,
+) -> list[Window]:
+    """:func:`find_windows` of a track's times given as int64 UTC nanoseconds (``Track.ns``):
+    only the times of the windows found become timestamps."""
+    return _runs(ns, _utc_stamp(ns), values, mask, interval, min_samples, stay_start)
+
+
+def _utc_stamp(ns: np.ndarray) -> Callable[[int], pd.Timestamp]:
+    # As a UTC DatetimeIndex of these times gives its i-th (NaT for the int64 minimum).
+    return lambda i: pd.Timestamp(int(ns[i]), tz="UTC")
+
+
+def _runs(
+    ns: np.ndarray,
+    stamp: Callable[[int], pd.Timestamp],
+    values: np.ndarray,
+    mask: np.ndarray,
+    interval: pd.Timedelta,
+    min_samples: int,
+    stay_start: pd.Timestamp | None,
+) -> list[Window]:
     flagged = np.flatnonzero(mask)
     if flagged.size == 0:
         return []
-    # A track's times are a DatetimeIndex already (Track.times): no copy per rule.
-    stamps = times if isinstance(times, pd.DatetimeIndex) else pd.DatetimeIndex(times)
     gap_ns = (interval * GAP_INTERVALS).value
-    ns = stamps.asi8
     # A run goes on while the next flagged sample is the next sample, no later than the gap.
     goes_on = (np.diff(flagged) == 1) & (np.diff(ns[flagged]) <= gap_ns)
     breaks = np.flatnonzero(~goes_on)
@@ -71,12 +102,12 @@ def find_windows(
     for i, j in zip(firsts.tolist(), lasts.tolist(), strict=True):
         if j - i + 1 < min_samples:
             continue
-        start = stamps[i] - interval
+        start = stamp(i) - interval
         if stay_start is not None and start < stay_start:
             start = stay_start
         peak, mean, low = _run_stats(values[i : j + 1])
         out.append(
-            Window(start=start, end=stamps[j], samples=j - i + 1, peak=peak, mean=mean, low=low)
+            Window(start=start, end=stamp(j), samples=j - i + 1, peak=peak, mean=mean, low=low)
         )
     return out
 
