@@ -12,8 +12,7 @@ that a process that needs one layer, such as an analysis worker importing
 ``rtk_notebook.quality``, does not pay for the others.
 """
 
-from typing import Any
-
+from rtk_notebook._lazy import lazy_names
 from rtk_notebook.errors import (
     AppRequiredError,
     AuthError,
@@ -55,19 +54,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # once imported, an ordinary attribute
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)
 
 
 __all__ = [

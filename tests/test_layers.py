@@ -20,6 +20,7 @@ RANK = {
     "errors": 0,
     "style": 0,
     "_json": 0,
+    "_lazy": 0,
     "progress": 0,
     "config": 1,
     "secrets": 1,

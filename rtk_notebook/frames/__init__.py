@@ -35,8 +35,9 @@ Conventions (``docs/architecture.md``, "Conventions for DataFrames"):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from rtk_notebook._lazy import lazy_names
 from rtk_notebook.frames.schemas import (
     COLUMN_KINDS,
     COMPUTATIONS,
@@ -63,33 +64,25 @@ if TYPE_CHECKING:
 # The builders load pandas: imported on first use, so that the models can read the schemas
 # without it (``import rtk_notebook`` stays light).
 _LAZY = {
-    "Readable": "display",
-    "counts": "display",
-    "format_value": "display",
-    "readable": "display",
-    "role_of": "display",
-    "is_missing": "scalars",
-    "utc_timestamp": "scalars",
-    "daywise_records": "_records",
-    "flatten": "_records",
-    "describe_columns": "build",
-    "empty_frame": "build",
-    "from_columns": "build",
-    "from_rows": "build",
-    "to_frame": "build",
-    "typed_array": "build",
+    "Readable": ".display",
+    "counts": ".display",
+    "format_value": ".display",
+    "readable": ".display",
+    "role_of": ".display",
+    "is_missing": ".scalars",
+    "utc_timestamp": ".scalars",
+    "daywise_records": "._records",
+    "flatten": "._records",
+    "describe_columns": ".build",
+    "empty_frame": ".build",
+    "from_columns": ".build",
+    "from_rows": ".build",
+    "to_frame": ".build",
+    "typed_array": ".build",
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)
 
 
 __all__ = [

@@ -10,8 +10,7 @@ malformed values read as None), shows itself as a one-line ``repr`` and an HTML 
 and masks the secrets the API returns unless made with ``reveal_secrets=True``.
 """
 
-from typing import Any
-
+from rtk_notebook._lazy import lazy_names
 from rtk_notebook.models._base import RTKModel
 from rtk_notebook.models._coerce import Secret
 
@@ -73,70 +72,58 @@ if TYPE_CHECKING:
 # Each model's module is imported when one of its names is first used: the analysis workers
 # need the peer report's models, not the others (each pydantic model takes a while to build).
 _LAZY = {
-    "AiConfig": "objects",
-    "AudioConfig": "objects",
-    "BucketConfig": "objects",
-    "Livestream": "objects",
-    "LiveStreamingConfig": "objects",
-    "Meeting": "objects",
-    "MeetingParticipant": "objects",
-    "Recording": "objects",
-    "RecordingCaller": "objects",
-    "RecordingConfig": "objects",
-    "RecordingReason": "objects",
-    "Session": "objects",
-    "StorageConfig": "objects",
-    "SummarizationConfig": "objects",
-    "TranscriptionConfig": "objects",
-    "VideoConfig": "objects",
-    "Watermark": "objects",
-    "WatermarkSize": "objects",
-    "QUALITY_STATS_COLUMNS": "peer",
-    "TRACK_FRAME_COLUMNS": "peer",
-    "TRACKS": "peer",
-    "Asn": "peer",
-    "AudioStat": "peer",
-    "BrowserMetadata": "peer",
-    "CandidatePair": "peer",
-    "CandidatePairs": "peer",
-    "ConnectionInfo": "peer",
-    "Connectivity": "peer",
-    "Coords": "peer",
-    "DeviceInfo": "peer",
-    "EventMetadata": "peer",
-    "GeoLocation": "peer",
-    "IpInformation": "peer",
-    "Location": "peer",
-    "MosSummary": "peer",
-    "PcMetadata": "peer",
-    "PeerEvent": "peer",
-    "PeerMetadata": "peer",
-    "PeerReport": "peer",
-    "PeerReportData": "peer",
-    "PeerStats": "peer",
-    "PrecallNetwork": "peer",
-    "QualityStats": "peer",
-    "ReportQuality": "peer",
-    "SessionParticipant": "peer",
-    "TrackCumulative": "peer",
-    "TrackSample": "peer",
-    "VideoStat": "peer",
+    "AiConfig": ".objects",
+    "AudioConfig": ".objects",
+    "BucketConfig": ".objects",
+    "Livestream": ".objects",
+    "LiveStreamingConfig": ".objects",
+    "Meeting": ".objects",
+    "MeetingParticipant": ".objects",
+    "Recording": ".objects",
+    "RecordingCaller": ".objects",
+    "RecordingConfig": ".objects",
+    "RecordingReason": ".objects",
+    "Session": ".objects",
+    "StorageConfig": ".objects",
+    "SummarizationConfig": ".objects",
+    "TranscriptionConfig": ".objects",
+    "VideoConfig": ".objects",
+    "Watermark": ".objects",
+    "WatermarkSize": ".objects",
+    "QUALITY_STATS_COLUMNS": ".peer",
+    "TRACK_FRAME_COLUMNS": ".peer",
+    "TRACKS": ".peer",
+    "Asn": ".peer",
+    "AudioStat": ".peer",
+    "BrowserMetadata": ".peer",
+    "CandidatePair": ".peer",
+    "CandidatePairs": ".peer",
+    "ConnectionInfo": ".peer",
+    "Connectivity": ".peer",
+    "Coords": ".peer",
+    "DeviceInfo": ".peer",
+    "EventMetadata": ".peer",
+    "GeoLocation": ".peer",
+    "IpInformation": ".peer",
+    "Location": ".peer",
+    "MosSummary": ".peer",
+    "PcMetadata": ".peer",
+    "PeerEvent": ".peer",
+    "PeerMetadata": ".peer",
+    "PeerReport": ".peer",
+    "PeerReportData": ".peer",
+    "PeerStats": ".peer",
+    "PrecallNetwork": ".peer",
+    "QualityStats": ".peer",
+    "ReportQuality": ".peer",
+    "SessionParticipant": ".peer",
+    "TrackCumulative": ".peer",
+    "TrackSample": ".peer",
+    "VideoStat": ".peer",
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)
 
 
 __all__ = [
