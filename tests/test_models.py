@@ -18,6 +18,7 @@ import pytest
 from rtk_notebook import ResponseError
 from rtk_notebook.demo import DemoBackend, DemoTransport, DemoWorld
 from rtk_notebook.errors import SecretsMaskedError
+from rtk_notebook.frames.schemas import FORMER_NAMES
 from rtk_notebook.models import (
     QUALITY_STATS_COLUMNS,
     TRACK_FRAME_COLUMNS,
@@ -35,6 +36,7 @@ from rtk_notebook.models import (
 from rtk_notebook.models._coerce import Col, to_float, to_int, to_utc
 from rtk_notebook.models._display import fmt_bytes, fmt_minutes, fmt_seconds, fmt_time
 from rtk_notebook.secrets import SECRET_KEYS
+from tests.factories import connect_to, make_world
 
 TOKEN = "test-token-not-a-secret"
 EXAMPLES = json.loads((Path(__file__).parent / "data" / "reference_examples.json").read_text())
@@ -679,3 +681,15 @@ def test_no_nominated_pair_means_no_transport() -> None:
     assert report.nominated_pair is None and report.transport is None
     assert PeerReport().device is None and PeerReport().location is None
     assert PeerReport().events == []
+
+
+def test_a_recording_frame_names_its_columns_as_the_list_does() -> None:
+    """``Recording.to_frame()`` and ``kit.recordings()`` agree: ``stop_reason``, not the API's
+    path flattened to ``stop_reason_reason``."""
+    kit = connect_to(DemoBackend(make_world(), token=TOKEN), cache=False)
+    listed = kit.recordings()
+    one = kit.recording(str(listed["id"].iloc[0])).to_frame()
+    kit.close()
+    assert "stop_reason" in one.columns and "started_by" in one.columns
+    assert not set(FORMER_NAMES) & set(one.columns)
+    assert set(one.columns) & set(FORMER_NAMES.values()) <= set(listed.columns)

@@ -263,6 +263,9 @@ def test_the_session_facts_are_the_sessions(
     assert f"{minutes:.0f} min" in report.html
     assert f"{session.started_at:%Y-%m-%d %H:%M} UTC" in report.html
     assert f"({len(quality)} joins)" in report.html
+    # Each heading once: the timeline's figure does not repeat its section's title.
+    assert report.html.count("Participants over time<") == 1
+    assert '"text":"Coloured by verdict' in report.html
 
 
 # -- secrets ----------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from pydantic import (
 
 from rtk_notebook._json import loads
 from rtk_notebook.errors import ResponseError, SecretsMaskedError
+from rtk_notebook.frames.schemas import FORMER_NAMES
 from rtk_notebook.models._coerce import Col, Secret
 from rtk_notebook.models._display import card, fmt_time, short_id
 from rtk_notebook.secrets import (
@@ -289,7 +290,8 @@ class RTKModel(BaseModel):
     # ---- frame ---------------------------------------------------------------------------
 
     def to_frame(self, *, reveal_secrets: bool | None = None) -> pd.DataFrame:
-        """One row: every field, nested objects flattened with ``_`` (``storage_config_bucket``).
+        """One row: every field, nested objects flattened with ``_`` (``storage_config_bucket``),
+        named as the list frames name them (``stop_reason``, not ``stop_reason_reason``).
 
         Columns follow the model's declared fields (so frames of two objects concatenate even
         when one lacks a nested object), then unknown fields. Dtypes follow the project's
@@ -313,7 +315,8 @@ class RTKModel(BaseModel):
             if value is None and name in prefixes:
                 continue  # an absent nested object: its columns are already there, empty
             columns[name] = _series(value, _infer_kind(value))
-        return pd.DataFrame(columns, index=pd.RangeIndex(1))
+        named = {FORMER_NAMES.get(name, name): series for name, series in columns.items()}
+        return pd.DataFrame(named, index=pd.RangeIndex(1))
 
 
 # ---- the safety net ------------------------------------------------------------------------

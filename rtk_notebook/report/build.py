@@ -66,7 +66,8 @@ def _needs_section(quality: pd.DataFrame) -> pd.Series:
 def _timeline(quality: pd.DataFrame, page: Page) -> str:
     from rtk_notebook import plots
 
-    fig = plots.participant_timeline(quality, color="verdict", title="Participants over time")
+    # The section's heading already says "Participants over time".
+    fig = plots.participant_timeline(quality, color="verdict", title="Coloured by verdict")
     return page.figure(fig, "Participants over time, coloured by verdict")
 
 
