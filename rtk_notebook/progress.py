@@ -32,6 +32,10 @@ class Progress:
         self.description = description
         self._bar: Any = None
         self._label: Any = None
+        # Each change is a message to the front end, sent from the loop that fetches: a bar
+        # moves at most 100 times, and always shows the last count.
+        self._step = max(1, -(-total // 100))
+        self._shown = 0
         if show is None:
             show = in_notebook()
         if show and total > 1:
@@ -55,13 +59,20 @@ class Progress:
     def advance(self, ok: bool = True) -> None:
         self.done += 1
         self.failed += 0 if ok else 1
-        if self._bar is not None:
-            self._bar.value = self.done
-            failed = f", {self.failed} failed" if self.failed else ""
-            self._label.value = f"{self.done} / {self.total}{failed}"
+        if self._bar is not None and (
+            self.done - self._shown >= self._step or self.done == self.total
+        ):
+            self._show()
+
+    def _show(self) -> None:
+        self._shown = self.done
+        self._bar.value = self.done
+        failed = f", {self.failed} failed" if self.failed else ""
+        self._label.value = f"{self.done} / {self.total}{failed}"
 
     def close(self, stopped: bool = False) -> None:
         if self._bar is not None:
+            self._show()
             self._bar.bar_style = "warning" if self.failed or stopped else "success"
             if stopped:  # Stop pressed, or the work cancelled: say where it got to
                 self._label.value += " (stopped)"

@@ -423,3 +423,22 @@ def test_the_progress_bar_says_where_a_stopped_fanout_got_to() -> None:
         done.advance()
         done.advance()
     assert done._label.value == "2 / 2" and done._bar.bar_style == "success"
+
+
+def test_a_long_fanout_moves_its_bar_at_most_a_hundred_times_and_ends_on_the_count() -> None:
+    from rtk_notebook.progress import Progress
+
+    with Progress(592, "Peer reports", show=True) as bar:
+        moves: list[int] = []
+        bar._bar.observe(lambda change: moves.append(change["new"]), names="value")
+        for i in range(591):
+            bar.advance(ok=i % 100 != 7)
+        assert 1 <= len(moves) <= 100 and moves[-1] <= 591
+        bar.advance()
+    assert moves[-1] == 592 and len(moves) <= 101
+    assert bar._label.value == "592 / 592, 6 failed"
+    with pytest.raises(KeyboardInterrupt), Progress(592, "Peer reports", show=True) as cut:
+        for _ in range(7):
+            cut.advance()
+        raise KeyboardInterrupt
+    assert cut._bar.value == 7 and cut._label.value == "7 / 592 (stopped)"
