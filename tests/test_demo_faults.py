@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from typing import Any
 
 import httpx
 import pytest
@@ -106,20 +108,38 @@ def test_rate_limit_allows_the_quota_then_429s_until_the_window_moves() -> None:
 
 
 def test_latency_and_sixty_four_requests_at_once_over_loopback() -> None:
-    """The server keeps 64+ requests in flight together, so latency measures the client."""
-    backend = DemoBackend(make_world(), token=TOKEN, faults=Faults(latency_ms=400))
+    """The server keeps 64+ requests in flight together, so latency measures the client.
+
+    Each answer is held until 64 requests are inside the server (not for a fixed latency,
+    which a slow machine might outlast before the 64th arrives): a server that could not hold
+    them together would keep them waiting, and the peak would stay under 64."""
+    backend = DemoBackend(make_world(), token=TOKEN)
     path = kit_path(find_ids(backend.world), "/webhooks")
+    arrived, all_in, lock = [0], threading.Event(), threading.Lock()
+    answer = backend.answer
+
+    def held(request: Any) -> Any:
+        with lock:
+            arrived[0] += 1
+            if arrived[0] >= 64:
+                all_in.set()
+        all_in.wait(timeout=60)
+        return answer(request)
+
+    backend.answer = held  # type: ignore[method-assign]
 
     async def burst(base_url: str) -> list[int]:
         limits = httpx.Limits(max_connections=100)
-        async with httpx.AsyncClient(base_url=base_url, headers=AUTH, limits=limits) as client:
+        async with httpx.AsyncClient(
+            base_url=base_url, headers=AUTH, limits=limits, timeout=90
+        ) as client:
             responses = await asyncio.gather(*(client.get(path) for _ in range(80)))
         return [r.status_code for r in responses]
 
     with DemoServer(backend) as server:
         statuses = asyncio.run(burst(server.base_url))
     assert statuses == [200] * 80
-    assert backend.peak_in_flight >= 64
+    assert all_in.is_set() and backend.peak_in_flight >= 64
 
 
 def test_in_process_transport_serves_async_clients_concurrently() -> None:
