@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -93,11 +95,10 @@ def test_a_small_batch_stays_in_process() -> None:
 def test_a_worker_that_cannot_start_leaves_every_row(monkeypatch: pytest.MonkeyPatch) -> None:
     """The analysis falls back to this process; no peer is lost or doubled."""
 
-    class Broken(parallel._Worker):
-        def __init__(self) -> None:
-            raise OSError("no worker today")
+    def broken(siblings: int) -> list[Any]:
+        raise OSError("no worker today")
 
-    monkeypatch.setattr(parallel, "_Worker", Broken)
+    monkeypatch.setattr(parallel, "_spawn", broken)
     monkeypatch.setattr(parallel, "_pools", {})
     backend = DemoBackend(make_world(), token=TOKEN)
     sessions = ended_sessions(backend, parallel.MIN_BATCH)
@@ -107,6 +108,52 @@ def test_a_worker_that_cannot_start_leaves_every_row(monkeypatch: pytest.MonkeyP
     parallel._close_pools()
     assert frame["error"].isna().all()
     assert frame["peer_id"].is_unique and len(frame) >= parallel.MIN_BATCH
+
+
+def children(pid: int) -> list[int]:
+    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def a_peer_body() -> bytes:
+    backend = DemoBackend(make_world(), token=TOKEN)
+    kit = connect_to(backend, cache=False, workers=0)
+    body = kit.api.sessions.get_participant_data_from_peer_id(find_ids(backend.world).peer_id)
+    kit.close()
+    return json.dumps(body).encode()
+
+
+def test_one_process_is_started_and_forks_the_other_workers() -> None:
+    """Three workers, one import: the started process forks two, each on its own pipes."""
+    raw = a_peer_body()
+    pool = parallel._WorkerPool(3)
+    try:
+        workers = pool.workers()
+        started = workers[0].proc
+        assert len(workers) == 3 and {w.proc for w in workers} == {started}
+        forks = children(started.pid)
+        assert len(forks) == 2
+        assert {os.getpgid(pid) for pid in forks} == {started.pid} != {os.getpgid(0)}
+        want = json.dumps(parallel.condense_json(raw)).encode()
+        assert [w.call(raw) for w in workers] == [want] * 3
+    finally:
+        pool.close()
+    assert started.returncode == 0  # ended at end of input, and reaped
+    assert all(not Path(f"/proc/{pid}").exists() for pid in forks)  # ended and reaped too
+
+
+def test_a_worker_that_dies_leaves_its_share_to_this_process() -> None:
+    raw = a_peer_body()
+    pool = parallel._WorkerPool(2)
+    try:
+        started = pool.workers()[0].proc
+        (fork,) = children(started.pid)
+        os.kill(fork, signal.SIGKILL)
+        want = parallel.condense_json(raw)
+        assert [pool.run(raw) for _ in range(6)] == [want] * 6
+        assert pool.analysed == 6 and pool.busy == 0
+        assert started.poll() is None  # the other worker goes on
+    finally:
+        pool.close()
 
 
 def test_the_worker_protocol_answers_condensed_errors_and_pings() -> None:

@@ -228,7 +228,7 @@ def test_a_worker_ignores_sigint_and_ends_quietly() -> None:
 def test_workers_are_outside_the_kernels_process_group() -> None:
     pool = parallel._WorkerPool(1)
     try:
-        worker = pool.threads.submit(pool._worker).result(timeout=120)
+        (worker,) = pool.workers()
         assert os.getpgid(worker.proc.pid) != os.getpgid(0)
     finally:
         pool.close()

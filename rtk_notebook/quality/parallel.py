@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import hashlib
 import json
 import os
+import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -156,52 +159,86 @@ class Analyst:
 
 
 # ---- the workers ---------------------------------------------------------------------------
-# Each worker is ``python -m rtk_notebook.quality.parallel``, fed over its stdin: a 4-byte
-# length, then one byte (R: the row's analysis, D: with findings and samples) and a body; it
-# answers on stdout the same way with the condensed analysis as JSON
-# (an empty body is a ping, answered ``{}``). Plain pipes rather than ``multiprocessing``: its
-# spawned workers re-import the user's script (running it again unless guarded by ``if __name__ ==
-# "__main__"``, failing when it came from stdin), and forking a process with threads can
-# deadlock. One thread per worker does the blocking pipe I/O, which lets go
+# A worker is fed over a pair of pipes: a 4-byte length, then one byte (R: the row's analysis,
+# D: with findings and samples) and a body; it answers the same way with the condensed analysis
+# as JSON (an empty body is a ping, answered ``{}``). Plain pipes rather than
+# ``multiprocessing``: its spawned workers re-import the user's script (running it again unless
+# guarded by ``if __name__ == "__main__"``, failing when it came from stdin), and forking a
+# process with threads (a kernel has several) can deadlock. So one fresh process is started,
+# ``python -m rtk_notebook.quality.parallel``, on its stdin and stdout; where the system can
+# fork, it imports the analysis once and then forks the other workers, each on its own pair of
+# pipes made by the parent: one import instead of one per worker (about a second of CPU each,
+# while the first reports wait), and their memory pages shared. It has no thread of its own
+# to fork with. One thread per worker in the parent does the blocking pipe I/O, which lets go
 # of the GIL, so the event loop is never blocked and any loop can use the same workers.
 
 
 _ROW, _DETAIL = b"R", b"D"
 _OWN_GROUP: dict[str, Any] = {"process_group": 0} if os.name == "posix" else {}
+# The analysis is single-threaded numpy: math libraries' thread pools would only compete with
+# the other workers and the event loop for the same cores.
+_ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 class _Worker:
-    def __init__(self) -> None:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)  # import as we do
-        # A process group of its own: Jupyter's Stop (and Ctrl-C in a terminal) signals the
-        # kernel's whole group, and a worker must not die mid-report printing a traceback into
-        # the cell. It is stopped by its parent instead (end of input, or killed at exit).
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "rtk_notebook.quality.parallel"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-            **_OWN_GROUP,
-        )
+    """One worker, seen from the parent: its pipes, and the process to stop if it will not."""
+
+    def __init__(self, requests: Any, answers: Any, proc: subprocess.Popen[bytes]) -> None:
+        self.requests, self.answers, self.proc = requests, answers, proc
 
     def call(self, raw: bytes, detail: bool = False) -> bytes:
         """``raw`` analysed in the worker; an empty ``raw`` is a ping."""
-        stdin, stdout = self.proc.stdin, self.proc.stdout
-        assert stdin is not None and stdout is not None
         message = (_DETAIL if detail else _ROW) + raw if raw else b""
-        stdin.write(len(message).to_bytes(4, "big") + message)
-        stdin.flush()
-        size = int.from_bytes(_read_exactly(stdout, 4), "big")
-        return _read_exactly(stdout, size)
+        self.requests.write(len(message).to_bytes(4, "big") + message)
+        self.requests.flush()
+        size = int.from_bytes(_read_exactly(self.answers, 4), "big")
+        return _read_exactly(self.answers, size)
 
     def close(self) -> None:
-        try:
-            if self.proc.stdin is not None:
-                self.proc.stdin.close()  # the worker ends at end of input
-            self.proc.wait(timeout=5)
-        except Exception:  # noqa: BLE001 - at exit, a worker that will not stop is killed
-            self.proc.kill()
+        """End of input: the worker ends (its started process reaps it)."""
+        for stream in (self.requests, self.answers):
+            with contextlib.suppress(OSError):
+                stream.close()
+
+
+def _spawn(siblings: int) -> list[_Worker]:
+    """Start one worker process that forks ``siblings`` more; all of them, imports done."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)  # import as we do
+    for name in _ONE_THREAD:
+        env.setdefault(name, "1")
+    pipes = [(os.pipe(), os.pipe()) for _ in range(siblings)]  # (requests, answers) each
+    theirs = [fd for (req_r, _), (_, ans_w) in pipes for fd in (req_r, ans_w)]
+    try:
+        # A process group of its own (the siblings inherit it): Jupyter's Stop (and Ctrl-C in
+        # a terminal) signals the kernel's whole group, and a worker must not die mid-report
+        # printing a traceback into the cell. Its parent stops it instead (end of input).
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "rtk_notebook.quality.parallel", *map(str, theirs)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            pass_fds=theirs,
+            **_OWN_GROUP,
+        )
+    finally:
+        for fd in theirs:
+            os.close(fd)
+    assert proc.stdin is not None and proc.stdout is not None
+    workers = [_Worker(proc.stdin, proc.stdout, proc)]
+    for (_, req_w), (ans_r, _) in pipes:
+        workers.append(_Worker(os.fdopen(req_w, "wb"), os.fdopen(ans_r, "rb"), proc))
+    for worker in workers:
+        worker.call(b"")  # waits for its imports
+    return workers
+
+
+def start_workers(processes: int) -> list[_Worker]:
+    """``processes`` workers: one started process and its forks, or (without ``fork``) a
+    process each."""
+    if hasattr(os, "fork"):
+        return _spawn(processes - 1)
+    return [worker for _ in range(processes) for worker in _spawn(0)]
 
 
 def _read_exactly(stream: Any, size: int) -> bytes:
@@ -213,40 +250,58 @@ def _read_exactly(stream: Any, size: int) -> bytes:
 
 class _WorkerPool:
     def __init__(self, processes: int) -> None:
+        self.processes = processes
         self.threads = ThreadPoolExecutor(processes, thread_name_prefix="rtk-analysis")
-        self._local = threading.local()
+        # Each slot holds a worker, or None: analyse in this process (no worker, or it died).
+        self._slots: queue.SimpleQueue[_Worker | None] = queue.SimpleQueue()
         self._workers: list[_Worker] = []
         self._lock = threading.Lock()
+        self._closed = False
+        self.ready = threading.Event()
         self.busy = 0  # reports being analysed right now
         self.analysed = 0  # reports analysed since the pool started
-        for _ in range(processes):  # start them now, while the first reports are fetched
-            self.threads.submit(self._worker)
+        # Start them now, while the first reports are fetched.
+        threading.Thread(target=self._start, name="rtk-analysis-start", daemon=True).start()
 
-    def _worker(self) -> _Worker:
-        worker = getattr(self._local, "worker", None)
-        if worker is None:
-            if getattr(self._local, "failed", False):
-                raise EOFError("this thread's worker failed before")
-            worker = _Worker()
-            worker.call(b"")  # waits for its imports
-            self._local.worker = worker
-            with self._lock:
-                self._workers.append(worker)
-        return worker
+    def _start(self) -> None:
+        try:
+            workers = start_workers(self.processes)
+        except (OSError, EOFError, ValueError):  # no worker: this process analyses
+            workers = []
+        with self._lock:
+            if self._closed:
+                for worker in workers:
+                    worker.close()
+                workers = []
+            self._workers.extend(workers)
+        for slot in [*workers, *[None] * (self.processes - len(workers))]:
+            self._slots.put(slot)
+        self.ready.set()
+
+    def workers(self) -> list[_Worker]:
+        """The workers started (after waiting for them)."""
+        self.ready.wait()
+        with self._lock:
+            return list(self._workers)
 
     def run(self, raw: bytes | str, detail: bool = False) -> dict[str, Any]:
-        """Analyse in this thread's worker; in this process if the worker cannot."""
+        """Analyse in a free worker; in this process if there is none."""
         data = raw.encode() if isinstance(raw, str) else bytes(raw)
+        worker = self._slots.get()  # one slot per thread: never waits for long
         with self._lock:
             self.busy += 1
         try:
-            return loads(self._worker().call(data, detail))
-        except (OSError, EOFError, ValueError):
-            # A worker that cannot start or died: this thread analyses by itself from now on
-            # (slower, as it shares this process's GIL, but every peer still gets its row).
-            self._local.worker, self._local.failed = None, True
+            if worker is not None:
+                try:
+                    return loads(worker.call(data, detail))
+                except (OSError, EOFError, ValueError):
+                    # A worker that died: this slot analyses by itself from now on (slower,
+                    # as it shares this process's GIL, but every peer still gets its row).
+                    worker.close()
+                    worker = None
             return condense_json(data, detail=detail)
         finally:
+            self._slots.put(worker)
             with self._lock:
                 self.busy -= 1
                 self.analysed += 1
@@ -254,9 +309,24 @@ class _WorkerPool:
     def close(self) -> None:
         self.threads.shutdown(wait=False, cancel_futures=True)
         with self._lock:
-            for worker in self._workers:
-                worker.close()
-            self._workers.clear()
+            self._closed = True
+            workers, self._workers = self._workers, []
+        for worker in workers:
+            worker.close()
+        for proc in {id(w.proc): w.proc for w in workers}.values():
+            _stop(proc)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Reap the started process (its input has ended); kill its group if it will not stop."""
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(OSError):
+            if _OWN_GROUP:
+                os.killpg(proc.pid, signal.SIGKILL)  # it and its forks
+            else:
+                proc.kill()
 
 
 _pools: dict[int, _WorkerPool] = {}
@@ -295,11 +365,28 @@ def serve(stdin: Any, stdout: Any) -> None:
         stdout.flush()
 
 
-def main() -> None:
-    import signal
+def _fork_siblings(fds: list[int]) -> None:
+    """Fork one worker per pair of pipe ends (requests read, answers write); this process goes
+    on with its stdin and stdout. A fork takes its pair as its stdin and stdout, and closes
+    every other worker's ends, so that each pipe ends when its own worker does."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the forks are reaped as they end
+    pairs = list(zip(fds[::2], fds[1::2], strict=True))
+    for requests, answers in pairs:
+        if os.fork() == 0:
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            os.dup2(requests, 0)
+            os.dup2(answers, 1)
+            for fd in fds:
+                os.close(fd)
+            return
+    for fd in fds:
+        os.close(fd)
 
+
+def main() -> None:
     # The parent stops a worker (end of input); an interrupt meant for the kernel is not ours.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _fork_siblings([int(fd) for fd in sys.argv[1:]])
     channel = sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not corrupt the answers
     try:
@@ -308,6 +395,16 @@ def main() -> None:
         # The parent went away mid-answer: nothing to say, and nothing left to flush at exit
         # (the recipe in Python's docs on SIGPIPE).
         os.dup2(os.open(os.devnull, os.O_WRONLY), channel.fileno())
+    _wait_for_forks()
+
+
+def _wait_for_forks() -> None:
+    """Return once every fork of this process has ended, so that none outlives it unreaped."""
+    if not hasattr(os, "fork"):
+        return
+    with contextlib.suppress(ChildProcessError):  # no fork left (or none made)
+        while True:
+            os.wait()
 
 
 if __name__ == "__main__":
