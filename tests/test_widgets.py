@@ -11,6 +11,7 @@ import pytest
 
 import rtk_notebook as rtk
 from rtk_notebook.demo import DemoBackend, Faults
+from rtk_notebook.quality import VERDICTS
 from rtk_notebook.widgets import PeerQualityPanel, RecordingMonitor, SessionExplorer, UsageDashboard
 from rtk_notebook.widgets.recordings import RECORDING_STATUSES
 from tests.factories import (
@@ -349,6 +350,44 @@ def test_explorer_another_session_opens_no_peer_by_itself(kit: rtk.Kit) -> None:
     assert explorer.peers_list.value is None  # its first peer was not opened by the list
     assert explorer.peer_panel is None and explorer.peer_box.children == ()
     assert explorer.session_id == other
+
+
+def test_explorer_draws_the_timeline_before_the_quality_arrives(
+    kit: rtk.Kit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a kernel (a running loop): the participants and the quality are fetched at once; the
+    timeline shows as soon as the participants are in, coloured by verdict once scored."""
+    explorer = SessionExplorer(kit)
+    session_id = str(explorer.visible["id"].iloc[2])
+    scored = kit.aio.session_quality
+    gate, started = asyncio.Event(), []
+
+    async def held_quality(sid: str, **kw: object) -> pd.DataFrame:
+        started.append(sid)
+        await gate.wait()  # the reports are "still coming" until the test says so
+        return await scored(sid, **kw)
+
+    def verdict_colours() -> set[str]:
+        return {str(trace.name) for trace in explorer.timeline_figure.data} & set(VERDICTS)
+
+    async def kernel() -> None:
+        explorer.open_session(session_id)
+        async with asyncio.timeout(60):  # the old explorer waited for both: it never got here
+            while explorer.participants is None:
+                await asyncio.sleep(0.01)
+        assert started == [session_id]  # asked for at the same time as the participants
+        assert explorer.quality is None and explorer.loading
+        assert "Scoring" in explorer.status.value
+        assert explorer.timeline_figure is not None and verdict_colours() == set()
+        gate.set()
+        await explorer.wait()
+
+    monkeypatch.setattr(kit.aio, "session_quality", held_quality)
+    asyncio.run(kernel())
+    assert explorer.error is None and not explorer.loading and explorer.status.value == ""
+    assert set(explorer.quality["peer_id"]) == set(explorer.participants["id"])
+    assert verdict_colours()  # coloured by verdict now
+    assert len(explorer.peers_list.options) == len(explorer.quality)
 
 
 def test_usage_dates_apply_once_and_refuse_old_years_and_long_ranges(

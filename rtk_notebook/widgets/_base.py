@@ -178,15 +178,25 @@ class Panel(widgets.VBox):
         self.status = widgets.HTML(value="")
         self.style_sheet = widgets.HTML(value=STYLE)
         self.error: str | None = None
-        self.loading = False
+        self._pending: dict[str, str] = {}  # kind -> what it is loading, for the status line
         self._generation: dict[str, int] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
 
     # -- status line ---------------------------------------------------------------------------
 
+    @property
+    def loading(self) -> bool:
+        """Whether a fetch is on its way."""
+        return bool(self._pending)
+
     def _show_loading(self, what: str) -> None:
-        self.loading = True
         self.status.value = f'<span style="color:{PALETTE["blue"]}">⏳ {html.escape(what)}…</span>'
+
+    def _done(self, kind: str) -> None:
+        """``kind``'s fetch is over: the status line says what is still loading, if anything."""
+        self._pending.pop(kind, None)
+        if self._pending and self.error is None:
+            self._show_loading(list(self._pending.values())[-1])
 
     def _show_error(self, exc: BaseException) -> None:
         self._show_error_line(describe_error(exc))
@@ -206,10 +216,14 @@ class Panel(widgets.VBox):
     def run(
         self, kind: str, what: str, work: Callable[[], Awaitable[Any]], apply: Callable[[Any], None]
     ) -> asyncio.Task[Any] | None:
-        """Fetch with ``work()``, then ``apply(result)`` unless a newer ``kind`` started."""
+        """Fetch with ``work()``, then ``apply(result)`` unless a newer ``kind`` started.
+
+        Fetches of other kinds go on at the same time; the status line shows the latest one
+        still loading."""
         generation = self._generation.get(kind, 0) + 1
         self._generation[kind] = generation
 
+        self._pending[kind] = what
         self._show_loading(what)  # at once, before the task gets its turn
         self.error = None
 
@@ -218,13 +232,13 @@ class Panel(widgets.VBox):
                 result = await work()
             except Exception as exc:  # noqa: BLE001 - every failure becomes the panel's one line
                 if self._generation.get(kind) == generation:
-                    self.loading = False
+                    self._pending.pop(kind, None)
                     self._show_error(exc)
                 return
             if self._generation.get(kind) != generation:
                 return  # a newer request of this kind is on its way
-            self.loading = False
-            if self.error is None:
+            self._done(kind)
+            if self.error is None and not self._pending:
                 self.status.value = ""  # before apply, which may leave a note of what it shows
             try:
                 apply(result)
@@ -246,7 +260,7 @@ class Panel(widgets.VBox):
     def drop(self, kind: str) -> None:
         """Forget a fetch of ``kind`` still on its way: its result will not be applied."""
         self._generation[kind] = self._generation.get(kind, 0) + 1
-        self.loading = False
+        self._done(kind)
 
     async def wait(self) -> None:
         """Wait until the panel's pending fetches are done (for tests and scripted use)."""

@@ -187,36 +187,49 @@ class SessionExplorer(Panel):
             self.open_session(change["new"])
 
     def open_session(self, session_id: str) -> None:
-        """Show a session's participant timeline and per-peer quality."""
+        """Show a session's participant timeline and per-peer quality.
 
-        async def work() -> tuple[pd.DataFrame, pd.DataFrame]:
-            participants = await self.kit.aio.session_participants(session_id)
-            quality = await self.kit.aio.session_quality(session_id)
-            return participants, quality
-
+        The participants and the peers' quality are fetched at the same time: the timeline is
+        drawn as soon as the participants arrive, and coloured by verdict when the quality
+        does (scoring means one peer report per participant)."""
         self.session_id = session_id
         if self.sessions_list.value != session_id:  # opened from code: show it chosen
             listed = session_id in {value for _, value in self.sessions_list.options}
             self.sessions_list.value = session_id if listed else None
         self._close_peer()
+        self.participants = self.quality = None
         if self.visible is not None:
             self.sessions_header.value = self._sessions_header()
         self.run(
+            "participants",
+            "Loading the participants",
+            lambda: self.kit.aio.session_participants(session_id),
+            lambda participants: self._apply_participants(session_id, participants),
+        )
+        self.run(
             "session",
-            "Loading participants and their peer reports",
-            work,
-            lambda result: self._apply_session(session_id, *result),
+            "Scoring every participant's peer report",
+            lambda: self.kit.aio.session_quality(session_id, progress=False),
+            lambda quality: self._apply_quality(session_id, quality),
         )
 
-    def _apply_session(
-        self, session_id: str, participants: pd.DataFrame, quality: pd.DataFrame
-    ) -> None:
+    def _apply_participants(self, session_id: str, participants: pd.DataFrame) -> None:
+        self.participants = participants
+        self._draw_timeline(session_id)
+
+    def _apply_quality(self, session_id: str, quality: pd.DataFrame) -> None:
+        self.quality = quality
+        if self.participants is not None:
+            self._draw_timeline(session_id)  # now coloured by verdict
+        self._show_peers(quality)
+
+    def _draw_timeline(self, session_id: str) -> None:
         from rtk_notebook import plots
 
-        self.participants, self.quality = participants, quality
-        verdicts = quality.set_index("peer_id")["verdict"] if len(quality) else None
-        timeline = participants.copy()
-        if verdicts is not None:
+        assert self.participants is not None
+        timeline = self.participants.copy()
+        if self.quality is not None and len(self.quality):
+            verdicts = self.quality.set_index("peer_id")["verdict"]
             timeline["verdict"] = timeline["id"].map(verdicts).astype("string")
         title = "Participants"
         if self.sessions is not None and (self.sessions["id"] == session_id).any():
@@ -225,7 +238,6 @@ class SessionExplorer(Panel):
         self.session_header.value = f"<h4 style='margin:6px 0'>{html.escape(title)}</h4>"
         self.timeline_figure = plots.participant_timeline(timeline, title=title)
         show_figure(self.timeline, self.timeline_figure)
-        self._show_peers(quality)
 
     def _show_peers(self, quality: pd.DataFrame) -> None:
         order = {"poor": 0, "fair": 1, "good": 2}
