@@ -245,7 +245,13 @@ class _Core:
             return await op(*positional, **filters, **paging)
 
         if paged:
-            records = await fetch_all(fetch, spec.items, per_page=PER_PAGE, limit=limit)
+            records = await fetch_all(
+                fetch,
+                spec.items,
+                per_page=PER_PAGE,
+                limit=limit,
+                concurrency=self.http.max_concurrency,
+            )
         else:
             records = spec.items(await fetch(1, PER_PAGE))
             records = records[:limit] if limit is not None else records
@@ -281,7 +287,9 @@ class _Core:
         async def fetch(page_no: int, per_page: int) -> Any:
             return await op(session_id, page_no=page_no, per_page=per_page)
 
-        return await fetch_all(fetch, spec.items, per_page=PER_PAGE)
+        return await fetch_all(
+            fetch, spec.items, per_page=PER_PAGE, concurrency=self.http.max_concurrency
+        )
 
     async def peer_quality(self, peer_id: str) -> PeerQuality:
         from rtk_notebook.quality import analyze

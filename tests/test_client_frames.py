@@ -189,14 +189,49 @@ def reshaped_kit(change) -> tuple[rtk.Kit, DemoBackend]:
     return kit, backend
 
 
-def test_sessions_without_any_paging_still_page_to_the_end() -> None:
+class Counting(httpx.AsyncBaseTransport):
+    """Counts the requests in flight at once; each lets the others start before it answers."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner, self.in_flight, self.most, self.pages = inner, 0, 0, []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.in_flight += 1
+        self.most = max(self.most, self.in_flight)
+        self.pages.append(int(request.url.params.get("page_no", 1)))
+        await asyncio.sleep(0)  # every request gathered with this one gets in first
+        try:
+            return await self.inner.handle_async_request(request)
+        finally:
+            self.in_flight -= 1
+
+
+def test_sessions_without_any_paging_page_in_rounds_to_the_end() -> None:
+    """No total (the reference's sessions list): rounds of 16 pages at once, in page order,
+    and at most one round past the end."""
+
     def strip(request: httpx.Request, body: dict) -> dict:
         body.pop("paging", None)  # the reference's sessions list has none
         return body
 
-    kit, backend = reshaped_kit(strip)
+    world = make_world()
+    backend = DemoBackend(world, token=TOKEN)
+    counting = Counting(Reshaping(DemoTransport(backend), strip))
+    kit = rtk.connect(token=TOKEN, account_id=world.account_id, app_id=world.apps[0].id,
+                      base_url="https://x/client/v4", transport=counting, cache=False,
+                      max_concurrency=4)  # fmt: skip
     df = kit.sessions()
-    assert len(df) == backend.world.apps[0].session_count
+    total = world.apps[0].session_count
+    assert len(df) == total and df["id"].is_unique
+    assert df["started_at"].is_monotonic_decreasing  # the API's order is kept
+    full = -(-total // 100)  # pages that hold the list
+    assert counting.most == 4  # pages asked for 4 at a time, as the connection allows
+    assert full <= len(counting.pages) <= full + 4  # at most one round past the end
+    assert sorted(counting.pages) == list(range(1, len(counting.pages) + 1))
+
+    counting.pages.clear()
+    assert kit.sessions(limit=250)["id"].tolist() == df["id"].iloc[:250].tolist()
+    assert sorted(counting.pages) == [1, 2, 3]  # only the pages the limit needs
     kit.close()
 
 

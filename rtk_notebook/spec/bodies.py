@@ -101,7 +101,7 @@ Number = Annotated[
 class RequestBody(BaseModel):
     """Base of every body model: strict scalars, unknown fields kept, aliases or names accepted."""
 
-    model_config = ConfigDict(extra="allow", strict=True, populate_by_name=True)
+    model_config = ConfigDict(extra="allow", strict=True, populate_by_name=True, defer_build=True)
 
 
 # --- Update bodies derived from create bodies -----------------------------------------------
