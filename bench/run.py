@@ -27,9 +27,11 @@ each) times notebooks 02 and 05 as a new user runs them, each in fresh kernels:
     notebook_02_s      notebook 02's cells, top to bottom (min and median) goal <= 10 s
     notebook_05_s      the same for notebook 05                           goal <= 10 s
 
-``python bench/run.py store`` (or any of the groups: fanout, warm, frames, import, plots,
-store, notebooks) runs those alone. The store group (``bench/store_sync.py``, about 4 minutes; quick
-about 1.5):
+``python bench/run.py limits`` (``bench/limits.py``: issue 15's figures at the limits: paging
+84k sessions, a demo page's CPU, peak memory of a 1,000-peer fan-out, the explorer opening an
+85-person session). ``python bench/run.py store`` (or any of the groups: fanout, warm, frames,
+import, plots, store, limits, notebooks) runs those alone. The store group
+(``bench/store_sync.py``, about 4 minutes; quick about 1.5):
 
     sync_vs_rate_bound    kit.sync with the demo's rate limit on (60 per 15 s) against
                           requests / rate                                      goal <= 1.15x
@@ -416,7 +418,7 @@ def bench_plots(peers: int) -> None:
     line("plot_build_s", f"{heat_s + over_s:.2f}", "informational")
 
 
-GROUPS = ["fanout", "warm", "frames", "import", "plots", "store", "notebooks"]
+GROUPS = ["fanout", "warm", "frames", "import", "plots", "store", "limits", "notebooks"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -446,6 +448,10 @@ def main(argv: list[str] | None = None) -> int:
         from store_sync import bench_store  # bench/ is on the path: this script's folder
 
         bench_store(quick, Server, LATENCY_MS)
+    if "limits" in chosen:
+        from limits import bench_limits
+
+        bench_limits(quick, Server, LATENCY_MS)
     if "notebooks" in chosen:
         from notebook_runs import bench_notebooks
 
