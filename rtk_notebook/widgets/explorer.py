@@ -53,6 +53,8 @@ class SessionExplorer(Panel):
     A choice stays until the user makes another: sorting or filtering the list neither
     reloads the open session nor closes its peer panel, and a filter that hides the open
     session leaves it open (the list then has no row chosen) rather than opening another.
+    A chosen session's timeline shows as soon as its participants are in; its peers' quality
+    (fetched at the same time) colours it by verdict and fills the peer table.
     The dates are typed as ``YYYY-MM-DD`` and applied on Enter or when the field loses focus;
     a year before 2000 or a range over 400 days is refused with one line, and not fetched.
     """
