@@ -7,9 +7,11 @@
     quality_peak_mb     peak RSS of the client process above its start during kit.quality
                         with the in-process demo, at ~250, ~500 and ~1,000 peers (one fresh
                         process each)                              goal <= 300 MB, flat
-    explorer_open_s     SessionExplorer opening an 85-person session, until its quality
-                        table is shown; the first open (its worker processes start) and a
-                        later one; and the time until its timeline shows      goal <= 1 s
+    explorer_open_s     SessionExplorer opening its biggest session (~85 people): until
+                        its timeline shows, its first peers are listed (the table fills in
+                        as they are scored), and every peer is scored; the first open (the
+                        workers start when the list shows, not waited for) and a later one
+                                                                            goal <= 1 s
 
 Each figure is measured in this run; ratios are of timings taken one after the other.
 """
@@ -141,14 +143,32 @@ EXPLORER_SCRIPT = textwrap.dedent(
     import plotly.io._renderers  # a notebook has shown a figure before: not counted
     explorer = SessionExplorer(kit, days=35)  # the whole history: its biggest sessions
     big = explorer.sessions.sort_values("max_concurrent_participants").iloc[::-1]
-    times = []
+    marks = {}
+    draw, fill = explorer._draw_timeline, explorer._show_scored_so_far
+
+    def drawn(*args):
+        marks.setdefault("timeline", time.perf_counter())
+        draw(*args)
+
+    def filled(*args):
+        marks.setdefault("peers", time.perf_counter())
+        fill(*args)
+
+    explorer._draw_timeline, explorer._show_scored_so_far = drawn, filled
+    opened = []
     for session_id in big["id"].iloc[:2]:
+        marks.clear()
         start = time.perf_counter()
         explorer.open_session(session_id)  # a script: both fetches are done when it returns
-        times.append(time.perf_counter() - start)
+        end = time.perf_counter()
         assert explorer.error is None, explorer.error
+        opened.append({
+            "timeline": marks["timeline"] - start,
+            "peers": marks.get("peers", end) - start,
+            "all": end - start,
+        })
     people = [int(n) for n in big["max_concurrent_participants"].iloc[:2]]
-    print(json.dumps({"times": times, "people": people}))
+    print(json.dumps({"opened": opened, "people": people}))
     """
 )
 
@@ -158,12 +178,18 @@ def bench_explorer() -> None:
         [sys.executable, "-c", EXPLORER_SCRIPT, NOW], capture_output=True, text=True, check=True
     ).stdout
     found = json.loads(out.strip().splitlines()[-1])
-    (first, later), people = found["times"], found["people"]
-    print(
-        f"# SessionExplorer: a {people[0]}-person session opened in {first:.2f} s (its worker"
-        f" processes start), then a {people[1]}-person one in {later:.2f} s"
+    (first, later), people = found["opened"], found["people"]
+    for what, times, n in (("first", first, people[0]), ("later", later, people[1])):
+        print(
+            f"# SessionExplorer, {what} open ({n} people): timeline {times['timeline']:.2f} s,"
+            f" first peers listed {times['peers']:.2f} s, every peer scored {times['all']:.2f} s"
+        )
+    line(
+        "explorer_open_s",
+        f"timeline {first['timeline']:.2f} s, every peer {first['all']:.2f} s first"
+        f" and {later['all']:.2f} s later",
+        "<= 1 s",
     )
-    line("explorer_open_s", f"first {first:.2f} s, later {later:.2f} s", "<= 1 s")
 
 
 def bench_limits(quick: bool, server_cls: Any, latency_ms: float) -> None:

@@ -296,9 +296,15 @@ class _Core:
 
         return analyze(await self.op("sessions.get_participant_data_from_peer_id")(peer_id))
 
-    async def score_sessions(self, session_ids: list[str], progress: bool | None) -> pd.DataFrame:
+    async def score_sessions(
+        self,
+        session_ids: list[str],
+        progress: bool | None,
+        on_row: Callable[[dict[str, Any]], None] | None = None,
+    ) -> pd.DataFrame:
         """One quality row per peer of the sessions: each peer's report fetched and analysed
-        (in worker processes when there are many); a failure becomes that row's `error`."""
+        (in worker processes when there are many); a failure becomes that row's `error`.
+        ``on_row`` is given each peer's row as it is scored (on this loop's thread)."""
         from rtk_notebook.progress import Progress
         from rtk_notebook.quality import error_row, quality_table, row_from_condensed
         from rtk_notebook.quality.parallel import ANALYSIS_VERSION  # names the analysis' version
@@ -339,6 +345,8 @@ class _Core:
                 except Exception as exc:  # noqa: BLE001 - any failure is that peer's, not the batch's
                     row = error_row(participant.get("id"), participant, exc)
                     bar.advance(ok=False)
+                if on_row is not None:
+                    on_row(row)
                 return row
 
             rows.extend(await asyncio.gather(*(one(t) for t in targets)))
@@ -475,6 +483,12 @@ class _KitBase:
         """Requests sent, retries, errors (every attempt counts)."""
         return self._core.http.stats
 
+    def prepare_quality(self, peers: int) -> None:
+        """Start the analysis worker processes now (in the background) if scoring ``peers``
+        peer reports is worth them, so that a quality call made soon after finds them ready
+        (a panel listing big sessions calls this before one is opened). Returns at once."""
+        self._core.analyst.prepare(checks.whole("peers", peers, minimum=0))
+
     @property
     def cache(self) -> ResponseCache | None:
         """The on-disk cache (``.clear()``, ``.stats`` hits/misses, ``.path``), or None if off."""
@@ -563,17 +577,26 @@ class AsyncKit(_KitBase):
         return await self._run(self._core.peer_quality(peer_id))
 
     async def session_quality(
-        self, session_id: str, *, progress: bool | None = None
+        self,
+        session_id: str,
+        *,
+        progress: bool | None = None,
+        on_row: Callable[[dict[str, Any]], None] | None = None,
     ) -> pd.DataFrame:
         """One row per peer of a session: who, device, network, metrics, verdict, top finding.
 
         Peer reports are fetched concurrently (bounded by ``max_concurrency``, retried on 429
         with ``Retry-After``); a peer whose report fails gets its error in the ``error``
         column instead of stopping the rest. A progress bar shows in a notebook.
+        ``on_row``, if given, is called with each peer's row (a dict of the frame's columns)
+        as soon as that peer is scored, for a display that fills in as they come; it runs on
+        the connection's own thread, so it should only hand the row over (``list.append``).
         """
         checks.optional_flag("progress", progress)
+        if on_row is not None and not callable(on_row):
+            raise ValidationError(f"'on_row' must be a function (got {checks.shorten(on_row)})")
         ids = [checks.segment("session_id", session_id)]
-        return await self._run(self._core.score_sessions(ids, progress))
+        return await self._run(self._core.score_sessions(ids, progress, on_row))
 
     async def quality(
         self,

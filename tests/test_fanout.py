@@ -19,7 +19,7 @@ from rtk_notebook._json import loads, outline
 from rtk_notebook.api.cache import ResponseCache
 from rtk_notebook.api.http import HttpCore
 from rtk_notebook.demo import DemoBackend, DemoTransport, Faults
-from rtk_notebook.errors import ResponseError
+from rtk_notebook.errors import ResponseError, ValidationError
 from rtk_notebook.quality import analysis, parallel
 from rtk_notebook.quality.body import read_body
 from rtk_notebook.quality.parallel import ANALYSIS_VERSION, Analyst, PeerAnalysisError
@@ -90,6 +90,23 @@ def test_a_small_batch_stays_in_process() -> None:
     assert 0 < len(frame) < parallel.MIN_BATCH and frame["error"].isna().all()
     assert kit._core.analyst._pool is None
     kit.close()
+
+
+def test_on_row_is_given_each_peer_as_it_is_scored() -> None:
+    backend = DemoBackend(make_world(), token=TOKEN)
+    kit = connect_to(backend, cache=False, workers=0)
+    session_id = find_ids(backend.world).ended_session_id
+    with pytest.raises(ValidationError, match="'on_row' must be a function"):
+        kit.session_quality(session_id, on_row="print")
+    rows: list[dict[str, Any]] = []
+    frame = kit.session_quality(session_id, progress=False, on_row=rows.append)
+    kit.close()
+    assert len(rows) == len(frame) > 1
+    assert sorted(r["peer_id"] for r in rows) == sorted(frame["peer_id"])
+    by_peer = frame.set_index("peer_id")
+    for row in rows:  # the same values the frame holds, before the frame was built
+        assert row["mos_avg"] == pytest.approx(by_peer.loc[row["peer_id"], "mos_avg"])
+        assert row["verdict"] == by_peer.loc[row["peer_id"], "verdict"]
 
 
 def test_a_worker_that_cannot_start_leaves_every_row(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+import threading
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -388,6 +390,48 @@ def test_explorer_draws_the_timeline_before_the_quality_arrives(
     assert set(explorer.quality["peer_id"]) == set(explorer.participants["id"])
     assert verdict_colours()  # coloured by verdict now
     assert len(explorer.peers_list.options) == len(explorer.quality)
+
+
+def test_explorer_fills_the_peer_table_as_the_peers_are_scored(
+    kit: rtk.Kit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a kernel: while a session's reports are still coming, the peer table already lists
+    the peers scored so far, and the status line counts them."""
+    explorer = SessionExplorer(kit)
+    session_id = str(explorer.visible["id"].iloc[2])
+    scored = kit.aio.session_quality
+    release = threading.Event()  # the kit's thread holds after the second row until set
+    seen: list[str] = []
+
+    async def held_quality(sid: str, *, on_row: Any = None, **kw: object) -> pd.DataFrame:
+        def each(row: dict[str, Any]) -> None:
+            on_row(row)
+            seen.append(str(row["peer_id"]))
+            if len(seen) == 2:
+                assert release.wait(60), "the test never released the scoring"
+
+        return await scored(sid, on_row=each, **kw)
+
+    async def kernel() -> None:
+        explorer.open_session(session_id)
+        async with asyncio.timeout(60):  # an explorer showing nothing until the end stays here
+            while len(explorer.peers_list.options) < 2:
+                await asyncio.sleep(0.01)
+        assert explorer.quality is None and explorer.loading
+        assert {value for _, value in explorer.peers_list.options} == set(seen[:2])
+        total = len(explorer.participants)
+        assert f"2 of {total} done" in explorer.status.value
+        assert explorer.peer_table.value.count("<tr") == 3  # the header and the two peers
+        release.set()
+        await explorer.wait()
+
+    monkeypatch.setattr(kit.aio, "session_quality", held_quality)
+    try:
+        asyncio.run(kernel())
+    finally:
+        release.set()
+    assert explorer.error is None and not explorer.loading and explorer.status.value == ""
+    assert len(explorer.peers_list.options) == len(explorer.quality) == len(seen) > 2
 
 
 def test_usage_dates_apply_once_and_refuse_old_years_and_long_ranges(

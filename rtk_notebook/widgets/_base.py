@@ -198,6 +198,13 @@ class Panel(widgets.VBox):
         if self._pending and self.error is None:
             self._show_loading(list(self._pending.values())[-1])
 
+    def _progress(self, kind: str, what: str) -> None:
+        """``kind``'s fetch is still on its way and has got this far: the status line says so."""
+        if kind in self._pending:
+            self._pending[kind] = what
+            if self.error is None:
+                self._show_loading(what)
+
     def _show_error(self, exc: BaseException) -> None:
         self._show_error_line(describe_error(exc))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import html
 from typing import Any
@@ -32,6 +33,10 @@ SORTS = {
 }
 
 _LONGER = "call kit.sessions() in code for longer ones"
+
+# While a session's peers are being scored, the peer table shows those scored so far, redrawn
+# this often (each redraw rebuilds the table: once per peer would cost more than it shows).
+PARTIAL_EVERY_S = 0.25
 
 
 def _unbroken(text: str) -> str:
@@ -146,6 +151,11 @@ class SessionExplorer(Panel):
     def _apply_sessions(self, frame: pd.DataFrame) -> None:
         self.sessions = frame
         self._show_sessions()
+        # Opening a big session scores a report per person: have the analysis workers start
+        # now, while the user reads the list, rather than after the click.
+        people = frame["max_concurrent_participants"].max() if len(frame) else 0
+        if pd.notna(people):
+            self.kit.prepare_quality(int(people))
 
     def _show_sessions(self) -> None:
         if self.sessions is None:
@@ -211,9 +221,35 @@ class SessionExplorer(Panel):
         self.run(
             "session",
             "Scoring every participant's peer report",
-            lambda: self.kit.aio.session_quality(session_id, progress=False),
+            lambda: self._score(session_id),
             lambda quality: self._apply_quality(session_id, quality),
         )
+
+    async def _score(self, session_id: str) -> pd.DataFrame:
+        """The session's quality; meanwhile the peer table fills in with the peers scored so
+        far (worst first), every :data:`PARTIAL_EVERY_S` seconds."""
+        rows: list[dict[str, Any]] = []  # appended on the kit's thread, read here
+        scoring = asyncio.ensure_future(
+            self.kit.aio.session_quality(session_id, progress=False, on_row=rows.append)
+        )
+        shown = 0
+        try:
+            while not scoring.done():
+                await asyncio.wait({scoring}, timeout=PARTIAL_EVERY_S)
+                if not scoring.done() and len(rows) > shown and self.session_id == session_id:
+                    shown = len(rows)
+                    self._show_scored_so_far(rows[:shown])
+        finally:
+            scoring.cancel()  # the panel's task was cancelled: so is the scoring (no-op if done)
+        return scoring.result()
+
+    def _show_scored_so_far(self, rows: list[dict[str, Any]]) -> None:
+        from rtk_notebook.quality import quality_table
+
+        total = len(self.participants) if self.participants is not None else None
+        of = f" of {total}" if total is not None else ""
+        self._progress("session", f"Scoring the peer reports: {len(rows)}{of} done")
+        self._show_peers(quality_table(rows))
 
     def _apply_participants(self, session_id: str, participants: pd.DataFrame) -> None:
         self.participants = participants
