@@ -125,6 +125,20 @@ def test_trend_one_line_and_band_per_segment_in_palette_order(weekly: pd.DataFra
     assert fig.layout.title.subtitle.text == "2,877 peers rated in 4 weeks; bands: 95 % intervals"
 
 
+def test_trend_ticks_fall_on_periods_and_stay_few() -> None:
+    """Two days are labelled as two days (not every three hours between them); a long run of
+    periods is labelled every k-th period, never between two."""
+    two_days = plots.trend(trend_frame({"all": [0.2, 0.0]}, freq="D", start="2026-11-14"))
+    assert two_days.layout.xaxis.dtick == 86_400_000 and two_days.layout.xaxis.tickformat
+    assert pd.Timestamp(two_days.layout.xaxis.tick0) == pd.Timestamp("2026-11-14")
+    days = plots.trend(trend_frame({"all": [0.1] * 60}, freq="D", start="2026-09-01"))
+    assert days.layout.xaxis.dtick == 5 * 86_400_000  # 60 days: every 5th, 12 labels
+    weeks = plots.trend(trend_frame({"all": [0.1] * 30}, freq="W"))
+    assert weeks.layout.xaxis.dtick == 3 * 7 * 86_400_000
+    months = plots.trend(trend_frame({"all": [0.1] * 24}, freq="M", start="2024-12-01"))
+    assert months.layout.xaxis.dtick == "M2"
+
+
 def test_trend_hover_says_period_segment_rounded_value_and_peers(weekly: pd.DataFrame) -> None:
     chrome = lines(plots.trend(weekly))[0]
     assert "%{y:.1f} %" in chrome.hovertemplate

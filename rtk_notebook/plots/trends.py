@@ -280,14 +280,22 @@ def trend(
 #: may run off the top (it still shows how uncertain the period is).
 FIT_PEERS = 30
 
+#: Labels on a trend's time axis, at most: more would overlap on a notebook's width.
+MAX_TICKS = 14
+
 
 def _trend_axes(fig: go.Figure, data: TrendData, spec: TrendMetric) -> None:
-    """Ticks on the periods' starts; a share's axis from 0 to what the values need."""
+    """Ticks on the periods' starts (every period, or every k-th: at most
+    :data:`MAX_TICKS` labels), never between them; a share's axis from 0 to what the values
+    need."""
     first = data.points["period"].min()
-    if data.unit == "week":
-        fig.update_xaxes(tick0=first, dtick=7 * 86_400_000, tickformat="%d %b")
+    step = max(1, -(-data.points["period"].nunique() // MAX_TICKS))  # ceil
+    if data.unit == "day":
+        fig.update_xaxes(tick0=first, dtick=step * 86_400_000, tickformat="%d %b")
+    elif data.unit == "week":
+        fig.update_xaxes(tick0=first, dtick=step * 7 * 86_400_000, tickformat="%d %b")
     elif data.unit == "month":
-        fig.update_xaxes(tick0=first, dtick="M1", tickformat="%b %Y")
+        fig.update_xaxes(tick0=first, dtick=f"M{step}", tickformat="%b %Y")
     fig.update_xaxes(type="date")
     if spec.column == "peers":
         fig.update_yaxes(rangemode="tozero")
