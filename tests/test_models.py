@@ -519,6 +519,9 @@ def test_human_units() -> None:
     assert fmt_minutes(42) == "42 min"
     assert fmt_minutes(0.5) == "30 s"
     assert fmt_minutes(72) == "1 h 12 min"
+    assert fmt_minutes(47 * 60 + 10) == "47 h 10 min"
+    assert fmt_minutes(67 * 60 + 6) == "2 d 19 h"  # not "67 h 6 min"
+    assert fmt_minutes(72 * 60 + 20) == "3 d"
     assert fmt_seconds(2368) == "39 min"
     assert fmt_time(dt.datetime(2026, 11, 18, 16, 3, tzinfo=dt.timezone(dt.timedelta(hours=2))))
     assert fmt_time(dt.datetime(2026, 11, 18, 14, 3, tzinfo=dt.UTC)) == "2026-11-18 14:03 UTC"

@@ -35,13 +35,17 @@ def fmt_time(value: datetime | None) -> str | None:
 
 
 def fmt_minutes(minutes: float | None) -> str | None:
-    """``45 s``, ``42 min``, ``1 h 12 min``."""
+    """``45 s``, ``42 min``, ``1 h 12 min``; from two days on, days and hours (``2 d 19 h``:
+    "67 h 6 min" makes the reader divide)."""
     if minutes is None:
         return None
     if minutes < 1:
         return f"{round(minutes * 60)} s"
     if minutes < 59.5:
         return f"{round(minutes)} min"
+    if minutes >= 48 * 60 - 30:
+        days, hours = divmod(round(minutes / 60), 24)
+        return f"{days} d {hours} h" if hours else f"{days} d"
     hours, rest = divmod(round(minutes), 60)
     return f"{hours} h {rest} min" if rest else f"{hours} h"
 
