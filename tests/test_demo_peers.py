@@ -4,15 +4,19 @@ first out)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import json
+import random
 import tracemalloc
+import uuid
 from typing import Any
 
 import httpx
 import pytest
 
 from rtk_notebook.demo import DemoBackend, DemoWorld, world
+from rtk_notebook.demo.ids import Address, IdCodec, Kind
 from rtk_notebook.demo.netsim import PeerSim
 from rtk_notebook.demo.world import AppWorld, Join, SizedCache, sim_bytes
 from rtk_notebook.spec.endpoints import iso_z
@@ -165,3 +169,46 @@ def test_the_in_process_demo_keeps_a_smaller_share() -> None:
     transport = _demo_transport(make_world(), fallback=False)
     assert isinstance(transport, DemoTransport)
     assert transport.backend.keep_bytes == IN_PROCESS_KEPT_BYTES < KEPT_ANSWERS_BYTES
+
+
+def test_ids_decode_what_encode_made_and_refuse_any_other() -> None:
+    # decode checks an id with one hash (not a whole re-encode): every id encode makes comes
+    # back, in any spelling uuid accepts, and no single flipped bit passes.
+    codec = IdCodec(7)
+    rng = random.Random(5)
+    for _ in range(300):
+        address = Address(
+            rng.choice(list(Kind)), rng.randrange(4), rng.randrange(2**32), rng.randrange(2**16)
+        )
+        text = codec.encode(address.kind, address.app, address.index, address.sub)
+        assert codec.decode(text) == address
+        assert codec.decode(text.upper()) == address == codec.decode("{" + text + "}")
+        assert IdCodec(8).decode(text) is None  # another world's id
+        raw = uuid.UUID(text).bytes
+        for bit in range(128):
+            flipped = bytearray(raw)
+            flipped[bit // 8] ^= 1 << (bit % 8)
+            assert codec.decode(str(uuid.UUID(bytes=bytes(flipped)))) is None, bit
+    assert codec.decode("not-a-uuid") is None and codec.decode(str(uuid.UUID(int=0))) is None
+
+
+def test_iso_z_writes_what_strftime_writes() -> None:
+    rng = random.Random(3)
+    zones = [
+        dt.UTC,
+        dt.timezone(dt.timedelta(hours=5, minutes=30)),
+        dt.timezone(-dt.timedelta(hours=8)),
+    ]
+    moments = [dt.datetime(year, 5, 6, 7, 8, 9, 999, tzinfo=dt.UTC) for year in (1, 99, 999, 1000)]
+    for _ in range(2000):
+        moments.append(
+            dt.datetime(
+                rng.randrange(1000, 9999), rng.randrange(1, 13), rng.randrange(1, 29),
+                rng.randrange(24), rng.randrange(60), rng.randrange(60),
+                rng.choice((0, 999, 1000, 999_999, rng.randrange(10**6))),
+                tzinfo=rng.choice(zones),
+            )
+        )  # fmt: skip
+    for moment in moments:
+        expected = moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        assert iso_z(moment) == expected == iso_z(moment), moment  # and again, cached
