@@ -93,12 +93,12 @@ def time_all(repeats: int = 3) -> None:
             t3 = time.perf_counter()
             for k, spell in enumerate((t1 - t0, t2 - t1, t3 - t2)):
                 spent[k] += spell
-        world._simulate_cached.cache_clear()
+        world.SIMULATED.clear()
         t0 = time.perf_counter()
         for _ in bodies(demo, joins):
             pass
         spent[3] = time.perf_counter() - t0
-        world._simulate_cached.cache_clear()
+        world.SIMULATED.clear()
         best = [min(b, 1000 * s / len(joins)) for b, s in zip(best, spent, strict=True)]
     names = ("simulate_peer", "quality(sample_rows)", "rest_to_json", "route")
     print(

@@ -851,6 +851,7 @@ def _demo_transport(world: DemoWorld, *, fallback: bool) -> httpx.AsyncBaseTrans
     """A transport that serves ``world`` in-process; the first time the demo is a fallback
     (no credentials anywhere) rather than a choice, it says so."""
     from rtk_notebook.demo import DemoBackend, DemoTransport
+    from rtk_notebook.demo.backend import IN_PROCESS_KEPT_BYTES
 
     global _announced
     if fallback and not _announced:  # a fallback deserves a word; a choice does not
@@ -861,7 +862,7 @@ def _demo_transport(world: DemoWorld, *, fallback: bool) -> httpx.AsyncBaseTrans
             f"set {config.credential_variables_text()} for your own account.",
             file=sys.stdout,
         )
-    return DemoTransport(DemoBackend(world))
+    return DemoTransport(DemoBackend(world, keep_bytes=IN_PROCESS_KEPT_BYTES))
 
 
 def _check_connect_args(args: dict[str, Any]) -> None:

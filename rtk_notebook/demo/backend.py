@@ -53,6 +53,10 @@ KEPT_ANSWERS = frozenset(
     {"sessions.get_participant_data_from_peer_id", "sessions.get_session_participant_details"}
 )
 KEPT_ANSWERS_BYTES = 256 * 1024 * 1024
+# In-process (``connect(demo=...)``) the kept answers live in the notebook's own process,
+# beside the client's work: a smaller budget, so that a fan-out over thousands of peers keeps
+# its memory flat (a re-run of one session's reports still finds them).
+IN_PROCESS_KEPT_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -360,4 +364,13 @@ def _server_error(draw: float) -> Reply:
     return _error(status, CODE_SERVER, reason)
 
 
-__all__ = ["API_ROOT", "CODE_NOT_FOUND", "DemoBackend", "Faults", "Headers", "Reply", "Request"]
+__all__ = [
+    "API_ROOT",
+    "CODE_NOT_FOUND",
+    "IN_PROCESS_KEPT_BYTES",
+    "DemoBackend",
+    "Faults",
+    "Headers",
+    "Reply",
+    "Request",
+]

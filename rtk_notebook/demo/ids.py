@@ -76,6 +76,9 @@ class IdCodec:
             kind = Kind(kind_value)
         except ValueError:
             return None
-        if self.encode(kind, app, index, sub) != str(uuid.UUID(bytes=raw)):
+        # What encode would give for this payload is these bytes exactly when the hash of the
+        # payload is the head and the variant bits are set (the rest then follows from the
+        # same mask): one hash instead of a whole encode and two UUID strings.
+        if (tail[0] & 0xC0) != 0x80 or self._hash(bytes(payload)) != head:
             return None
         return Address(kind, app, index, sub)

@@ -16,10 +16,10 @@ import hashlib
 import math
 import random
 import threading
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -534,7 +534,7 @@ class AppWorld:
     def peer_sim(self, join: Join) -> netsim.PeerSim:
         left = join.left or self.world.now
         hit = self.regression_hit(join)
-        return _simulate_cached(
+        key = (
             f"{self.world.seed}:{join.peer_id}",
             join.profile,
             join.joined,
@@ -544,6 +544,11 @@ class AppWorld:
             join.screenshare,
             None if hit is None else hit.path,
         )
+        sim = SIMULATED.get(key)
+        if sim is None:
+            sim = _simulate(*key)
+            SIMULATED.put(key, sim)
+        return sim
 
     def regression_hit(self, join: Join) -> Hit | None:
         """The world's regression that degrades this join's media, if any."""
@@ -563,8 +568,7 @@ def _replace_left(join: Join, left: dt.datetime | None) -> Join:
     return Join(**{**join.__dict__, "left": left})
 
 
-@lru_cache(maxsize=512)
-def _simulate_cached(
+def _simulate(
     seed: str,
     profile: str,
     joined: dt.datetime,
@@ -584,6 +588,93 @@ def _simulate_cached(
         screenshare=screenshare,
         path_profile=path_profile,
     )
+
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class SizedCache(Generic[K, V]):
+    """Least recently used first out, within ``budget`` bytes as ``size`` estimates each value.
+
+    Thread-safe: worlds share it, and a threaded server may serve several at once.
+    """
+
+    def __init__(self, budget: int, size: Callable[[V], int]) -> None:
+        self.budget = budget
+        self._size = size
+        self._entries: OrderedDict[K, tuple[V, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    @property
+    def bytes(self) -> int:
+        """The estimated bytes of what is kept."""
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            self._entries.move_to_end(key)
+            return found[0]
+
+    def put(self, key: K, value: V) -> None:
+        """Keep ``value`` (unless it alone is over the budget), dropping the least recently
+        used values until the rest fits."""
+        size = self._size(value)
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            if size > self.budget:
+                return
+            self._entries[key] = (value, size)
+            self._bytes += size
+            while self._bytes > self.budget:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._bytes -= dropped
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+
+def sim_bytes(sim: netsim.PeerSim) -> int:
+    """An estimate of what one simulated peer holds, within about 10 % of tracemalloc's count:
+    its sample arrays (each buffer once: tracks share their timestamps), about 600 bytes per
+    per-minute row of quality_stats (a dict, kept twice: report and participant copies), and
+    some 24 KB for its metadata and stats."""
+    seen: set[int] = set()
+    total = 24 * 1024
+    for samples in sim.samples.values():
+        for value in samples.fields.values():
+            if isinstance(value, np.ndarray):
+                owner = value if value.base is None else value.base
+                if id(owner) not in seen and isinstance(owner, np.ndarray):
+                    seen.add(id(owner))
+                    total += owner.nbytes
+    report = sim.quality_stats_report
+    minutes = len(report.get("audio_stats", ())) + len(report.get("video_stats", ()))
+    return total + 2 * 600 * minutes
+
+
+# The simulated peers kept for reuse (a peer's report, its details and its truth read one
+# simulation), bounded by size, not count: a peer holds 50 KB to over 1 MB (its stay's length),
+# and in-process this memory is the notebook's. 64 MB keeps some 200 peers of an hour: a few
+# big sessions looked at again cost no new simulation.
+SIMULATED_PEERS_BYTES = 64 * 1024 * 1024
+SIMULATED: SizedCache[tuple[Any, ...], netsim.PeerSim] = SizedCache(
+    SIMULATED_PEERS_BYTES, sim_bytes
+)
 
 
 class DemoWorld:

@@ -123,7 +123,9 @@ class Track:
         holds each grid position's timestamp (or anything standing in for it)."""
         columns: dict[str, Any] = dict(self.cols)
         columns.update(self.consts)
-        columns["timestamp"] = ts[self.idx]
+        # A track on the whole grid shares ``ts`` (positions are sorted and distinct, so as
+        # many as the grid has are all of them): one copy per peer, not one per track.
+        columns["timestamp"] = ts if self.idx.size == len(ts) else ts[self.idx]
         return columns
 
     def cumulative(self) -> dict:
