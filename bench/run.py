@@ -27,6 +27,8 @@ each) times notebooks 02 and 05 as a new user runs them, each in fresh kernels:
     notebook_02_s      notebook 02's cells, top to bottom (min and median) goal <= 10 s
     notebook_05_s      the same for notebook 05                           goal <= 10 s
 
+``python bench/run.py cpu`` (``bench/cpu.py``): CPU per peer vs msgspec alone, and its split.
+
 ``python bench/run.py limits`` (``bench/limits.py``: issue 15's figures at the limits: paging
 84k sessions, a demo page's CPU, peak memory of a 1,000-peer fan-out, the explorer opening an
 85-person session). ``python bench/run.py store`` (or any of the groups: fanout, warm, frames,
@@ -418,7 +420,7 @@ def bench_plots(peers: int) -> None:
     line("plot_build_s", f"{heat_s + over_s:.2f}", "informational")
 
 
-GROUPS = ["fanout", "warm", "frames", "import", "plots", "store", "limits", "notebooks"]
+GROUPS = ["fanout", "warm", "frames", "import", "plots", "store", "limits", "cpu", "notebooks"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -452,6 +454,8 @@ def main(argv: list[str] | None = None) -> int:
         from limits import bench_limits
 
         bench_limits(quick, Server, LATENCY_MS)
+    if "cpu" in chosen:  # bench/cpu.py: CPU per peer against msgspec alone, and its split
+        __import__("cpu").bench_cpu(Server, 100 if quick else 300)
     if "notebooks" in chosen:
         from notebook_runs import bench_notebooks
 

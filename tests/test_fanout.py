@@ -20,10 +20,18 @@ from rtk_notebook.api.cache import ResponseCache
 from rtk_notebook.api.http import HttpCore
 from rtk_notebook.demo import DemoBackend, DemoTransport, Faults
 from rtk_notebook.errors import ResponseError, ValidationError
+from rtk_notebook.models.peer import PeerReport
 from rtk_notebook.quality import analysis, parallel
 from rtk_notebook.quality.body import read_body
 from rtk_notebook.quality.parallel import ANALYSIS_VERSION, Analyst, PeerAnalysisError
-from rtk_notebook.quality.tracks import NUMERIC_FIELDS, Tracks, sorted_quantile, track_from_fields
+from rtk_notebook.quality.tracks import (
+    NUMERIC_FIELDS,
+    Tracks,
+    mean,
+    median,
+    sorted_quantile,
+    track_from_fields,
+)
 from rtk_notebook.quality.windows import find_windows, find_windows_ns
 from tests.factories import TOKEN, connect_to, find_ids, make_world
 
@@ -395,6 +403,99 @@ def test_odd_bodies_analyse_as_the_whole_reading_does(change: Any, fast: bool) -
         assert got["samples"] != parallel.condense_json(raw, detail=True)["samples"]
 
 
+def _extra_keys_everywhere(body: dict[str, Any]) -> None:
+    body["extra"] = {"x": [1, 2]}
+    participant = body["data"]["participant"]
+    participant["new_field"] = {"nested": True}
+    participant["peer_report"]["new_section"] = [1, "a", None]
+    participant["peer_report"]["quality"]["future_track"] = [{"rtt": 1.0}]
+    for item in _track_of(body)[:20]:
+        item["new_number"], item["new_text"] = 7.5, "x"
+
+
+def _missing_numbers_and_sections(body: dict[str, Any]) -> None:
+    for item in _track_of(body)[::3]:
+        for key in ("rtt", "jitter", "packets_sent", "bytes_sent", "bitrate"):
+            item.pop(key, None)
+    participant = body["data"]["participant"]
+    participant.pop("peer_stats", None)
+    participant.pop("quality_stats", None)
+    del participant["peer_report"]["metadata"]
+
+
+def _null_sections_and_empty_tracks(body: dict[str, Any]) -> None:
+    participant = body["data"]["participant"]
+    participant["peer_stats"] = None
+    participant["peer_report"]["metadata"] = None
+    quality = participant["peer_report"]["quality"]
+    for key in ("audio_consumer", "video_producer", "video_consumer"):
+        quality[key] = []
+
+
+def _every_track_empty(body: dict[str, Any]) -> None:
+    quality = body["data"]["participant"]["peer_report"]["quality"]
+    for key, value in quality.items():
+        if isinstance(value, list):
+            quality[key] = []
+
+
+def _odd_values(body: dict[str, Any]) -> None:
+    samples = _track_of(body)
+    samples[0]["rtt"] = 1e300
+    samples[1]["jitter"] = -5
+    samples[2]["packets_sent"] = 0
+    samples[3]["packets_lost"] = 2**60
+    samples[4]["timestamp"] = samples[4]["timestamp"].replace("Z", "+02:00")
+    samples[5]["timestamp"] = None
+    samples[6]["quality_limitation_reason"] = ["cpu"]
+    samples[7]["quality_limitation_reason"] = ""
+    samples.reverse()
+
+
+def _a_bool_for_a_number(body: dict[str, Any]) -> None:
+    _track_of(body)[1]["rtt"] = True  # not a number to msgspec: read whole
+
+
+@pytest.mark.parametrize(
+    ("change", "fast"),
+    [
+        (_extra_keys_everywhere, True),
+        (_missing_numbers_and_sections, True),
+        (_null_sections_and_empty_tracks, True),
+        (_every_track_empty, True),
+        (_odd_values, True),
+        (_nulls_ints_and_gaps, True),
+        (_a_bool_for_a_number, False),
+    ],
+)
+def test_the_fast_decode_reads_the_samples_as_plain_json_does(change: Any, fast: bool) -> None:
+    """The body reader's tracks against the samples decoded as plain JSON (dicts, read one
+    field at a time): every column, bit for bit, NaN where the other has NaN."""
+    backend = DemoBackend(make_world(), token=TOKEN)
+    body = json.loads(demo_bodies(backend, 1)[0])
+    change(body)
+    raw = json.dumps(body).encode()
+    read = read_body(raw)
+    assert (read is not None) == fast
+    if read is None:
+        return
+    report, tracks = read
+    plain = json.loads(raw)["data"]["participant"]["peer_report"]
+    want = Tracks.from_quality(PeerReport.from_record({"peer_report": plain}).quality)
+    assert [(k, d) for k, d, _ in tracks.raw] == [(k, d) for k, d, _ in want.raw]
+    for (_, _, got_track), (_, _, want_track) in zip(tracks.raw, want.raw, strict=True):
+        assert got_track.ns.tobytes() == want_track.ns.tobytes()
+        assert list(got_track.columns) == list(want_track.columns)
+        for name, column in want_track.columns.items():
+            if column.dtype == object:
+                assert got_track.columns[name].tolist() == column.tolist(), name
+            else:  # same bits: NaN where NaN, -0.0 where -0.0
+                assert got_track.columns[name].tobytes() == column.tobytes(), name
+    frame, want_frame = tracks.frame(), want.frame()
+    pd.testing.assert_frame_equal(frame, want_frame)
+    assert parallel.condense_json(raw, detail=True) == whole_reading(raw)
+
+
 def test_bodies_the_reader_refuses_keep_their_errors() -> None:
     for raw in (
         b'{"success": false, "errors": [{"message": "gone"}]}',
@@ -553,6 +654,23 @@ def test_sorted_quantiles_are_numpys_to_the_last_bit(size: int) -> None:
         ordered = np.sort(values)
         for q in (0.0, 0.1, 0.5, 0.9, 1.0, 1 / 3, float(rng.random())):
             assert sorted_quantile(ordered, q) == float(np.quantile(values, q))
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 7, 10, 101, 1200])
+def test_means_and_medians_are_numpys_to_the_last_bit(size: int) -> None:
+    rng = np.random.default_rng(size)
+    for values in (
+        rng.normal(60.0, 25.0, size),
+        np.round(rng.normal(4.1, 0.4, size), 2),  # ties
+        rng.random(size) * 1e-3,
+        rng.integers(0, 3, size).astype("float64"),
+    ):
+        assert mean(values) == float(values.mean()) and type(mean(values)) is float
+        assert median(values) == float(np.median(values))
+        flags = values > np.median(values)
+        assert mean(flags) == float(flags.mean()) and type(mean(flags)) is float
+    steps = rng.integers(4_000_000_000, 6_000_000_000, size)  # int64 nanoseconds
+    assert median(steps) == float(np.median(steps))
 
 
 def test_bitrate_from_bytes_where_a_sample_has_none() -> None:

@@ -114,7 +114,7 @@ class RTKModel(BaseModel):
             if not isinstance(data, Mapping):
                 raise  # the parent's safety net replaces this value by None
             obj = _repaired(handler, data, exc)
-        if obj is not data:
+        if obj is not data and reveal:  # a new model starts masked (False): set only True
             obj._reveal_secrets = reveal
         return obj
 

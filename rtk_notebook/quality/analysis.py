@@ -45,6 +45,7 @@ from rtk_notebook.quality.tracks import (
     MEDIA_KINDS,
     TIMESERIES_COLUMNS,
     Tracks,
+    mean,
     sorted_quantile,
 )
 from rtk_notebook.quality.windows import finding_when, stay_window
@@ -125,7 +126,7 @@ def _values(part: Track, column: str) -> np.ndarray:
 
 
 def _mean(values: np.ndarray) -> float | None:
-    return float(values.mean()) if values.size else None
+    return mean(values) if values.size else None
 
 
 def _quantile(values: np.ndarray, q: float) -> float | None:
@@ -133,7 +134,7 @@ def _quantile(values: np.ndarray, q: float) -> float | None:
 
 
 def _share_at_least(values: np.ndarray, threshold: float) -> float | None:
-    return float((values >= threshold).mean()) if values.size else None
+    return mean(values >= threshold) if values.size else None
 
 
 def _quantiles(values: np.ndarray, qs: tuple[float, float]) -> tuple[float | None, ...]:

@@ -25,12 +25,14 @@ caller then reads it whole, as ``analyze`` always did, so the result is the same
 from __future__ import annotations
 
 import math
-from itertools import chain
+import struct
+from itertools import starmap
 from operator import attrgetter
 from typing import Any
 
 import msgspec
 import numpy as np
+from msgspec.structs import astuple
 
 from rtk_notebook.models.peer import TRACKS, PeerReport
 from rtk_notebook.quality.tracks import (
@@ -59,9 +61,10 @@ def _decoder(number: Any, missing: Any) -> Any:
     sample: Any = msgspec.defstruct(
         "_Sample",
         [
+            # The numbers first: _StructReader packs a sample's fields in this order.
+            *((name, number, missing) for name in NUMERIC_FIELDS),
             ("timestamp", Any, None),
             ("quality_limitation_reason", Any, None),
-            *((name, number, missing) for name in NUMERIC_FIELDS),
         ],
         gc=False,
     )
@@ -92,6 +95,11 @@ _decode_numbers = _decoder(float, math.nan)
 _decode_nullable = _decoder(float | None, None)
 
 _numbers = attrgetter(*NUMERIC_FIELDS)
+# A sample's fields, numbers first, packed as C doubles in one call (struct.pack, in C, from
+# msgspec's astuple, in C: a quarter of what reading each field by name costs); the last two,
+# the time and reason (any object), packed as flags ("?") and dropped: they are read apart.
+_PACKED = struct.Struct(f"<{len(NUMERIC_FIELDS)}d??")
+_PACKED_ROW = np.dtype([("numbers", "<f8", (len(NUMERIC_FIELDS),)), ("flags", "u1", (2,))])
 _timestamp = attrgetter("timestamp")
 _reason = attrgetter("quality_limitation_reason")
 
@@ -148,10 +156,10 @@ class _StructReader:
         shape = (len(samples), len(NUMERIC_FIELDS))
         if self.nullable:  # numpy reads None as NaN, one tuple at a time
             table = np.array(list(map(_numbers, samples)), dtype="float64").reshape(shape)
-        else:  # floats only: one flat pass
-            numbers = chain.from_iterable(map(_numbers, samples))
-            table = np.fromiter(numbers, dtype="float64", count=shape[0] * shape[1])
-            table = table.reshape(shape)
+        else:  # floats only: each sample packed as C doubles, the whole track one buffer
+            packed = b"".join(starmap(_PACKED.pack, map(astuple, samples)))
+            # One aligned copy, a column per row: the packed rows are 106 bytes, unaligned.
+            table = np.frombuffer(packed, dtype=_PACKED_ROW)["numbers"].T.copy().T
         columns = {name: table[:, i] for i, name in enumerate(NUMERIC_FIELDS)}
         times = list(map(_timestamp, samples))
         if times != self.times:

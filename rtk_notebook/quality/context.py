@@ -16,14 +16,16 @@ import pandas as pd
 from rtk_notebook.frames.scalars import utc_timestamp
 from rtk_notebook.frames.schemas import SEVERITIES
 from rtk_notebook.quality.thresholds import WINDOW_MIN_SAMPLES
-from rtk_notebook.quality.tracks import sorted_quantile
+from rtk_notebook.quality.tracks import median, sorted_quantile
 from rtk_notebook.quality.windows import Window, find_windows_ns, merge_windows
 
 if TYPE_CHECKING:
-    from rtk_notebook.models.peer import PeerReport
+    from rtk_notebook.models.peer import PeerEvent, PeerReport
     from rtk_notebook.quality.tracks import Track, Tracks
 
 __all__ = ["SEVERITIES", "Context", "Finding", "Rule"]
+
+_DEFAULT_INTERVAL = pd.Timedelta(seconds=5)  # made once: cheaper than making it per peer
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,13 @@ class Context:
             self._cache["stay"] = (start, end)
         return self._cache["stay"]
 
+    def events(self) -> list[PeerEvent]:
+        """The report's events (``PeerReport.events``: merged, in time order), made once for
+        the rules that read them."""
+        if "events" not in self._cache:
+            self._cache["events"] = self.report.events if self.report is not None else []
+        return self._cache["events"]
+
     # ---- tracks ---------------------------------------------------------------------------
 
     def track(self, kind: str, direction: str) -> Track:
@@ -123,13 +132,13 @@ class Context:
                     for direction in ("producer", "consumer"):
                         if len(part) < 2:
                             part = self.track(kind, direction)
-            value = pd.Timedelta(seconds=5)
+            value = _DEFAULT_INTERVAL
             if len(part) >= 2:
                 ns = part.known_ns()
                 steps = np.diff(ns)
                 steps = steps[steps > 0]
                 if steps.size:
-                    value = pd.Timedelta(int(np.median(steps)), unit="ns")
+                    value = pd.Timedelta(int(median(steps)), unit="ns")
             self._cache["interval"] = value
         return self._cache["interval"]
 

@@ -57,6 +57,7 @@ from rtk_notebook.quality.thresholds import (
     WEAK_DEVICE_MAX_MEMORY_GB,
     WINDOW_MIN_SAMPLES,
 )
+from rtk_notebook.quality.tracks import mean
 from rtk_notebook.quality.windows import Window, fmt_clock, fmt_span
 
 __all__ = [
@@ -70,6 +71,9 @@ _RECONNECTING = frozenset(
 )
 _RECONNECTED = frozenset({"reconnected", "ice_reconnected", "media_reconnected"})
 _DEVICE_EVENTS = frozenset({"device_switch", "device_changed", "device_change"})
+# Made once: a Timedelta from seconds costs more than the comparisons that use it.
+_MIN_GAP = pd.Timedelta(seconds=MIN_GAP_S)
+_DEVICE_SWITCH_GRACE = pd.Timedelta(seconds=DEVICE_SWITCH_GRACE_S)
 _DEVICE_KIND_WORDS = {
     "audioinput": "microphone",
     "videoinput": "camera",
@@ -155,7 +159,7 @@ def _longest(windows: Sequence[Window]) -> Window:
 
 def _share(values: np.ndarray, flag: np.ndarray) -> float:
     valid = ~np.isnan(values)
-    return float(flag[valid].mean()) if valid.any() else 0.0
+    return mean(flag[valid]) if valid.any() else 0.0
 
 
 # =============================================================================================
@@ -517,7 +521,7 @@ def rule_video(ctx: Context) -> list[Finding]:
             low_fps = fps < VIDEO_MIN_FPS
             low_res = height <= VIDEO_HEIGHT_DROP_RATIO * top
         degraded = limited & (low_fps | low_res)
-        share = float(degraded.mean())
+        share = mean(degraded)
         if share < VIDEO_DEGRADED_SHARE:
             continue
         cpu = int((degraded & (reason == "cpu")).sum())
@@ -813,7 +817,7 @@ def _reconnections(ctx: Context) -> list[tuple[pd.Timestamp | None, pd.Timestamp
     pairs: list[tuple[pd.Timestamp | None, pd.Timestamp | None]] = []
     open_at: pd.Timestamp | None = None
     pending = False
-    for event in report.events:
+    for event in ctx.events():
         label = (event.label or "").lower()
         when = _event_time(event.timestamp)
         if label in _RECONNECTING:
@@ -836,8 +840,10 @@ def _unexplained_gaps(
     _, part = ctx.audio()
     if len(part) < 2:
         return []
-    ns = np.unique(part.known_ns())  # sorted, as the gaps need
-    limit = max(ctx.interval() * GAP_INTERVALS, pd.Timedelta(seconds=MIN_GAP_S))
+    ns = part.known_ns()  # in time order; sorted and unique, as the gaps need:
+    if not (ns[1:] > ns[:-1]).all():  # np.unique only where a time repeats (it sorts)
+        ns = np.unique(ns)
+    limit = max(ctx.interval() * GAP_INTERVALS, _MIN_GAP)
     out = []
     for i in np.flatnonzero(np.diff(ns) > limit.value):  # a handful: box only these
         a, b = pd.Timestamp(int(ns[i]), tz="UTC"), pd.Timestamp(int(ns[i + 1]), tz="UTC")
@@ -855,7 +861,7 @@ def _device_switches(ctx: Context) -> list[tuple[pd.Timestamp, str, str]]:
     report = ctx.report
     meta = report.metadata if report is not None else None
     joined = ctx.stay_start
-    grace = pd.Timedelta(seconds=DEVICE_SWITCH_GRACE_S)
+    grace = _DEVICE_SWITCH_GRACE
 
     def after_grace(when: pd.Timestamp) -> bool:
         return joined is None or when >= joined + grace
@@ -872,7 +878,7 @@ def _device_switches(ctx: Context) -> list[tuple[pd.Timestamp, str, str]]:
             found.append((when, str(device.get("kind") or ""), str(device.get("label") or "")))
     # 2. Device events (when the selected list is absent).
     if not found and report is not None:
-        for event in report.events:
+        for event in ctx.events():
             if (event.label or "").lower() not in _DEVICE_EVENTS:
                 continue
             when = _event_time(event.timestamp)
