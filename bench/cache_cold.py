@@ -11,6 +11,8 @@ with OLD_TREE's code (a checkout of main: ``git worktree add --detach /tmp/old m
 this tree's, in one run: one process per tree (each with its own demo server and analysis
 workers, started once), their runs interleaved (old off, new off, old on, new on, the order
 turned each round), so that the shared machine's slow spells fall on both alike.
+``--idle-writer`` adds a third process of this tree whose writer thread writes nothing: what
+the cache costs besides SQLite's own work.
 """
 
 from __future__ import annotations
@@ -146,10 +148,17 @@ def bench_cache_cold(quick: bool, server_cls: Any, latency_ms: float) -> None:
     report(runs)
 
 
-def serve(quick: bool) -> None:
-    """For --compare: run what stdin asks ("off"/"on"), one JSON line each."""
+def serve(quick: bool, idle_writer: bool) -> None:
+    """For --compare: run what stdin asks ("off"/"on"), one JSON line each. ``idle_writer``:
+    the writer thread takes every batch and writes nothing (what the cache costs besides
+    SQLite's own work)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from run import LATENCY_MS, Server
+
+    if idle_writer:
+        from rtk_notebook.api import cache
+
+        cache._Writer._write = lambda self, batch, generation: None  # type: ignore[method-assign]
 
     cold = ColdRuns(quick, Server, LATENCY_MS)
     print(json.dumps({"ready": len(cold.sessions)}), flush=True)
@@ -160,15 +169,18 @@ def serve(quick: bool) -> None:
         cold.close()
 
 
-def compare(old: Path, quick: bool, rounds: int) -> None:
+def compare(old: Path, quick: bool, rounds: int, idle_writer: bool) -> None:
     new = Path(__file__).resolve().parent.parent
     trees = {"old": old, "new": new}
+    if idle_writer:
+        trees["idle-writer"] = new
     procs = {}
     for name, tree in trees.items():
         # cwd: the analysis workers start `python -m rtk_notebook.quality.parallel` there
         procs[name] = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), "--serve"]
-            + (["--quick"] if quick else []),
+            + (["--quick"] if quick else [])
+            + (["--idle-writer"] if name == "idle-writer" else []),
             cwd=tree,
             env=dict(os.environ, PYTHONPATH=str(tree)),
             stdin=subprocess.PIPE,
@@ -180,9 +192,10 @@ def compare(old: Path, quick: bool, rounds: int) -> None:
         for name, proc in procs.items():
             assert proc.stdout is not None
             print(f"# {name} ({trees[name]}): {proc.stdout.readline().strip()}", flush=True)
-        order = [("old", "off"), ("new", "off"), ("old", "on"), ("new", "on")]
+        order = [(name, mode) for mode in ("off", "on") for name in trees]
         for r in range(rounds):
-            for name, mode in order[r % 4 :] + order[: r % 4]:
+            turn = r % len(order)
+            for name, mode in order[turn:] + order[:turn]:
                 proc = procs[name]
                 assert proc.stdin is not None and proc.stdout is not None
                 proc.stdin.write(mode + "\n")
@@ -203,12 +216,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--compare", type=Path, help="an old tree to measure in turn with this")
     parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument(
+        "--idle-writer",
+        action="store_true",
+        help="with --compare: a third process whose cache writer writes nothing",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.quick)
+        serve(args.quick, args.idle_writer)
     elif args.compare is not None:
-        compare(args.compare.resolve(), args.quick, args.rounds)
+        compare(args.compare.resolve(), args.quick, args.rounds, args.idle_writer)
     else:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from run import LATENCY_MS, Server
