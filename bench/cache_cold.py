@@ -21,6 +21,7 @@ import argparse
 import contextlib
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -86,6 +87,7 @@ class ColdRuns:
                 cache=directory or False,
             )
             loop_start = loop_cpu_s()
+            faults_start = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
             cpu_start = time.process_time()
             start = time.perf_counter()
             kit.quality(self.sessions, progress=False)
@@ -95,6 +97,7 @@ class ColdRuns:
                 out.update(stored=stats.stored, commits=getattr(stats, "commits", stats.stored))
             out.update(elapsed=time.perf_counter() - start, cpu=time.process_time() - cpu_start)
             out["loop_cpu"] = loop_cpu_s() - loop_start
+            out["faults"] = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults_start
             writer = getattr(kit.cache, "_writer", None)  # None: the old code, or no cache
             out["writer_cpu"] = None if writer is None else writer.cpu_s
             kit.close()
@@ -116,11 +119,14 @@ def report(runs: list[dict[str, Any]], label: str = "") -> None:
     cpu_on = statistics.median(r["cpu"] for r in on)
     loop_off = statistics.median(r["loop_cpu"] for r in off)
     loop_on = statistics.median(r["loop_cpu"] for r in on)
+    faults_off = statistics.median(r["faults"] for r in off)
+    faults_on = statistics.median(r["faults"] for r in on)
     print(
         f"# {label}cold kit.quality: cache off {statistics.median(r['elapsed'] for r in off):.2f} s"
         f" (median), on {statistics.median(r['elapsed'] for r in on):.2f} s; per-round ratios "
         f"{', '.join(f'{x:.2f}' for x in ratios)}; this process's CPU {cpu_off:.2f} s off, "
-        f"{cpu_on:.2f} s on (its event loop's {loop_off:.2f} s off, {loop_on:.2f} s on); "
+        f"{cpu_on:.2f} s on (its event loop's {loop_off:.2f} s off, {loop_on:.2f} s on; "
+        f"minor page faults {faults_off:,.0f} off, {faults_on:,.0f} on); "
         f"{on[-1]['stored']} entries stored in {on[-1]['commits']} commits",
         flush=True,
     )
