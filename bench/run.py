@@ -13,6 +13,7 @@ server in its own process, with injected latency.
     warm_quality_ratio first run / warm re-run of kit.quality, on the same cache  goal >= 20x
     warm_fetch_ratio   the same for fetching alone (participants, then every report as parsed
                        JSON: a warm run still parses 250-700 KB per report)   informational
+    cache_cold_ratio   cold kit.quality, cache on vs off (bench/cache_cold.py)   goal <= 1.1x
     frames_vs_pydantic 100k sessions: JSON to a typed frame vs a model per row goal >= 5x
     frames_vs_normalize ... vs pd.json_normalize (untyped)                     goal >= 1x
     frames_peak_mb     peak memory of building the 100k-row frame
@@ -440,6 +441,7 @@ def main(argv: list[str] | None = None) -> int:
         bench_fanout(100 if quick else 500)
     if "warm" in chosen:
         bench_warm(100 if quick else 500)
+        __import__("cache_cold").bench_cache_cold(quick, Server, LATENCY_MS)  # bench/ on the path
     if "frames" in chosen:
         bench_frames(10_000 if quick else 100_000)
     if "import" in chosen:

@@ -8,8 +8,12 @@ import os
 import random
 import sqlite3
 import stat
-from collections.abc import Callable
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -419,8 +423,10 @@ def test_a_locked_cache_is_bypassed_with_one_warning(
         assert backend.request_count == sent
         kit.session(ids.live_session_id)  # ...what is new is fetched, not kept
         kit.presets()
+        assert kit.cache is not None
+        kit.cache.flush()  # the writer's failure comes back to the next caller, at the latest here
     assert len([w for w in caught if issubclass(w.category, CacheWarning)]) == 1
-    assert kit.cache is not None and kit.cache.stats.stored == 0
+    assert kit.cache.stats.stored == 0
     other.execute("ROLLBACK")
     kit.session(ids.live_session_id)
     assert kit.cache.stats.stored == 1  # released: kept again
@@ -581,3 +587,210 @@ def test_answers_with_credentials_never_reach_the_disk(tmp_path: Path) -> None:
     assert len(secrets) > 4
     on_disk = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
     assert [s for s in secrets if s.encode() in on_disk] == []
+
+
+# ---- the writer thread: the caller never waits on SQLite -----------------------------------
+
+
+class Gate:
+    """Holds the cache's writer thread at the start of each batch (before its transaction)
+    until ``open`` is set; a flush or a stop opens it, as the caller then waits for the
+    writer anyway. ``entered`` tells that the writer holds a batch."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.entered = threading.Event()
+        self.open = threading.Event()
+        writer = cache_module._Writer
+        write, flush, stop = writer._write, writer.flush, writer.stop
+        gate = self
+
+        def held(self: Any, batch: Any, generation: int) -> None:
+            if not gate.open.is_set():
+                gate.entered.set()
+                gate.open.wait()
+            write(self, batch, generation)
+
+        def opening(method: Callable[[Any], None]) -> Callable[[Any], None]:
+            def opened(self: Any) -> None:
+                gate.open.set()
+                method(self)
+
+            return opened
+
+        monkeypatch.setattr(writer, "_write", held)
+        monkeypatch.setattr(writer, "flush", opening(flush))
+        monkeypatch.setattr(writer, "stop", opening(stop))
+
+
+@pytest.fixture
+def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
+    held = Gate(monkeypatch)
+    yield held
+    held.open.set()  # a failed test leaves no writer waiting
+
+
+def rows_in_file(cache: ResponseCache) -> list[str]:
+    """The keys committed to the cache's file, read as another process would."""
+    db = sqlite3.connect(cache.path)
+    try:
+        return sorted(key for (key,) in db.execute("SELECT key FROM entries"))
+    finally:
+        db.close()
+
+
+def test_a_write_is_read_back_before_it_is_committed(tmp_path: Path, gate: Gate) -> None:
+    now = 1_000.0
+    cache = ResponseCache(tmp_path, namespace="t", clock=lambda: now)
+    gate.open.set()
+    cache.store("old", "app", now + 60, body_of(500, 0))  # short-lived, committed
+    cache.store("kept", "app", 1e18, body_of(500, 1))
+    cache.flush()
+    gate.open.clear()
+    cache.store("k0", "app", 1e18, body_of(1_000, 2))
+    gate.entered.wait()  # the writer holds k0's batch, not committed
+    cache.store("k1", "app", now + 60, body_of(1_000, 3))  # queued behind it
+    assert cache.get("k0")["n"] == 2 and cache.get("k1")["n"] == 3  # read your writes
+    assert rows_in_file(cache) == ["kept", "old"]  # neither is in the file yet
+    cache.forget_short_lived("app")  # a write: what may have changed is dropped at once...
+    assert cache.get("k1") is None and cache.get("old") is None
+    assert cache.get("k0")["n"] == 2 and cache.get("kept")["n"] == 1  # ...what cannot stays
+    cache.store("k2", "app", now + 60, body_of(1_000, 4))  # after the write: kept again
+    assert cache.get("k2")["n"] == 4
+    gate.open.set()
+    cache.flush()
+    assert rows_in_file(cache) == ["k0", "k2", "kept"]
+    assert cache.get("k2")["n"] == 4
+    cache.close()
+
+
+def test_stats_len_and_close_wait_for_every_write(tmp_path: Path, gate: Gate) -> None:
+    cache = ResponseCache(tmp_path, namespace="t")
+    for n in range(10):
+        cache.store(f"k{n}", "app", 1e18, body_of(1_000, n))
+    stats = cache.stats  # the writer held every write until here
+    assert (stats.entries, stats.bytes, stats.stored) == (10, 10_000, 10)
+    gate.open.clear()
+    cache.store("k10", "app", 1e18, body_of(1_000, 10))
+    assert len(cache) == 11
+    gate.open.clear()
+    cache.store("k11", "app", 1e18, body_of(1_000, 11))
+    cache.store("k12", "app", 1e18, body_of(1_000, 12))
+    writer = cache._writer._thread
+    assert writer is not None and writer.is_alive()
+    cache.close()
+    assert len(rows_in_file(cache)) == 13  # close wrote what was queued
+    assert not writer.is_alive()  # and ended the writer thread
+    cache.clear()  # a closed cache: nothing happens, nothing starts
+    assert cache._writer._thread is None
+
+
+def test_writes_queued_while_the_writer_works_share_one_commit(tmp_path: Path, gate: Gate) -> None:
+    cache = ResponseCache(tmp_path, namespace="t")
+    cache.store("k0", "app", 1e18, body_of(1_000, 0))
+    gate.entered.wait()  # the first batch: k0 alone
+    for n in range(1, 50):
+        cache.store(f"k{n}", "app", 1e18, body_of(1_000, n))
+    stats = cache.stats
+    assert (stats.stored, stats.entries, stats.commits) == (50, 50, 2)
+    cache.close()
+
+
+def test_a_caller_too_far_ahead_of_the_writer_waits_for_it(tmp_path: Path, gate: Gate) -> None:
+    cache = ResponseCache(tmp_path, namespace="t", queue_limit_bytes=5_000)
+    producer = threading.current_thread()
+    waiting = threading.Event()
+    seen: list[tuple[int, list[str]]] = []
+
+    class Watched(threading.Condition):
+        def wait(self, timeout: float | None = None) -> bool:
+            if threading.current_thread() is producer:
+                waiting.set()
+            return super().wait(timeout)
+
+    cache._writer.cv = Watched()
+
+    def drain_when_the_producer_waits() -> None:
+        waiting.wait()
+        seen.append((cache._writer.queued_bytes, rows_in_file(cache)))
+        gate.open.set()
+
+    opener = threading.Thread(target=drain_when_the_producer_waits, daemon=True)
+    opener.start()
+    cache.store("k0", "app", 1e18, body_of(1_000, 0))
+    gate.entered.wait()
+    assert not waiting.is_set()  # 1,000 bytes queued: under the limit, no wait
+    for n in range(1, 6):  # the sixth 1,000 bytes pass the limit
+        cache.store(f"k{n}", "app", 1e18, body_of(1_000, n))
+    assert waiting.is_set()  # the producer waited...
+    opener.join()
+    assert seen == [(6_000, [])]  # ...with 6,000 bytes queued and nothing written yet
+    assert cache._writer.queued_bytes <= 5_000  # and went on once the writer drained
+    assert cache.stats.stored == 6 and all(cache.get(f"k{n}") for n in range(6))
+    cache.close()
+
+
+def test_what_fails_in_the_writer_comes_back_to_the_caller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = ResponseCache(tmp_path, namespace="t")
+    writer = cache_module._Writer
+    write = writer._write
+
+    def broken(self: Any, batch: Any, generation: int) -> None:
+        raise RuntimeError("the writer broke")
+
+    monkeypatch.setattr(writer, "_write", broken)
+    cache.store("k0", "app", 1e18, body_of(1_000, 0))
+    with pytest.raises(RuntimeError, match="the writer broke"):
+        cache.flush()
+    cache.flush()  # told once
+    monkeypatch.setattr(writer, "_write", write)
+    cache.store("k1", "app", 1e18, body_of(1_000, 1))
+    assert len(cache) == 1 and cache.get("k1") is not None and cache.get("k0") is None
+
+    def disk_full(self: Any, batch: Any, generation: int) -> None:
+        error = sqlite3.OperationalError("database or disk is full")
+        error.sqlite_errorcode = sqlite3.SQLITE_FULL  # type: ignore[attr-defined]
+        raise error
+
+    monkeypatch.setattr(writer, "_write", disk_full)
+    cache.store("k2", "app", 1e18, body_of(1_000, 2))
+    with pytest.warns(CacheWarning, match="cannot be used now"):  # as if it had happened here
+        cache.flush()
+    thread = cache._writer._thread
+    cache.close()
+    assert thread is not None and not thread.is_alive()
+
+
+def test_caches_sharing_a_file_write_at_once(tmp_path: Path) -> None:
+    caches = [ResponseCache(tmp_path, namespace="t", token=TOKEN) for _ in range(3)]
+
+    def fill(i: int) -> None:
+        for n in range(40):
+            caches[i].store(f"c{i}-{n}", "app", 1e18, body_of(2_000, n))
+
+    threads = [threading.Thread(target=fill, args=(i,)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for cache in caches:
+        cache.flush()
+    for cache in caches:  # each reads what the others wrote
+        assert len(cache) == 120 and cache.get("c2-39")["n"] == 39
+        assert cache.stats.entries == 120 and cache.stats.bytes == 240_000
+        cache.close()
+
+
+def test_what_is_queued_at_exit_is_written(tmp_path: Path) -> None:
+    script = (
+        "import sys; from rtk_notebook.api.cache import ResponseCache\n"
+        "cache = ResponseCache(sys.argv[1], namespace='t')\n"
+        "for n in range(200):\n"
+        "    cache.store(f'k{n}', 'app', 1e18, b'{\"n\":%d}' % n)\n"
+    )  # no close: the interpreter's exit closes it
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    subprocess.run([sys.executable, "-c", script, str(tmp_path)], check=True, env=env)
+    cache = ResponseCache(tmp_path, namespace="t")
+    assert len(rows_in_file(cache)) == 200 and cache.get("k199") == {"n": 199}
+    cache.close()

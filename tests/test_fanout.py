@@ -259,6 +259,7 @@ def test_the_analysis_of_a_live_peer_expires_with_its_report(tmp_path: Path) -> 
     kit = connect_to(backend, cache=tmp_path, workers=0)
     kit.session_quality(ids.live_session_id, progress=False)
     cache = kit.cache
+    cache.flush()  # every write committed before reading the file
     with cache._lock:
         rows = cache._db.execute("SELECT key, expires FROM entries").fetchall()
     kit.close()

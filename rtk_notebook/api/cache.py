@@ -20,6 +20,13 @@ and its -wal/-shm files are 0600.
 How much: the stored bodies are capped (``max_bytes``, 2 GB by default); past the cap the least
 recently used entries go, down to 90 % of it, and the freed pages go back to the file system.
 
+Writes go to a thread of their own (``_Writer``), so that the event loop never waits on
+SQLite: what is queued when it wakes is written in one transaction. Until then, a read of an
+entry on its way finds it (read-your-writes); ``stats``, ``len``, ``clear`` and ``close``
+wait for every write first. A caller that gets more than ``queue_limit_bytes`` ahead of the
+writer waits for it. What goes wrong in the writer comes back to the next caller: a warning
+(as below) or, for anything else, the exception itself.
+
 When something is wrong, the cache never stops a call. A file that is not this cache's
 database (truncated, garbage, another schema or version, a directory, another user's) is
 moved aside to ``responses.sqlite3.damaged-<time>`` with a warning and a fresh one is made,
@@ -42,6 +49,7 @@ import sys
 import threading
 import time
 import warnings
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -60,6 +68,8 @@ FILE_NAME = "responses.sqlite3"
 SCHEMA_VERSION = 2  # PRAGMA user_version; the first cache (one table, no version) was 1
 KEEP_SHARE = 0.9  # eviction goes down to this share of the cap, so it runs once in a while
 WAL_LIMIT_BYTES = 64 * 1024 * 1024  # the write-ahead log is truncated back to this
+QUEUE_LIMIT_BYTES = 64 * 1024 * 1024  # writes waiting for the writer before the caller waits
+PAGE_SIZE = 16 * 1024  # new files: a 0.5 MB report is 32 pages, not 128 (~30 % less CPU)
 _FOREVER_AT = 1e18  # the expiry stored for FOREVER; short-lived entries are below 1e17
 _TOUCH_BATCH = 512  # hits remembered before their use times are written
 _BUSY = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
@@ -123,12 +133,14 @@ def default_cache_dir() -> Path:
 @dataclass
 class CacheStats:
     """What the cache holds (``entries``, ``bytes`` of bodies against ``max_bytes``, the file's
-    ``file_bytes``) and what this connection did with it."""
+    ``file_bytes``) and what this connection did with it (``commits``: the writer's
+    transactions, each holding every write queued when it woke)."""
 
     hits: int = 0
     misses: int = 0
     stored: int = 0
     evicted: int = 0
+    commits: int = 0
     entries: int = 0
     bytes: int = 0
     max_bytes: int = 0
@@ -138,7 +150,7 @@ class CacheStats:
         return (
             f"CacheStats(entries={self.entries}, bytes={self.bytes:,} of {self.max_bytes:,}, "
             f"file_bytes={self.file_bytes:,}, hits={self.hits}, misses={self.misses}, "
-            f"stored={self.stored}, evicted={self.evicted})"
+            f"stored={self.stored}, evicted={self.evicted}, commits={self.commits})"
         )
 
 
@@ -214,12 +226,191 @@ def dumps(body: Any) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
+@dataclass(eq=False)
+class _Entry:
+    """An entry on its way to the file: what a read finds until it is committed."""
+
+    expires: float
+    raw: bytes
+    app: str
+
+
+@dataclass(eq=False)
+class _Op:
+    """One write for the writer thread: ``write(db)`` runs in its batch's transaction and
+    returns how many entries it evicted."""
+
+    write: Callable[[sqlite3.Connection], int]
+    size: int  # bytes it holds in memory until committed (what back-pressure counts)
+    generation: int  # the file it was meant for: a file healed since is not written to
+    key: str = ""  # the entry it stores (with ``entry``), dropped from ``pending`` once written
+    entry: _Entry | None = None
+    forgets: str | None = None  # the app whose short-lived entries it drops
+
+
+class _Writer:
+    """The thread that writes a cache's entries, on a connection of its own, so that the
+    callers (the event loop) never wait on SQLite: everything queued when it wakes goes in
+    one transaction. It holds no reference to its cache (only queued writes do), so a cache
+    that is not closed can still be collected."""
+
+    def __init__(
+        self,
+        connect: Callable[[], sqlite3.Connection],
+        after_eviction: Callable[[sqlite3.Connection], None],
+        limit: int,
+    ) -> None:
+        self.cv = threading.Condition()
+        self.limit = limit
+        self.queue: list[_Op] = []
+        self.queued_bytes = 0  # of the queue and of the batch being written
+        self.pending: dict[str, _Entry] = {}  # key -> entry not yet committed
+        self.forgetting: dict[str, int] = {}  # app -> forgets not yet committed
+        self.writing = False
+        self.failure: Exception | None = None  # for the next caller (ResponseCache._surface)
+        self.failed_forgets: list[str] = []
+        self.generation = 0  # the cache's file: bumped when the cache lets go of it
+        self.commits = self.stored = self.evicted = 0  # read by the cache after a flush
+        self.cpu_s = 0.0  # the thread's CPU time (bench/cache_cold.py)
+        self._connect = connect
+        self._after_eviction = after_eviction
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+        self._db: sqlite3.Connection | None = None
+        self._db_generation = -1
+
+    def submit(self, ops: list[_Op]) -> None:
+        """Queue ``ops``; past the limit, wait until the writer has drained below it."""
+        with self.cv:
+            for op in ops:
+                self.queue.append(op)
+                self.queued_bytes += op.size
+                if op.entry is not None:
+                    self.pending[op.key] = op.entry
+                if op.forgets is not None:
+                    app = op.forgets
+                    self.forgetting[app] = self.forgetting.get(app, 0) + 1
+                    stale = [
+                        k for k, e in self.pending.items() if e.app == app and e.expires < 1e17
+                    ]
+                    for k in stale:
+                        del self.pending[k]
+            if self._thread is None:
+                self._stopping = False
+                self._thread = threading.Thread(
+                    target=self._work, name="rtk_notebook-cache-writer", daemon=True
+                )  # daemon: at exit, the finalizer flushes it (non-daemon threads are joined
+                # before atexit runs, and this one would wait for work forever)
+                self._thread.start()
+            self.cv.notify_all()
+            while self.queued_bytes > self.limit and self.failure is None:
+                self.cv.wait()
+
+    def flush(self) -> None:
+        """Wait until everything queued so far is committed (or failed)."""
+        with self.cv:
+            while self.queue or self.writing:
+                self.cv.wait()
+
+    def stop(self) -> None:
+        """Write what is queued, then end the thread."""
+        with self.cv:
+            thread, self._thread = self._thread, None
+            self._stopping = True
+            self.cv.notify_all()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+
+    def _work(self) -> None:
+        while True:
+            with self.cv:
+                while not self.queue and not self._stopping:
+                    self.cv.wait()
+                if not self.queue:
+                    break
+                batch, self.queue = self.queue, []
+                self.writing = True
+                generation = self.generation
+            start = time.thread_time()
+            failed: Exception | None = None
+            try:
+                self._write(batch, generation)
+            except Exception as exc:  # noqa: BLE001 - the next caller gets it
+                failed = exc
+            self.cpu_s += time.thread_time() - start
+            with self.cv:
+                if failed is not None:
+                    # What is queued behind a failed batch is dropped too (the cache pauses
+                    # or heals when it sees the failure); the first failure is the one told.
+                    batch += self.queue
+                    self.queue = []
+                    self.failure = self.failure or failed
+                    self._close()
+                for op in batch:
+                    self.queued_bytes -= op.size
+                    if op.entry is not None and self.pending.get(op.key) is op.entry:
+                        del self.pending[op.key]
+                    if op.forgets is not None:
+                        if failed is not None:
+                            # stays in ``forgetting`` until the cache has paused its reads
+                            self.failed_forgets.append(op.forgets)
+                        else:
+                            self._forgotten(op.forgets)
+                self.writing = False
+                self.cv.notify_all()
+        self._close()
+
+    def _write(self, batch: list[_Op], generation: int) -> None:
+        ops = [op for op in batch if op.generation == generation]
+        if not ops:
+            return
+        if self._db is None or self._db_generation != generation:
+            self._close()
+            self._db = self._connect()
+            self._db_generation = generation
+        db = self._db
+        evicted = 0
+        with _transaction(db):
+            for op in ops:
+                evicted += op.write(db)
+        self.commits += 1
+        self.stored += sum(op.entry is not None for op in ops)
+        self.evicted += evicted
+        if evicted:
+            self._after_eviction(db)
+
+    def _forgotten(self, app: str) -> None:
+        left = self.forgetting.get(app, 0) - 1
+        if left > 0:
+            self.forgetting[app] = left
+        else:
+            self.forgetting.pop(app, None)
+
+    def _close(self) -> None:
+        if self._db is not None:
+            with suppress(sqlite3.Error):
+                self._db.close()
+            self._db = None
+
+
+def _finish(cache: weakref.ref[ResponseCache], writer: _Writer) -> None:
+    """At interpreter exit, close the cache (its queued writes are written); when it was
+    collected unclosed, end its writer."""
+    alive = cache()
+    if alive is not None:
+        alive.close()
+    else:
+        writer.stop()
+
+
 class ResponseCache:
-    """A small SQLite store; used from the connection's one event-loop thread (and a lock).
+    """A small SQLite store; read from the connection's event-loop thread (under a lock),
+    written by a thread of its own.
 
     ``directory``: None for ``default_cache_dir()``, else the files go in its subdirectory
     ``rtk_notebook_cache``. ``token``: whose entries these are (only a salted digest is
-    stored). ``clock``: the wall clock entries expire and age by.
+    stored). ``clock``: the wall clock entries expire and age by. ``queue_limit_bytes``: how
+    far writes may run ahead of the writer before the caller waits.
     """
 
     def __init__(
@@ -233,6 +424,7 @@ class ResponseCache:
         max_bytes: int = MAX_BYTES,
         busy_timeout_s: float | None = None,
         clock: Callable[[], float] = time.time,
+        queue_limit_bytes: int = QUEUE_LIMIT_BYTES,
     ) -> None:
         if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
             raise ValueError(f"max_bytes must be a positive whole number (got {max_bytes!r})")
@@ -247,7 +439,7 @@ class ResponseCache:
         self.busy_timeout_s = BUSY_TIMEOUT_S if busy_timeout_s is None else busy_timeout_s
         self._token = token or ""  # in memory only, to digest again under a new file's salt
         self._clock = clock
-        self._counts = CacheStats()
+        self._counts = CacheStats()  # hits and misses; the writer counts what it wrote
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
         self._who = ""
@@ -257,6 +449,12 @@ class ResponseCache:
         self._writes_paused_until = 0.0
         self._warned: set[str] = set()
         self._closed = False
+        self._writer = _Writer(
+            functools.partial(_connect_writer, self.path, self.busy_timeout_s),
+            functools.partial(_shrink, max_bytes=max_bytes),
+            queue_limit_bytes,
+        )
+        self._finalizer = weakref.finalize(self, _finish, weakref.ref(self), self._writer)
         with self._lock:
             try:
                 untrusted = _private_directory(self.directory, directory is not None)
@@ -287,7 +485,8 @@ class ResponseCache:
         try:
             return loads(hit[0])
         except ValueError:  # damage SQLite could not see: drop the entry and ask again
-            self._run(lambda db: db.execute(*self._where("DELETE", key)), write=True, default=None)
+            where = self._where("DELETE", key)
+            self._enqueue(lambda db: _no_eviction(db.execute(*where)))
             self._counts.hits -= 1
             self._counts.misses += 1
             return None
@@ -295,10 +494,20 @@ class ResponseCache:
     def lookup(self, key: str, *, count_miss: bool = True) -> tuple[bytes | str, float] | None:
         """The JSON kept under ``key`` and when it expires, or None (counted as a miss unless
         ``count_miss`` is False: a first look that another look will follow)."""
+        self._surface()
         now = self._clock()
+        writer = self._writer
+        forgetting = writer.forgetting
 
-        def read(db: sqlite3.Connection) -> tuple[float, bytes] | None:
-            row = db.execute(*self._where("SELECT expires, body", key)).fetchone()
+        def read(db: sqlite3.Connection) -> tuple[float, bytes | str] | None:
+            entry = writer.pending.get(key)  # written, not yet committed: read your writes
+            if entry is not None:
+                row: tuple[float, bytes | str] | None = (entry.expires, entry.raw)
+            else:
+                found = db.execute(*self._where("SELECT expires, body, app", key)).fetchone()
+                if found is not None and found[0] < 1e17 and found[2] in forgetting:
+                    found = None  # short-lived, and a forget for its app is on its way
+                row = None if found is None else (found[0], found[1])
             if row is not None and row[0] >= now:
                 self._touched[key] = now
             return row
@@ -310,7 +519,7 @@ class ResponseCache:
             return None
         self._counts.hits += 1
         if len(self._touched) >= _TOUCH_BATCH:
-            self._run(self._write_touches, write=True, default=None)
+            self._enqueue(None)
         return row[1], row[0]
 
     def put(
@@ -334,39 +543,50 @@ class ResponseCache:
     def forget_short_lived(self, app: str | None) -> None:
         """After a write: what may have changed is dropped (for every token: all of them are
         stale now); what cannot change stays."""
-        dropped = self._run(
-            lambda db: db.execute(
+        scope = (self.namespace, self.account, app or "")
+
+        def drop(db: sqlite3.Connection) -> int:
+            db.execute(
                 "DELETE FROM entries WHERE namespace = ? AND account = ? AND app = ? "
                 "AND expires < 1e17",
-                (self.namespace, self.account, app or ""),
-            ),
-            write=True,
-            default=None,
-        )
-        if dropped is None and not self._closed:
-            # The stale copies are still there: read nothing until they have expired.
+                scope,
+            )
+            return 0
+
+        if not self._enqueue(drop, forgets=app or "") and not self._closed:
             with self._lock:
-                until = time.monotonic() + max(PAUSE_S, self.short_ttl_s)
-                self._paused_until = max(self._paused_until, until)
+                self._pause_reads()
+
+    def flush(self) -> None:
+        """Wait until every write made so far is committed; what went wrong in the writer
+        comes back here (a CacheWarning, or the exception itself)."""
+        self._writer.flush()
+        self._surface()
 
     def clear(self) -> None:
         """Forget everything this account stored here (with any token; other accounts' and
         hosts' entries stay)."""
+        self.flush()
 
         def drop(db: sqlite3.Connection) -> None:
             db.execute(
                 "DELETE FROM entries WHERE namespace = ? AND account = ?",
                 (self.namespace, self.account),
             )
-            self._shrink(db)
+            _shrink(db, self.max_bytes)
 
         self._run(drop, write=True, default=None)
         self._touched.clear()
         self._counts = CacheStats()
+        writer = self._writer
+        with writer.cv:
+            writer.commits = writer.stored = writer.evicted = 0
 
     @property
     def stats(self) -> CacheStats:
-        """Hits, misses, stored and evicted by this connection; entries and bytes in the file."""
+        """Hits, misses, stored and evicted by this connection, and the writer's commits;
+        entries and bytes in the file. Every write made so far is committed first."""
+        self.flush()
         totals: dict[str, Any] = self._run(
             lambda db: dict(
                 db.execute("SELECT name, value FROM meta WHERE name IN ('bytes', 'entries')")
@@ -378,8 +598,12 @@ class ResponseCache:
         for suffix in ("", "-wal"):
             with suppress(OSError):
                 file_bytes += os.path.getsize(f"{self.path}{suffix}")
+        writer = self._writer
         return dataclasses.replace(
             self._counts,
+            stored=writer.stored,
+            evicted=writer.evicted,
+            commits=writer.commits,
             entries=int(totals.get("entries", 0)),
             bytes=int(totals.get("bytes", 0)),
             max_bytes=self.max_bytes,
@@ -388,6 +612,7 @@ class ResponseCache:
 
     def __len__(self) -> int:
         """How many entries this connection (its host, account and token) can read."""
+        self.flush()
         row = self._run(
             lambda db: db.execute(
                 "SELECT COUNT(*) FROM entries WHERE namespace = ? AND account = ? AND who = ?",
@@ -399,12 +624,19 @@ class ResponseCache:
         return int(row[0])
 
     def close(self) -> None:
+        """Write what is queued (and the use times of recent hits), end the writer thread and
+        close the file."""
+        self._finalizer.detach()
+        if self._touched:
+            self._enqueue(None)
         with self._lock:
-            if self._db is not None and self._touched and self._writable():
-                with suppress(sqlite3.Error):
-                    self._write_touches(self._db)
-            self._close_db()
-            self._closed = True
+            self._closed = True  # nothing more is queued (nor a writer started again)
+        self._writer.stop()
+        try:
+            self._surface()
+        finally:
+            with self._lock:
+                self._close_db()
 
     # ---- storing and evicting ------------------------------------------------------------
 
@@ -413,25 +645,69 @@ class ResponseCache:
         if size > self.max_bytes:
             return False  # alone it would break the cap
         now = self._clock()
+        row = (key, self._who, self.namespace, self.account, app or "", expires, now, size, raw)
+        where = self._where("DELETE", key)
 
-        def write(db: sqlite3.Connection) -> bool:
-            with _transaction(db):
-                self._write_touches(db, within=True)
-                db.execute(*self._where("DELETE", key))
-                row = db.execute(
-                    "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (key, self._who, self.namespace, self.account, app or "", expires, now, size,
-                     raw),
-                )  # fmt: skip
-                evicted = self._evict(db, keep=row.lastrowid or 0)
-            if evicted:
-                self._shrink(db)
-            return True
+        def write(db: sqlite3.Connection) -> int:
+            db.execute(*where)
+            inserted = db.execute("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+            return self._evict(db, keep=inserted.lastrowid or 0)
 
-        kept = self._run(write, write=True, default=False)
-        if kept:
-            self._counts.stored += 1
-        return kept
+        return self._enqueue(write, size, key=key, entry=_Entry(expires, raw, app or ""))
+
+    def _enqueue(
+        self,
+        write: Callable[[sqlite3.Connection], int] | None,
+        size: int = 0,
+        *,
+        key: str = "",
+        entry: _Entry | None = None,
+        forgets: str | None = None,
+    ) -> bool:
+        """Hand ``write`` (None: only the use times of recent hits) to the writer thread, with
+        those use times first; False when the cache cannot be written now."""
+        self._surface()
+        with self._lock:
+            if not self._usable(write=True):
+                return False
+            generation = self._writer.generation
+            ops = []
+            if self._touched:
+                ops.append(_Op(self._touches(), 0, generation))
+            if write is not None:
+                ops.append(_Op(write, size, generation, key, entry, forgets))
+        if ops:
+            self._writer.submit(ops)  # outside the lock: it may wait for the writer
+        return True
+
+    def _surface(self) -> None:
+        """What went wrong in the writer, told to this caller: an SQLite error is handled as
+        if it had happened here (a warning; a pause; a damaged file healed); anything else is
+        raised."""
+        writer = self._writer
+        if writer.failure is None:
+            return
+        with self._lock, writer.cv:
+            failure, writer.failure = writer.failure, None
+            forgets, writer.failed_forgets = writer.failed_forgets, []
+        if failure is None:
+            return
+        try:
+            if not isinstance(failure, sqlite3.DatabaseError):
+                raise failure
+            with self._lock:
+                self._failed(failure, write=True)
+                if forgets and not self._closed:
+                    self._pause_reads()  # the stale copies may still be there
+        finally:
+            with writer.cv:
+                for app in forgets:
+                    writer._forgotten(app)
+
+    def _pause_reads(self) -> None:
+        """Read nothing until the short-lived entries a failed forget left have expired."""
+        until = time.monotonic() + max(PAUSE_S, self.short_ttl_s)
+        self._paused_until = max(self._paused_until, until)
 
     def _evict(self, db: sqlite3.Connection, keep: int) -> int:
         """Drop the least recently used entries (never row ``keep``, just written) once the
@@ -456,28 +732,19 @@ class ResponseCache:
                     break
             db.executemany("DELETE FROM entries WHERE rowid = ?", victims)
             dropped += len(victims)
-        self._counts.evicted += dropped
         return dropped
 
-    def _shrink(self, db: sqlite3.Connection) -> None:
-        """Give free pages back to the file system once they are a quarter of the cap. Not
-        after every eviction: the next entries reuse those pages, and giving them back moves
-        pages around (as slow as writing them again)."""
-        free = db.execute("PRAGMA freelist_count").fetchone()[0]
-        if free * db.execute("PRAGMA page_size").fetchone()[0] > self.max_bytes // 4:
-            db.executescript("PRAGMA incremental_vacuum;")  # executescript: it runs to the end
-
-    def _write_touches(self, db: sqlite3.Connection, *, within: bool = False) -> None:
-        """Write the use times of recent hits (batched: a hit costs no write of its own)."""
-        if not self._touched:
-            return
+    def _touches(self) -> Callable[[sqlite3.Connection], int]:
+        """The write of the use times of recent hits (batched: a hit costs no write of its
+        own); under the lock."""
         rows = [(used, key, self._who) for key, used in self._touched.items()]
-        if within:
-            db.executemany("UPDATE entries SET used = ? WHERE key = ? AND who = ?", rows)
-        else:
-            with _transaction(db):
-                db.executemany("UPDATE entries SET used = ? WHERE key = ? AND who = ?", rows)
         self._touched.clear()
+
+        def write(db: sqlite3.Connection) -> int:
+            db.executemany("UPDATE entries SET used = ? WHERE key = ? AND who = ?", rows)
+            return 0
+
+        return write
 
     def _where(self, action: str, key: str) -> tuple[str, tuple[str, str]]:
         return f"{action} FROM entries WHERE key = ? AND who = ?", (key, self._who)
@@ -488,19 +755,24 @@ class ResponseCache:
         """``op(db)``, or ``default`` when the cache cannot be used now: never an sqlite3
         error for the caller."""
         with self._lock:
-            if self._closed or time.monotonic() < self._paused_until:
+            if not self._usable(write=write):
                 return default
-            if write and not self._writable():
-                return default
-            if self._db is None:
-                self._open()
-                if self._db is None:
-                    return default
+            assert self._db is not None
             try:
                 return op(self._db)
             except sqlite3.DatabaseError as exc:
                 self._failed(exc, write=write)
                 return default
+
+    def _usable(self, *, write: bool) -> bool:
+        """Whether the file may be used now (opened if need be); under the lock."""
+        if self._closed or time.monotonic() < self._paused_until:
+            return False
+        if write and not self._writable():
+            return False
+        if self._db is None:
+            self._open()
+        return self._db is not None
 
     def _writable(self) -> bool:
         return time.monotonic() >= self._writes_paused_until
@@ -601,6 +873,8 @@ class ResponseCache:
             with suppress(sqlite3.Error):
                 self._db.close()
             self._db = None
+        with self._writer.cv:  # the writer lets go of this file too; what it has queued
+            self._writer.generation += 1  # for it is not written (the salt may change)
 
     def _warn(self, message: str) -> None:
         warnings.warn(f"rtk_notebook: {message}", CacheWarning, stacklevel=3)
@@ -716,6 +990,39 @@ def _file_id(path: Path) -> tuple[int, int] | None:
 # ---- the schema ----------------------------------------------------------------------------
 
 
+def _connect_writer(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
+    """The writer thread's connection to a file the cache has opened and checked (mode=rw:
+    it never makes one)."""
+    db = sqlite3.connect(
+        f"{path.absolute().as_uri()}?mode=rw",
+        uri=True,
+        timeout=busy_timeout_s,
+        isolation_level=None,
+        check_same_thread=False,
+    )
+    try:
+        db.execute("PRAGMA trusted_schema = OFF")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}")
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _shrink(db: sqlite3.Connection, max_bytes: int) -> None:
+    """Give free pages back to the file system once they are a quarter of the cap. Not after
+    every eviction: the next entries reuse those pages, and giving them back moves pages
+    around (as slow as writing them again)."""
+    free = db.execute("PRAGMA freelist_count").fetchone()[0]
+    if free * db.execute("PRAGMA page_size").fetchone()[0] > max_bytes // 4:
+        db.executescript("PRAGMA incremental_vacuum;")  # executescript: it runs to the end
+
+
+def _no_eviction(_: object) -> int:
+    return 0
+
+
 @functools.cache
 def _expected_schema() -> frozenset[tuple[str, str, str | None]]:
     db = sqlite3.connect(":memory:")
@@ -741,7 +1048,8 @@ def _schema_state(db: sqlite3.Connection) -> str:
 
 
 def _create_schema(db: sqlite3.Connection) -> None:
-    db.execute("PRAGMA auto_vacuum = INCREMENTAL")  # takes only before the first table
+    db.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # these two take only before the first table
+    db.execute("PRAGMA auto_vacuum = INCREMENTAL")
     # WAL: readers never wait for a writer. With synchronous=NORMAL there is no fsync per
     # entry (a cold fan-out writes hundreds of 0.5 MB reports); a crash can lose only the
     # last entries, which are fetched again.
