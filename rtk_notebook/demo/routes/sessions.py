@@ -59,6 +59,16 @@ def active_session_index(app: AppWorld, meeting: Meeting) -> int | None:
 
 @handles("sessions.get_sessions")
 def list_sessions(call: Call) -> Answer:
+    app = call.app
+    chosen = call.kept("sessions", lambda: _chosen_sessions(call))
+    first, stop, paging = call.page_bounds(len(chosen))
+    sessions = [kept_session_record(app, int(i)) for i in chosen[first:stop]]
+    # The SDK reads a top-level `paging`; the reference has none. Serve it (docs/api-notes.md).
+    return ok({"sessions": sessions}, paging=paging)
+
+
+def _chosen_sessions(call: Call) -> np.ndarray:
+    """The indices of the sessions the call's query lists, in the list's order."""
     app, query = call.app, call.query
     chosen = np.nonzero(_session_mask(app, query))[0]
     if query.get("participants"):
@@ -69,10 +79,15 @@ def list_sessions(call: Call) -> Answer:
         chosen = chosen[np.argsort(minutes, kind="stable")]
     if call.descending():
         chosen = chosen[::-1]
-    first, stop, paging = call.page_bounds(len(chosen))
-    sessions = [session_record(app, int(i)) for i in chosen[first:stop]]
-    # The SDK reads a top-level `paging`; the reference has none. Serve it (docs/api-notes.md).
-    return ok({"sessions": sessions}, paging=paging)
+    return chosen
+
+
+def kept_session_record(app: AppWorld, index: int) -> dict[str, Any]:
+    """``session_record``, built once per state of the world (every list and page shares it)."""
+    world = app.world
+    return world.lists.record(
+        world.state, ("session", app.index, index), lambda: session_record(app, index)
+    )
 
 
 def _session_mask(app: AppWorld, query: dict[str, Any]) -> np.ndarray:
