@@ -1,7 +1,8 @@
 """Performance at the limits: ``python bench/run.py limits`` (about 3 minutes; quick, 1).
 
     sessions_vs_bound   kit.sessions() over a big app (~84k sessions, loopback, 100 ms per
-                        request) against pages x latency / max_concurrency  goal <= 1.5x
+                        request) against pages x latency / max_concurrency  goal <= 1.5x;
+                        then again, the server's sessions generated and their rows kept
     demo_page_cpu_ms    the demo server's CPU for one page of 100 recordings at scale=24
                         (median over pages, a warm world)                   goal < 10 ms
     quality_peak_mb     peak RSS of the client process above its start during kit.quality
@@ -46,20 +47,24 @@ def bench_sessions(server_cls: Any, latency_ms: float, scale: float) -> None:
             cache=False,
         )
         kit.sessions(limit=1)  # the connection and the server's first list, not timed
-        before = kit.stats.requests
-        start = time.perf_counter()
-        frame = kit.sessions()
-        elapsed = time.perf_counter() - start
-        pages = kit.stats.requests - before
+        times = []
+        for _ in range(2):  # the server generates each session on its first read; then kept
+            before = kit.stats.requests
+            start = time.perf_counter()
+            frame = kit.sessions()
+            times.append(time.perf_counter() - start)
+            pages = kit.stats.requests - before
         bound = pages * latency_ms / 1000 / kit._core.http.max_concurrency
         kit.close()
     finally:
         server.close()
+    elapsed, again = times
     print(
         f"# kit.sessions(): {len(frame):,} sessions, {pages} pages in {elapsed:.1f} s;"
-        f" bound {bound:.1f} s ({pages} x {latency_ms:g} ms / 16)"
+        f" bound {bound:.1f} s ({pages} x {latency_ms:g} ms / 16); again (every session"
+        f" generated and its row kept by the server) {again:.1f} s"
     )
-    line("sessions_vs_bound", f"{elapsed / bound:.2f}x", "<= 1.5x")
+    line("sessions_vs_bound", f"{elapsed / bound:.2f}x, again {again / bound:.2f}x", "<= 1.5x")
 
 
 def bench_demo_page(scale: float, pages: int) -> None:

@@ -305,6 +305,9 @@ class DemoBackend:
             except Exception:  # a bug in the demo: answer 500, and keep it for the tests
                 self.internal_errors.append(traceback.format_exc())
                 return _error(500, CODE_SERVER, "internal error in the demo backend")
+            finally:
+                if endpoint.method != "GET":
+                    world.changed()  # after the write: lists kept while it ran are stale
             encoded = _json(data)
             if endpoint.key in KEPT_ANSWERS and status == 200:
                 self._keep(key, encoded)

@@ -36,6 +36,7 @@ from rtk_notebook.demo.catalog import (
     preset_body,
 )
 from rtk_notebook.demo.ids import Address, IdCodec, Kind
+from rtk_notebook.demo.lists import ListCache
 from rtk_notebook.demo.regressions import Hit, Regression, regression_hit, resolve_regressions
 from rtk_notebook.errors import ValidationError
 from rtk_notebook.spec.endpoints import iso_z
@@ -485,6 +486,7 @@ class AppWorld:
         if not self.still_in(i):
             self.ended[i] = when
         self._summary.pop(i, None)
+        self.world.changed()
 
     def session_summary(self, i: int) -> tuple[float, int, int]:
         """(participant-minutes consumed, max concurrent, live now) for session i."""
@@ -719,6 +721,9 @@ class DemoWorld:
         # One lock for the world: handlers are short and CPU-bound, so this costs little,
         # and it keeps lazily filled caches and writes consistent under a threaded server.
         self.lock = threading.RLock()
+        # Bumped after every write: the lists built for one version serve every page of it.
+        self.version = 0
+        self.lists = ListCache(self.lock)
         self.apps = [
             AppWorld(self, 0, "acme-production", 1.0),
             AppWorld(self, 1, "acme-staging", 0.2),
@@ -730,6 +735,17 @@ class DemoWorld:
             f"DemoWorld(seed={self.seed}, now={iso_z(self.now)!r}, scale={self.scale:g}, "
             f"apps={len(self.apps)}, sessions={sum(a.session_count for a in self.apps)})"
         )
+
+    @property
+    def state(self) -> tuple[int, dt.datetime]:
+        """What the lists kept in ``lists`` are valid for: the writes so far, and the clock."""
+        return self.version, self.now
+
+    def changed(self) -> None:
+        """Say the world was written to: the lists kept for the state before are dropped."""
+        with self.lock:
+            self.version += 1
+            self.lists.clear()
 
     @property
     def app_ids(self) -> list[str]:

@@ -45,13 +45,22 @@ def _seconds_totals(sessions: list[dict[str, Any]]) -> dict[str, int]:
 
 @handles("livestreams.get_livestream_analytics_complete")
 def livestream_overall(call: Call) -> Answer:
-    sessions = _livestream_sessions_between(call, *_livestream_window(call))
-    return ok({"count": len(sessions), **_seconds_totals(sessions)})
+    window = _livestream_window(call)
+    return ok(call.kept("analytics.livestreams", lambda: _livestream_overall(call, *window)))
+
+
+def _livestream_overall(call: Call, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
+    sessions = _livestream_sessions_between(call, start, end)
+    return {"count": len(sessions), **_seconds_totals(sessions)}
 
 
 @handles("livestreams.get_livestream_analytics_daywise")
 def livestream_daywise(call: Call) -> Answer:
-    start, end = _livestream_window(call)
+    window = _livestream_window(call)
+    return ok(call.kept("analytics.livestreams_daywise", lambda: _livestream_days(call, *window)))
+
+
+def _livestream_days(call: Call, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
     days: dict[str, list[dict[str, Any]]] = {}
     day = start.date()
     while day <= end.date():
@@ -59,23 +68,26 @@ def livestream_daywise(call: Call) -> Answer:
         day += dt.timedelta(days=1)
     for session in _livestream_sessions_between(call, start, end):
         days.setdefault(session["started_time"][:10], []).append(session)
-    return ok(
-        [
-            {"count": len(sessions), "date": date, **_seconds_totals(sessions)}
-            for date, sessions in days.items()
-        ]
-    )
+    return [
+        {"count": len(sessions), "date": date, **_seconds_totals(sessions)}
+        for date, sessions in days.items()
+    ]
 
 
 @handles("livestreams.get_org_analytics", "analytics.get_org_analytics")
 def org_daywise(call: Call) -> Answer:
     """Sessions and recordings per day, with their minutes, over start_date .. end_date
     (default: the last 30 days)."""
-    app, query = call.app, call.query
+    query = call.query
     end_date = query.get("end_date") or call.now.date()
     start_date = query.get("start_date") or (end_date - dt.timedelta(days=29))
     if end_date < start_date:
         raise ApiError.bad_request("end_date must not be before start_date")
+    return ok(call.kept("analytics.org", lambda: _org_days(call, start_date, end_date)))
+
+
+def _org_days(call: Call, start_date: dt.date, end_date: dt.date) -> dict[str, Any]:
+    app = call.app
     first = dt.datetime.combine(start_date, dt.time(), dt.UTC).timestamp()
     stop = dt.datetime.combine(end_date + dt.timedelta(days=1), dt.time(), dt.UTC).timestamp()
     day_count = (end_date - start_date).days + 1
@@ -87,27 +99,25 @@ def org_daywise(call: Call) -> Answer:
     )
     recording_days = _per_day(day_count, first, _recording_minutes(call, first, stop))
     labels = [(start_date + dt.timedelta(days=d)).isoformat() for d in range(day_count)]
-    return ok(
-        {
-            "recording_stats": {
-                "day_stats": [
-                    # Whole minutes per day (the SDK types this one as an integer).
-                    {"day": label, "total_recording_minutes": round(m), "total_recordings": n}
-                    for label, (n, m) in zip(labels, recording_days, strict=True)
-                ],
-                "recording_count": sum(n for n, _ in recording_days),
-                "recording_minutes_consumed": round(sum(m for _, m in recording_days), 2),
-            },
-            "session_stats": {
-                "day_stats": [
-                    {"day": label, "total_session_minutes": round(m, 2), "total_sessions": n}
-                    for label, (n, m) in zip(labels, session_days, strict=True)
-                ],
-                "sessions_count": sum(n for n, _ in session_days),
-                "sessions_minutes_consumed": round(sum(m for _, m in session_days), 2),
-            },
-        }
-    )
+    return {
+        "recording_stats": {
+            "day_stats": [
+                # Whole minutes per day (the SDK types this one as an integer).
+                {"day": label, "total_recording_minutes": round(m), "total_recordings": n}
+                for label, (n, m) in zip(labels, recording_days, strict=True)
+            ],
+            "recording_count": sum(n for n, _ in recording_days),
+            "recording_minutes_consumed": round(sum(m for _, m in recording_days), 2),
+        },
+        "session_stats": {
+            "day_stats": [
+                {"day": label, "total_session_minutes": round(m, 2), "total_sessions": n}
+                for label, (n, m) in zip(labels, session_days, strict=True)
+            ],
+            "sessions_count": sum(n for n, _ in session_days),
+            "sessions_minutes_consumed": round(sum(m for _, m in session_days), 2),
+        },
+    }
 
 
 def _recording_minutes(call: Call, first: float, stop: float) -> Iterable[tuple[float, float]]:

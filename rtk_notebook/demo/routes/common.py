@@ -1,5 +1,5 @@
 """What every handler shares: the request context, the handler table, answers and errors,
-paging and filtering.
+paging and filtering, and the lists kept per state of the world (``Call.kept``).
 
 A handler gets a ``Call`` (the world, the app, path parameters, typed query values, the
 validated body) and returns ``(status, json)``; it raises ``ApiError`` for 4xx answers.
@@ -10,15 +10,17 @@ validated body) and returns ``(status, json)``; it raises ``ApiError`` for 4xx a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from rtk_notebook.demo.lists import frozen
 from rtk_notebook.demo.world import AppWorld, DemoWorld
 from rtk_notebook.spec.endpoints import Endpoint
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
+PAGING_PARAMS = frozenset({"page_no", "per_page"})  # what a list's kept copy does not depend on
 
 T = TypeVar("T")
 
@@ -81,6 +83,20 @@ class Call:
         if found is None:
             raise ApiError.not_found(what, self.path[param])
         return found
+
+    def kept(self, name: str, build: Callable[[], T], *extra: Hashable) -> T:
+        """The list ``name`` for this call's app and query (paging aside) and ``extra``, built
+        by ``build()`` once per state of the world and kept for every page after.
+
+        ``build`` must depend on nothing else: the app, the query but page_no and per_page,
+        ``extra``, and the world (whose writes drop what is kept).
+        """
+        query = tuple(
+            sorted((k, frozen(v)) for k, v in self.query.items() if k not in PAGING_PARAMS)
+        )
+        app = None if self.app_or_none is None else self.app_or_none.index
+        key = (name, app, extra, query)
+        return self.world.lists.list(self.world.state, key, build)
 
     def page_bounds(self, total: int) -> tuple[int, int, dict[str, int]]:
         """(first index, stop index, paging object) for the call's page_no/per_page."""

@@ -24,7 +24,16 @@ def meeting_livestream_id(app: AppWorld, meeting: Meeting) -> str:
 
 
 def all_livestreams(app: AppWorld) -> list[dict[str, Any]]:
-    """The livestreams of generated livestreamed meetings, then those created through the API."""
+    """The livestreams of generated livestreamed meetings, then those created through the API.
+
+    Built once per state of the world (a new list each call; its records are shared: read
+    them, do not change them).
+    """
+    world = app.world
+    return list(world.lists.list(world.state, ("livestreams.all", app.index), lambda: _build(app)))
+
+
+def _build(app: AppWorld) -> tuple[dict[str, Any], ...]:
     out = []
     for meeting in app.meetings.values():
         if meeting.kind.livestream and meeting.generated:
@@ -44,7 +53,7 @@ def all_livestreams(app: AppWorld) -> list[dict[str, Any]]:
                 )
             )
     out.extend(app.livestream_overrides[k] for k in app.created_livestreams)
-    return out
+    return tuple(out)
 
 
 def livestream_record(
@@ -133,6 +142,18 @@ def create_livestream(call: Call) -> Answer:
 
 @handles("livestreams.get_all_livestreams")
 def list_livestreams(call: Call) -> Answer:
+    items, paging = call.page(call.kept("livestreams", lambda: _listed_livestreams(call)))
+    # The reference and the SDK type `data` as ONE livestream with a `paging` inside. Serve a
+    # superset that both accept: the page's first livestream flattened into `data`, `paging`,
+    # and the whole page under `livestreams` (which a client should prefer).
+    data: dict[str, Any] = dict(items[0]) if items else {}
+    data["paging"] = paging
+    data["livestreams"] = items
+    return ok(data)
+
+
+def _listed_livestreams(call: Call) -> list[dict[str, Any]]:
+    """The livestreams the call's query lists, in the list's order."""
     query = call.query
     rows = all_livestreams(call.app)
     if query.get("exclude_meetings"):
@@ -142,14 +163,14 @@ def list_livestreams(call: Call) -> Answer:
     if "start_time" in query or "end_time" in query:
         rows = [r for r in rows if call.in_range(parse_time(r["created_at"]))]
     rows.sort(key=lambda r: (r["created_at"], r["id"]), reverse=call.descending())
-    items, paging = call.page(rows)
-    # The reference and the SDK type `data` as ONE livestream with a `paging` inside. Serve a
-    # superset that both accept: the page's first livestream flattened into `data`, `paging`,
-    # and the whole page under `livestreams` (which a client should prefer).
-    data: dict[str, Any] = dict(items[0]) if items else {}
-    data["paging"] = paging
-    data["livestreams"] = items
-    return ok(data)
+    return rows
+
+
+def _listed_sessions(app: AppWorld, livestream: dict[str, Any]) -> list[dict[str, Any]]:
+    """The livestream's sessions, newest first."""
+    sessions = livestream_sessions(app, livestream)
+    sessions.sort(key=lambda s: s["created_at"], reverse=True)
+    return sessions
 
 
 def _meeting_livestream(call: Call) -> dict[str, Any]:
@@ -240,8 +261,9 @@ def read_active_livestream_session(call: Call) -> Answer:
 @handles("livestreams.get_livestream_session_for_livestream_id")
 def read_livestream(call: Call) -> Answer:
     livestream = get_livestream(call)
-    sessions = livestream_sessions(call.app, livestream)
-    sessions.sort(key=lambda s: s["created_at"], reverse=True)
+    sessions = call.kept(
+        "livestream_sessions", lambda: _listed_sessions(call.app, livestream), livestream["id"]
+    )
     items, paging = call.page(sessions)
     # As with the livestream list: `session` is the page's first (the typed shape), and
     # `sessions` the whole page.

@@ -52,6 +52,11 @@ def get_meeting(call: Call) -> Meeting:
 
 @handles("meetings.get")
 def list_meetings(call: Call) -> Answer:
+    return ok_paged(call, call.kept("meetings", lambda: _listed_meetings(call)))
+
+
+def _listed_meetings(call: Call) -> list[dict[str, Any]]:
+    """The meetings the call's query lists, newest first."""
     search = (call.query.get("search") or "").lower()
     status = call.query.get("status")
     rows = []
@@ -65,7 +70,7 @@ def list_meetings(call: Call) -> Answer:
             continue
         rows.append(meeting_summary(meeting))
     rows.sort(key=lambda r: (r["created_at"], r["id"]), reverse=True)
-    return ok_paged(call, rows)
+    return rows
 
 
 @handles("meetings.create")

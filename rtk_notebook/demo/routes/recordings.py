@@ -145,13 +145,22 @@ def _uploaded(world: DemoWorld, app: AppWorld, record: dict[str, Any], at: dt.da
 
 
 def all_recordings(app: AppWorld) -> list[dict[str, Any]]:
-    """Every recording of the app, oldest invoked first (generated ones, then created ones)."""
+    """Every recording of the app, oldest invoked first (generated ones, then created ones).
+
+    Built once per state of the world (a new list each call; its records are shared: read
+    them, do not change them).
+    """
+    world = app.world
+    return list(world.lists.list(world.state, ("recordings.all", app.index), lambda: _build(app)))
+
+
+def _build(app: AppWorld) -> tuple[dict[str, Any], ...]:
     out = []
     for index in np.nonzero(app.recorded)[0]:
         rec_id = app.world.ids.encode(Kind.RECORDING, app.index, int(index))
         out.append(app.recording_overrides.get(rec_id) or generated_recording(app, int(index)))
     out.extend(app.recording_overrides[r] for r in app.created_recordings)
-    return out
+    return tuple(out)
 
 
 def get_recording(call: Call, recording_id: str) -> dict[str, Any]:
@@ -176,6 +185,11 @@ def recording_detail(record: dict[str, Any]) -> dict[str, Any]:
 
 @handles("recordings.get_recordings")
 def list_recordings(call: Call) -> Answer:
+    return ok_paged(call, call.kept("recordings", lambda: _listed_recordings(call)))
+
+
+def _listed_recordings(call: Call) -> list[dict[str, Any]]:
+    """The recordings the call's query lists, in the list's order."""
     query = call.query
     rows = all_recordings(call.app)
     if query.get("meeting_id"):
@@ -202,7 +216,7 @@ def list_recordings(call: Call) -> Answer:
             or search in (r["id"], r["session_id"])
         ]
     rows.sort(key=lambda r: (r["invoked_time"], r["id"]), reverse=call.descending())
-    return ok_paged(call, rows)
+    return rows
 
 
 def active_recording(app: AppWorld, meeting: Meeting) -> dict[str, Any] | None:
@@ -285,6 +299,7 @@ def read_recording(call: Call) -> Answer:
         record["status"] = "UPLOADED"
         _uploaded(call.world, app, record, call.now)
         record["file_size"] = float(int((record["recording_duration"] or 0) * 150_000))
+        call.world.changed()  # a GET that writes: the lists showing this recording are stale
     elif record["status"] == "UPLOADING" and record["id"] in app.recording_overrides:
         app.finishing.add(record["id"])
     return ok(recording_detail(record))

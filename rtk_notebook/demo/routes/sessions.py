@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import msgspec
 import numpy as np
 
 from rtk_notebook.demo.routes.common import Answer, ApiError, Call, handles, ok
 from rtk_notebook.demo.routes.links import download_link
+from rtk_notebook.demo.wire import to_json
 from rtk_notebook.demo.world import AppWorld, Meeting
 from rtk_notebook.spec.endpoints import iso_z
 
@@ -59,6 +61,16 @@ def active_session_index(app: AppWorld, meeting: Meeting) -> int | None:
 
 @handles("sessions.get_sessions")
 def list_sessions(call: Call) -> Answer:
+    app = call.app
+    chosen = call.kept("sessions", lambda: _chosen_sessions(call))
+    first, stop, paging = call.page_bounds(len(chosen))
+    sessions = [kept_session_row(app, int(i)) for i in chosen[first:stop]]
+    # The SDK reads a top-level `paging`; the reference has none. Serve it (docs/api-notes.md).
+    return ok({"sessions": sessions}, paging=paging)
+
+
+def _chosen_sessions(call: Call) -> np.ndarray:
+    """The indices of the sessions the call's query lists, in the list's order."""
     app, query = call.app, call.query
     chosen = np.nonzero(_session_mask(app, query))[0]
     if query.get("participants"):
@@ -69,10 +81,19 @@ def list_sessions(call: Call) -> Answer:
         chosen = chosen[np.argsort(minutes, kind="stable")]
     if call.descending():
         chosen = chosen[::-1]
-    first, stop, paging = call.page_bounds(len(chosen))
-    sessions = [session_record(app, int(i)) for i in chosen[first:stop]]
-    # The SDK reads a top-level `paging`; the reference has none. Serve it (docs/api-notes.md).
-    return ok({"sessions": sessions}, paging=paging)
+    return chosen
+
+
+def kept_session_row(app: AppWorld, index: int) -> msgspec.Raw:
+    """``session_record`` as JSON, made once per state of the world and shared by every list
+    and page that shows the session (kept encoded: half the memory of the dict, and a page
+    is then written without encoding its rows again)."""
+    world = app.world
+    return world.lists.record(
+        world.state,
+        ("session", app.index, index),
+        lambda: msgspec.Raw(to_json(session_record(app, index))),
+    )
 
 
 def _session_mask(app: AppWorld, query: dict[str, Any]) -> np.ndarray:
