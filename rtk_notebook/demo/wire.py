@@ -32,15 +32,12 @@ def to_json(data: Any) -> bytes:
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def sample_rows(samples: SampleColumns, lists: dict[int, list[Any]] | None = None) -> msgspec.Raw:
+def sample_rows(samples: SampleColumns) -> msgspec.Raw:
     """The JSON of ``samples.rows()``, byte for byte, written from the columns.
 
     Each sample becomes an instance of a msgspec Struct whose fields are the track's keys in
     order (made with ``map`` over the columns, constants repeated): msgspec writes a Struct
-    as the object of its fields, as it writes the dict, without the dicts being built. The
-    constants go in already encoded (``msgspec.Raw``: copied, not encoded again per sample).
-    ``lists``, shared by the tracks of one report, keeps each array's ``tolist()`` by the
-    array's id: the tracks of a peer share their timestamps, converted once.
+    as the object of its fields, as it writes the dict, without the dicts being built.
     """
     fields, count = samples.fields, samples.count
     keys = tuple(sorted(fields))
@@ -49,9 +46,9 @@ def sample_rows(samples: SampleColumns, lists: dict[int, list[Any]] | None = Non
     for key in keys:
         value = fields[key]
         if isinstance(value, np.ndarray):
-            value = _tolist(value, lists)
+            value = value.tolist()
         if not isinstance(value, list):
-            columns.append(itertools.repeat(msgspec.Raw(_encode(value)), count))
+            columns.append(itertools.repeat(value, count))
         elif len(value) == count:
             columns.append(value)
         else:
@@ -61,24 +58,11 @@ def sample_rows(samples: SampleColumns, lists: dict[int, list[Any]] | None = Non
     return msgspec.Raw(_encode(list(map(sample, *columns)) if columns else [sample()] * count))
 
 
-def _tolist(array: np.ndarray, lists: dict[int, list[Any]] | None) -> Any:
-    if lists is None:
-        return array.tolist()
-    found = lists.get(id(array))
-    if found is None:
-        found = lists[id(array)] = array.tolist()
-    return found
-
-
 @functools.cache
 def _sample_struct(keys: tuple[str, ...]) -> type[msgspec.Struct] | None:
-    """A Struct with these fields, in this order (None if they cannot be field names).
-
-    Not tracked by the garbage collector (``gc=False``): it holds numbers and strings only,
-    and thousands are made per report.
-    """
+    """A Struct with these fields, in this order (None if they cannot be field names)."""
     try:
-        return msgspec.defstruct("Sample", list(keys), gc=False)
+        return msgspec.defstruct("Sample", list(keys))
     except (TypeError, ValueError):
         return None
 

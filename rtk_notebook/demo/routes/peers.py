@@ -3,7 +3,6 @@ reports (the simulated call quality, from ``demo/netsim``)."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from rtk_notebook.demo.routes.common import Answer, ApiError, Call, handles, ok
@@ -109,9 +108,7 @@ def _peer_details(call: Call, join: Join, *, report: bool) -> Answer:
     sections = set(call.query.get("filters") or (*OPTIONAL_SECTIONS, "quality_stats"))
     record = participant_record(app, join)
     if report:  # the samples go out as JSON written from their columns
-        lists: dict[int, list[Any]] = {}  # the tracks' shared arrays (timestamps), listed once
-        quality = sim.quality(functools.partial(sample_rows, lists=lists))
-        record["peer_report"] = {"metadata": sim.metadata, "quality": quality}
+        record["peer_report"] = {"metadata": sim.metadata, "quality": sim.quality(sample_rows)}
     stats = sim.peer_stats_report if report else sim.peer_stats_participant
     record["peer_stats"] = {
         k: v for k, v in stats.items() if k not in OPTIONAL_SECTIONS or k in sections
