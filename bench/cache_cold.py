@@ -42,18 +42,9 @@ def line(name: str, value: str, goal: str) -> None:
 
 def ended_sessions(peers: int) -> list[str]:
     """Ended sessions of the demo world, newest first, holding at least `peers` joins."""
-    from rtk_notebook.demo import DemoWorld
+    from run import sessions_holding  # bench/run.py, beside this script (same NOW)
 
-    app = DemoWorld(now=NOW).apps[0]
-    chosen, count = [], 0
-    for i in reversed(range(app.session_count)):
-        if app.is_live(i):
-            continue
-        chosen.append(app.session_id(i))
-        count += len(app.joins(i))
-        if count >= peers:
-            break
-    return chosen
+    return sessions_holding(peers)[0]
 
 
 def loop_cpu_s() -> float:
