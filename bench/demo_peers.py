@@ -91,18 +91,15 @@ def route_cpu_ms() -> float:
 
 
 def quality_cpu_ms() -> float:
+    from run import NOW as RUN_NOW
+    from run import sessions_holding  # bench/run.py, beside this script
+
     import rtk_notebook as rtk
     from rtk_notebook.demo import DemoWorld
 
+    assert dt.datetime.fromisoformat(RUN_NOW) == NOW  # the same world, so the same sessions
+    chosen, _ = sessions_holding(QUALITY_PEERS)
     demo = DemoWorld(now=NOW)
-    app = demo.apps[0]
-    chosen, count = [], 0
-    for i in reversed(range(app.session_count)):
-        if not app.is_live(i):
-            chosen.append(app.session_id(i))
-            count += len(app.joins(i))
-            if count >= QUALITY_PEERS:
-                break
     with rtk.connect(demo=demo) as kit:
         kit.sessions(limit=1)
         kit.quality(chosen[-1:], progress=False)  # worker processes started, not counted
